@@ -1,0 +1,47 @@
+import type { LevelWithSilent } from 'pino';
+
+export type StorageConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'mongodb'; readonly uri: string; readonly dbName: string };
+
+export interface KafkaConfig {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+}
+
+export interface SecretsConfig {
+  /** 32 bytes; encrypts private signing keys at rest (AES-256-GCM). */
+  readonly keyEncryptionKey: Buffer;
+  /** Keys oidc-provider signs its cookies with; the first signs, all verify. */
+  readonly cookieKeys: readonly string[];
+  /** HMAC key for client-secret hashes. */
+  readonly secretPepper: Buffer;
+}
+
+/** Tessera's whole configuration, parsed once from the environment and frozen. */
+export interface Config {
+  readonly production: boolean;
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    /** Absent only when PORT=0 and TESSERA_ISSUER is unset: derived from the bound port. */
+    readonly issuer: string | undefined;
+    readonly trustProxy: boolean;
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly dataDir: string;
+  readonly storage: StorageConfig;
+  readonly kafka: KafkaConfig | undefined;
+  readonly secrets: SecretsConfig;
+  readonly tokens: {
+    readonly accessTokenTtl: number;
+    readonly clientCredentialsTtl: number;
+    readonly clientSecretBytes: number;
+  };
+  readonly keys: {
+    readonly jwksMaxAge: number;
+  };
+  readonly log: { readonly level: LevelWithSilent };
+  /** Variables that fell back to development defaults; startup warns about each. */
+  readonly devDefaults: readonly string[];
+}

@@ -1,0 +1,139 @@
+import { resolve } from 'node:path';
+
+import type { Config } from './config.ts';
+import { ConfigError } from './config-error.ts';
+import { loadOrCreateDevSecrets, type DevSecrets } from './dev-secrets.ts';
+import { envSchema, type RawEnv } from './env-schema.ts';
+
+const GENERATE_HINT = 'generate one with: openssl rand -base64 32 | tr "+/" "-_" | tr -d "="';
+
+/**
+ * Parses the environment once into a frozen Config. Throws ConfigError naming the first bad
+ * variable. In production (NODE_ENV=production) every development default is refused.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const raw = parseEnv(env);
+  const production = raw.NODE_ENV === 'production';
+  const dataDir = resolve(raw.TESSERA_DATA_DIR);
+  const issuer = resolveIssuer(raw, production);
+
+  const devDefaults: string[] = [];
+  let dev: DevSecrets | undefined;
+  const fromDev = (variable: string, pick: (secrets: DevSecrets) => string): string => {
+    if (production) {
+      throw new ConfigError(variable, `required when NODE_ENV=production; ${GENERATE_HINT}`);
+    }
+    devDefaults.push(variable);
+    dev ??= loadOrCreateDevSecrets(dataDir);
+    return pick(dev);
+  };
+
+  const keyEncryptionKey = decodeKey(
+    'TESSERA_KEY_ENCRYPTION_KEY',
+    raw.TESSERA_KEY_ENCRYPTION_KEY ??
+      fromDev('TESSERA_KEY_ENCRYPTION_KEY', (s) => s.keyEncryptionKey),
+  );
+  const cookieKeys = (
+    raw.TESSERA_COOKIE_KEYS ?? fromDev('TESSERA_COOKIE_KEYS', (s) => s.cookieKeys.join(','))
+  )
+    .split(',')
+    .map((key) => key.trim())
+    .filter(Boolean);
+  if (cookieKeys.length === 0 || cookieKeys.some((key) => key.length < 32)) {
+    throw new ConfigError('TESSERA_COOKIE_KEYS', 'each comma-separated key needs >= 32 characters');
+  }
+  const pepper =
+    raw.TESSERA_SECRET_PEPPER ?? fromDev('TESSERA_SECRET_PEPPER', (s) => s.secretPepper);
+  if (pepper.length < 32) {
+    throw new ConfigError('TESSERA_SECRET_PEPPER', 'needs >= 32 characters of random data');
+  }
+
+  const config: Config = {
+    production,
+    http: {
+      port: raw.PORT,
+      host: raw.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+      issuer,
+      trustProxy: raw.TESSERA_TRUST_PROXY,
+      shutdownTimeoutMs: raw.TESSERA_SHUTDOWN_TIMEOUT_MS,
+    },
+    dataDir,
+    storage: raw.MONGODB_URI
+      ? { kind: 'mongodb', uri: raw.MONGODB_URI, dbName: raw.MONGODB_DB }
+      : { kind: 'sqlite', path: resolve(dataDir, 'tessera.sqlite') },
+    kafka: raw.KAFKA_BROKERS
+      ? { brokers: parseBrokers(raw.KAFKA_BROKERS), topic: raw.KAFKA_TOPIC }
+      : undefined,
+    secrets: {
+      keyEncryptionKey,
+      cookieKeys,
+      secretPepper: Buffer.from(pepper, 'utf8'),
+    },
+    tokens: {
+      accessTokenTtl: raw.TESSERA_ACCESS_TOKEN_TTL,
+      clientCredentialsTtl: raw.TESSERA_CLIENT_CREDENTIALS_TTL,
+      clientSecretBytes: raw.TESSERA_CLIENT_SECRET_BYTES,
+    },
+    keys: { jwksMaxAge: raw.TESSERA_JWKS_MAX_AGE },
+    log: { level: raw.LOG_LEVEL },
+    devDefaults,
+  };
+  return deepFreeze(config);
+}
+
+function parseEnv(env: Record<string, string | undefined>): RawEnv {
+  const result = envSchema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const variable = String(issue?.path[0] ?? 'environment');
+  throw new ConfigError(variable, `invalid value (${issue?.message ?? 'unknown problem'})`);
+}
+
+function resolveIssuer(raw: RawEnv, production: boolean): string | undefined {
+  const issuer =
+    raw.TESSERA_ISSUER ?? (raw.PORT === 0 ? undefined : `http://localhost:${raw.PORT}`);
+  if (issuer === undefined) return undefined;
+  const url = new URL(issuer);
+  if (url.search || url.hash || url.pathname !== '/') {
+    // Routes are served from the root; a path prefix would need every URL rewritten.
+    throw new ConfigError('TESSERA_ISSUER', 'must be an origin without path, query or fragment');
+  }
+  if (production && url.protocol !== 'https:') {
+    throw new ConfigError('TESSERA_ISSUER', 'must be an https URL when NODE_ENV=production');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('TESSERA_ISSUER', 'must be an http(s) URL');
+  }
+  // oidc-provider compares issuers as strings: drop a trailing slash so both forms mean one issuer.
+  return issuer.replace(/\/+$/, '');
+}
+
+function decodeKey(variable: string, value: string): Buffer {
+  const key = Buffer.from(value, 'base64url');
+  if (key.length !== 32 || key.toString('base64url') !== value.replace(/=+$/, '')) {
+    throw new ConfigError(variable, `must be 32 bytes encoded as base64url; ${GENERATE_HINT}`);
+  }
+  return key;
+}
+
+function parseBrokers(value: string): string[] {
+  const brokers = value
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError('KAFKA_BROKERS', `"${broker}" is not host:port`);
+    }
+  }
+  if (brokers.length === 0) throw new ConfigError('KAFKA_BROKERS', 'lists no broker');
+  return brokers;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { ConfigError } from '../../src/config/config-error.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+
+const key = () => randomBytes(32).toString('base64url');
+
+describe('loadConfig', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'tessera-config-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const productionEnv = () => ({
+    NODE_ENV: 'production',
+    TESSERA_ISSUER: 'https://id.example.com',
+    TESSERA_DATA_DIR: dataDir,
+    TESSERA_KEY_ENCRYPTION_KEY: key(),
+    TESSERA_COOKIE_KEYS: `${key()},${key()}`,
+    TESSERA_SECRET_PEPPER: key(),
+  });
+
+  const errorOf = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('starts in development with no variables at all, on localhost:3000 with SQLite in the data dir', () => {
+    const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
+    expect(config.production).toBe(false);
+    expect(config.http).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      issuer: 'http://localhost:3000',
+    });
+    expect(config.storage).toEqual({ kind: 'sqlite', path: join(dataDir, 'tessera.sqlite') });
+    expect(config.kafka).toBeUndefined();
+    expect(config.devDefaults).toEqual([
+      'TESSERA_KEY_ENCRYPTION_KEY',
+      'TESSERA_COOKIE_KEYS',
+      'TESSERA_SECRET_PEPPER',
+    ]);
+  });
+
+  it('generates development secrets once, into a private file, and reuses them', () => {
+    const first = loadConfig({ TESSERA_DATA_DIR: dataDir });
+    const file = join(dataDir, 'dev-secrets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const second = loadConfig({ TESSERA_DATA_DIR: dataDir });
+    expect(second.secrets.keyEncryptionKey.equals(first.secrets.keyEncryptionKey)).toBe(true);
+    expect(second.secrets.cookieKeys).toEqual(first.secrets.cookieKeys);
+    expect(readFileSync(file, 'utf8')).toContain(
+      first.secrets.keyEncryptionKey.toString('base64url'),
+    );
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+  });
+
+  it('accepts a complete production configuration and writes no dev secrets', () => {
+    const config = loadConfig({
+      ...productionEnv(),
+      MONGODB_URI: 'mongodb://db:27017',
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+    });
+    expect(config.production).toBe(true);
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.storage).toEqual({
+      kind: 'mongodb',
+      uri: 'mongodb://db:27017',
+      dbName: 'tessera',
+    });
+    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], topic: 'tessera.events' });
+    expect(config.devDefaults).toEqual([]);
+    expect(existsSync(join(dataDir, 'dev-secrets.json'))).toBe(false);
+  });
+
+  it.each(['TESSERA_KEY_ENCRYPTION_KEY', 'TESSERA_COOKIE_KEYS', 'TESSERA_SECRET_PEPPER'])(
+    'refuses production without %s and names it',
+    (variable) => {
+      const env: Record<string, string> = productionEnv();
+      delete env[variable];
+      const error = errorOf(env);
+      expect(error.variable).toBe(variable);
+      expect(error.message).toMatch(new RegExp(`^${variable}: required when NODE_ENV=production`));
+    },
+  );
+
+  it('refuses an http issuer in production', () => {
+    expect(errorOf({ ...productionEnv(), TESSERA_ISSUER: 'http://id.example.com' }).variable).toBe(
+      'TESSERA_ISSUER',
+    );
+  });
+
+  it('refuses production without an explicit issuer (the default is http)', () => {
+    const env: Record<string, string> = productionEnv();
+    delete env.TESSERA_ISSUER;
+    expect(errorOf(env).variable).toBe('TESSERA_ISSUER');
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['TESSERA_ISSUER', 'not a url'],
+    ['TESSERA_ISSUER', 'https://id.example.com/prefix'],
+    ['TESSERA_KEY_ENCRYPTION_KEY', 'too-short'],
+    ['TESSERA_KEY_ENCRYPTION_KEY', randomBytes(32).toString('base64')],
+    ['TESSERA_COOKIE_KEYS', 'short'],
+    ['TESSERA_SECRET_PEPPER', 'short'],
+    ['LOG_LEVEL', 'loud'],
+    ['KAFKA_BROKERS', 'no-port'],
+    ['TESSERA_ACCESS_TOKEN_TTL', '-5'],
+    ['TESSERA_TRUST_PROXY', 'maybe'],
+  ])('names %s when its value (%s) is invalid', (variable, value) => {
+    const error = errorOf({ TESSERA_DATA_DIR: dataDir, [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('derives the issuer from the bound port when PORT=0 and no issuer is set', () => {
+    expect(loadConfig({ TESSERA_DATA_DIR: dataDir, PORT: '0' }).http.issuer).toBeUndefined();
+  });
+
+  it('drops a trailing slash from the issuer', () => {
+    expect(
+      loadConfig({ TESSERA_DATA_DIR: dataDir, TESSERA_ISSUER: 'http://localhost:8080/' }).http
+        .issuer,
+    ).toBe('http://localhost:8080');
+  });
+});
