@@ -1,0 +1,53 @@
+/**
+ * Schema steps, applied in order; `PRAGMA user_version` records how many ran. Never edit a
+ * released step: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE oidc_models (
+    model       TEXT    NOT NULL,
+    id          TEXT    NOT NULL,
+    payload     TEXT    NOT NULL,
+    grant_id    TEXT,
+    uid         TEXT,
+    user_code   TEXT,
+    expires_at  INTEGER,
+    consumed_at INTEGER,
+    PRIMARY KEY (model, id)
+  ) WITHOUT ROWID;
+  CREATE INDEX oidc_models_grant_id ON oidc_models (model, grant_id) WHERE grant_id IS NOT NULL;
+  CREATE INDEX oidc_models_uid ON oidc_models (model, uid) WHERE uid IS NOT NULL;
+  CREATE INDEX oidc_models_user_code ON oidc_models (model, user_code) WHERE user_code IS NOT NULL;
+  CREATE INDEX oidc_models_expires_at ON oidc_models (expires_at) WHERE expires_at IS NOT NULL;
+
+  CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY,
+    version   INTEGER NOT NULL,
+    record    TEXT    NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE resource_servers (
+    id       TEXT PRIMARY KEY,
+    audience TEXT NOT NULL UNIQUE,
+    version  INTEGER NOT NULL,
+    record   TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE signing_keys (
+    kid    TEXT PRIMARY KEY,
+    state  TEXT NOT NULL,
+    record TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE outbox (
+    sequence     INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT    NOT NULL UNIQUE,
+    type         TEXT    NOT NULL,
+    event        TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    published_at INTEGER
+  );
+  CREATE INDEX outbox_pending ON outbox (sequence) WHERE published_at IS NULL;
+  CREATE INDEX outbox_type ON outbox (type, sequence);
+  `,
+];

@@ -1,0 +1,118 @@
+import type { OidcModelName, OidcModelStore, OidcPayload } from '../../src/ports/oidc-models.ts';
+import type { WriteOptions } from '../../src/ports/write-options.ts';
+import type { SqliteDatabase } from './database.ts';
+import { appendOutboxEvents } from './outbox-store.ts';
+
+interface ModelRow {
+  payload: string;
+  consumed_at: number | null;
+}
+
+const LIVE = '(expires_at IS NULL OR expires_at > ?)';
+
+function toPayload(row: ModelRow | undefined): OidcPayload | undefined {
+  if (!row) return undefined;
+  const payload = JSON.parse(row.payload) as OidcPayload;
+  return row.consumed_at === null ? payload : { ...payload, consumed: row.consumed_at };
+}
+
+function lookupField(payload: OidcPayload, field: 'grantId' | 'uid' | 'userCode'): string | null {
+  const value = payload[field];
+  return typeof value === 'string' ? value : null;
+}
+
+export function createSqliteOidcModelStore(
+  db: SqliteDatabase,
+  clock: () => number,
+): OidcModelStore {
+  const findBy = (column: 'id' | 'uid' | 'user_code', model: OidcModelName, value: string) =>
+    toPayload(
+      db
+        .statement(
+          `SELECT payload, consumed_at FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE} LIMIT 1`,
+        )
+        .get(model, value, clock()) as ModelRow | undefined,
+    );
+
+  return {
+    async upsert(model, id, payload, expiresInSeconds) {
+      const now = clock();
+      const expiresAt = expiresInSeconds === undefined ? null : now + expiresInSeconds * 1000;
+      db.statement(
+        `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (model, id) DO UPDATE SET
+           payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+           user_code = excluded.user_code, expires_at = excluded.expires_at`,
+      ).run(
+        model,
+        id,
+        JSON.stringify(payload),
+        lookupField(payload, 'grantId'),
+        lookupField(payload, 'uid'),
+        lookupField(payload, 'userCode'),
+        expiresAt,
+      );
+    },
+
+    async find(model, id) {
+      return findBy('id', model, id);
+    },
+
+    async findByUid(model, uid) {
+      return findBy('uid', model, uid);
+    },
+
+    async findByUserCode(model, userCode) {
+      return findBy('user_code', model, userCode);
+    },
+
+    async consume(model, id, options?: WriteOptions) {
+      const now = clock();
+      return db.transaction(() => {
+        const { changes } = db
+          .statement(
+            `UPDATE oidc_models SET consumed_at = ?
+             WHERE model = ? AND id = ? AND consumed_at IS NULL AND ${LIVE}`,
+          )
+          .run(Math.floor(now / 1000), model, id, now);
+        if (changes !== 1) return false;
+        appendOutboxEvents(db, options, now);
+        return true;
+      });
+    },
+
+    async destroy(model, id, options?: WriteOptions) {
+      const now = clock();
+      return db.transaction(() => {
+        const row = db
+          .statement(
+            `DELETE FROM oidc_models WHERE model = ? AND id = ? RETURNING payload, consumed_at`,
+          )
+          .get(model, id) as ModelRow | undefined;
+        appendOutboxEvents(db, options, now);
+        return toPayload(row);
+      });
+    },
+
+    async revokeByGrantId(model, grantId, options?: WriteOptions) {
+      const now = clock();
+      return db.transaction(() => {
+        const rows = db
+          .statement(
+            `DELETE FROM oidc_models WHERE model = ? AND grant_id = ? RETURNING payload, consumed_at`,
+          )
+          .all(model, grantId) as unknown as ModelRow[];
+        appendOutboxEvents(db, options, now);
+        return rows.map((row) => toPayload(row) as OidcPayload);
+      });
+    },
+
+    async pruneExpired() {
+      const { changes } = db
+        .statement('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?')
+        .run(clock());
+      return Number(changes);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { Storage } from '../../src/ports/storage.ts';
+import { SqliteDatabase } from './database.ts';
+import { createSqliteOidcModelStore } from './oidc-model-store.ts';
+import { createSqliteOutboxStore } from './outbox-store.ts';
+import { createSqliteClientStore, createSqliteResourceServerStore } from './record-stores.ts';
+import { createSqliteSigningKeyStore } from './signing-key-store.ts';
+
+export interface SqliteStorageOptions {
+  /** Database file; `:memory:` for a private in-memory store. */
+  readonly path: string;
+  readonly clock?: () => number;
+}
+
+/** The embedded default store: one SQLite file through node:sqlite, no server, no native addon. */
+export function openSqliteStorage(options: SqliteStorageOptions): Storage {
+  const clock = options.clock ?? Date.now;
+  const db = new SqliteDatabase(options.path);
+  return {
+    kind: 'sqlite',
+    oidcModels: createSqliteOidcModelStore(db, clock),
+    clients: createSqliteClientStore(db, clock),
+    resourceServers: createSqliteResourceServerStore(db, clock),
+    signingKeys: createSqliteSigningKeyStore(db, clock),
+    outbox: createSqliteOutboxStore(db, clock),
+    async ping() {
+      if (!db.isOpen) throw new Error('SQLite database is closed');
+      db.statement('SELECT 1').get();
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { WriteOptions } from './write-options.ts';
+
+/**
+ * What oidc-provider stores for one model instance; the fields are documented in oidc-provider's
+ * example/my_adapter.js. Stores keep it opaque apart from the lookup fields below.
+ */
+export type OidcPayload = Record<string, unknown> & {
+  readonly grantId?: string;
+  readonly uid?: string;
+  readonly userCode?: string;
+  /** Epoch seconds at which the instance was consumed (set by `consume`). */
+  readonly consumed?: number;
+};
+
+/** Every oidc-provider model name that can reach the adapter (Client is served separately). */
+export type OidcModelName =
+  | 'Session'
+  | 'AccessToken'
+  | 'AuthorizationCode'
+  | 'RefreshToken'
+  | 'DeviceCode'
+  | 'ClientCredentials'
+  | 'InitialAccessToken'
+  | 'RegistrationAccessToken'
+  | 'Interaction'
+  | 'ReplayDetection'
+  | 'PushedAuthorizationRequest'
+  | 'Grant'
+  | 'BackchannelAuthenticationRequest'
+  | 'PreAuthorizedCode';
+
+/**
+ * Storage for oidc-provider's models. Reads treat an expired record as absent whether or not the
+ * store has deleted it yet (DESIGN.md section 2): TTL deletion is housekeeping, not correctness.
+ */
+export interface OidcModelStore {
+  upsert(
+    model: OidcModelName,
+    id: string,
+    payload: OidcPayload,
+    expiresInSeconds: number | undefined,
+  ): Promise<void>;
+  find(model: OidcModelName, id: string): Promise<OidcPayload | undefined>;
+  findByUid(model: OidcModelName, uid: string): Promise<OidcPayload | undefined>;
+  findByUserCode(model: OidcModelName, userCode: string): Promise<OidcPayload | undefined>;
+  /**
+   * Marks the instance consumed in one atomic operation. Returns true only to the caller that
+   * consumed it; false when it was already consumed, expired or absent, so two concurrent
+   * redemptions of one code or refresh token cannot both succeed.
+   */
+  consume(model: OidcModelName, id: string, options?: WriteOptions): Promise<boolean>;
+  /** Removes the instance and returns what was stored (undefined if nothing was). */
+  destroy(
+    model: OidcModelName,
+    id: string,
+    options?: WriteOptions,
+  ): Promise<OidcPayload | undefined>;
+  /** Removes every instance of `model` that belongs to the grant; returns their payloads. */
+  revokeByGrantId(
+    model: OidcModelName,
+    grantId: string,
+    options?: WriteOptions,
+  ): Promise<OidcPayload[]>;
+  /** Deletes expired records; returns how many went. Housekeeping only. */
+  pruneExpired(): Promise<number>;
+}

@@ -1,0 +1,23 @@
+import type { ClientStore } from './clients.ts';
+import type { OidcModelStore } from './oidc-models.ts';
+import type { OutboxStore } from './outbox.ts';
+import type { ResourceServerStore } from './resource-servers.ts';
+import type { SigningKeyStore } from './signing-keys.ts';
+
+/** Every port one storage backend provides. Built once by the composition root. */
+export interface Storage {
+  readonly kind: 'sqlite' | 'mongodb';
+  readonly oidcModels: OidcModelStore;
+  readonly clients: ClientStore;
+  readonly resourceServers: ResourceServerStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly outbox: OutboxStore;
+  /** Resolves when the store answers; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by adapters when the backing store cannot be reached; maps to 503. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

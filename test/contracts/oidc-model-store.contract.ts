@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { OutboxEvent } from '../../src/ports/outbox.ts';
+import type { Storage } from '../../src/ports/storage.ts';
+import { createTestClock, type OpenTestStorage, type TestClock } from './storage-fixture.ts';
+
+export function testEvent(subject = 'subject-1'): OutboxEvent {
+  return {
+    id: randomUUID(),
+    type: 'tessera.token.revoked',
+    source: 'http://localhost',
+    subject,
+    time: new Date(0).toISOString(),
+    data: { jti: 'x' },
+    key: subject,
+  };
+}
+
+export function describeOidcModelStoreContract(adapter: string, open: OpenTestStorage): void {
+  describe(`OidcModelStore contract (${adapter})`, () => {
+    let storage: Storage;
+    let clock: TestClock;
+
+    beforeEach(async () => {
+      clock = createTestClock();
+      storage = await open(clock);
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    const models = () => storage.oidcModels;
+
+    it('returns what was upserted', async () => {
+      const payload = { jti: 'a1', kind: 'AccessToken', clientId: 'c1', nested: { x: [1, 2] } };
+      await models().upsert('AccessToken', 'a1', payload, 60);
+      expect(await models().find('AccessToken', 'a1')).toEqual(payload);
+    });
+
+    it('returns undefined for an unknown id', async () => {
+      expect(await models().find('AccessToken', 'missing')).toBeUndefined();
+    });
+
+    it('replaces the payload on a second upsert of the same id', async () => {
+      await models().upsert('Session', 's1', { jti: 's1', v: 1 }, 60);
+      await models().upsert('Session', 's1', { jti: 's1', v: 2 }, 60);
+      expect(await models().find('Session', 's1')).toEqual({ jti: 's1', v: 2 });
+    });
+
+    it('keeps models apart when they share an id', async () => {
+      await models().upsert('AccessToken', 'same', { kind: 'AccessToken' }, 60);
+      await models().upsert('RefreshToken', 'same', { kind: 'RefreshToken' }, 60);
+      expect(await models().find('AccessToken', 'same')).toEqual({ kind: 'AccessToken' });
+      expect(await models().find('RefreshToken', 'same')).toEqual({ kind: 'RefreshToken' });
+    });
+
+    it('treats an expired record as absent on every read path', async () => {
+      await models().upsert('Session', 's1', { uid: 'u1' }, 10);
+      await models().upsert('DeviceCode', 'd1', { userCode: 'ABCD' }, 10);
+      clock.advance(10_001);
+      expect(await models().find('Session', 's1')).toBeUndefined();
+      expect(await models().findByUid('Session', 'u1')).toBeUndefined();
+      expect(await models().findByUserCode('DeviceCode', 'ABCD')).toBeUndefined();
+      expect(await models().consume('Session', 's1')).toBe(false);
+    });
+
+    it('keeps a record without expiry indefinitely', async () => {
+      await models().upsert('Grant', 'g1', { jti: 'g1' }, undefined);
+      clock.advance(10 * 365 * 86_400_000);
+      expect(await models().find('Grant', 'g1')).toEqual({ jti: 'g1' });
+    });
+
+    it('finds sessions by uid and device codes by user code', async () => {
+      await models().upsert('Session', 's1', { jti: 's1', uid: 'uid-1' }, 60);
+      await models().upsert('DeviceCode', 'd1', { jti: 'd1', userCode: 'WXYZ' }, 60);
+      expect(await models().findByUid('Session', 'uid-1')).toEqual({ jti: 's1', uid: 'uid-1' });
+      expect(await models().findByUserCode('DeviceCode', 'WXYZ')).toEqual({
+        jti: 'd1',
+        userCode: 'WXYZ',
+      });
+      expect(await models().findByUid('Session', 'uid-2')).toBeUndefined();
+    });
+
+    it('consumes once and reports consumed on later reads', async () => {
+      await models().upsert('AuthorizationCode', 'c1', { jti: 'c1', grantId: 'g1' }, 60);
+      expect(await models().consume('AuthorizationCode', 'c1')).toBe(true);
+      expect(await models().consume('AuthorizationCode', 'c1')).toBe(false);
+      const found = await models().find('AuthorizationCode', 'c1');
+      expect(found?.consumed).toBeTypeOf('number');
+      expect(found?.grantId).toBe('g1');
+    });
+
+    it('lets exactly one of many concurrent consumers win', async () => {
+      await models().upsert('RefreshToken', 'r1', { jti: 'r1' }, 60);
+      const results = await Promise.all(
+        Array.from({ length: 16 }, () => models().consume('RefreshToken', 'r1')),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('reports false when consuming an unknown id', async () => {
+      expect(await models().consume('AuthorizationCode', 'nope')).toBe(false);
+    });
+
+    it('destroys a record and returns what it held', async () => {
+      await models().upsert('AccessToken', 'a1', { jti: 'a1', accountId: 'u1' }, 60);
+      expect(await models().destroy('AccessToken', 'a1')).toEqual({ jti: 'a1', accountId: 'u1' });
+      expect(await models().find('AccessToken', 'a1')).toBeUndefined();
+      expect(await models().destroy('AccessToken', 'a1')).toBeUndefined();
+    });
+
+    it("revokes only the grant's records of the given model", async () => {
+      await models().upsert('AccessToken', 'a1', { jti: 'a1', grantId: 'g1' }, 60);
+      await models().upsert('AccessToken', 'a2', { jti: 'a2', grantId: 'g1' }, 60);
+      await models().upsert('AccessToken', 'a3', { jti: 'a3', grantId: 'g2' }, 60);
+      await models().upsert('RefreshToken', 'r1', { jti: 'r1', grantId: 'g1' }, 60);
+      const revoked = await models().revokeByGrantId('AccessToken', 'g1');
+      expect(revoked.map((payload) => payload.jti).sort()).toEqual(['a1', 'a2']);
+      expect(await models().find('AccessToken', 'a1')).toBeUndefined();
+      expect(await models().find('AccessToken', 'a2')).toBeUndefined();
+      expect(await models().find('AccessToken', 'a3')).toBeDefined();
+      expect(await models().find('RefreshToken', 'r1')).toBeDefined();
+    });
+
+    it('prunes expired records and keeps live ones', async () => {
+      await models().upsert('Interaction', 'i1', { jti: 'i1' }, 10);
+      await models().upsert('Interaction', 'i2', { jti: 'i2' }, 1000);
+      clock.advance(20_000);
+      expect(await models().pruneExpired()).toBeGreaterThanOrEqual(1);
+      expect(await models().find('Interaction', 'i2')).toEqual({ jti: 'i2' });
+    });
+
+    it('records events with a successful consume, destroy and revoke, and none with a failed consume', async () => {
+      await models().upsert('RefreshToken', 'r1', { jti: 'r1', grantId: 'g1' }, 60);
+      await models().upsert('AccessToken', 'a1', { jti: 'a1', grantId: 'g1' }, 60);
+      const consumeEvent = testEvent();
+      const lostEvent = testEvent();
+      const destroyEvent = testEvent();
+      const revokeEvent = testEvent();
+      await models().consume('RefreshToken', 'r1', { events: [consumeEvent] });
+      await models().consume('RefreshToken', 'r1', { events: [lostEvent] });
+      await models().destroy('RefreshToken', 'r1', { events: [destroyEvent] });
+      await models().revokeByGrantId('AccessToken', 'g1', { events: [revokeEvent] });
+      const ids = (await storage.outbox.listRecent({ limit: 10 })).map((event) => event.id);
+      expect(ids).toEqual([revokeEvent.id, destroyEvent.id, consumeEvent.id]);
+    });
+  });
+}

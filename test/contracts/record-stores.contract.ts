@@ -1,0 +1,177 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { ClientRecord } from '../../src/ports/clients.ts';
+import type { ResourceServerRecord } from '../../src/ports/resource-servers.ts';
+import type { Storage } from '../../src/ports/storage.ts';
+import { testEvent } from './oidc-model-store.contract.ts';
+import { createTestClock, type OpenTestStorage } from './storage-fixture.ts';
+
+function client(clientId: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    clientId,
+    name: `client ${clientId}`,
+    metadata: { grant_types: ['client_credentials'], scope: 'a b' },
+    secrets: [{ id: 'sec_1', hash: 'aGFzaA', createdAt: 1, expiresAt: undefined }],
+    createdAt: 1,
+    updatedAt: 1,
+    version: 1,
+    ...overrides,
+  };
+}
+
+function resourceServer(
+  id: string,
+  audience: string,
+  overrides: Partial<ResourceServerRecord> = {},
+): ResourceServerRecord {
+  return {
+    id,
+    audience,
+    name: audience,
+    scopes: ['read', 'write'],
+    accessTokenFormat: 'jwt',
+    accessTokenTtl: 300,
+    createdAt: 1,
+    updatedAt: 1,
+    version: 1,
+    ...overrides,
+  };
+}
+
+export function describeClientStoreContract(adapter: string, open: OpenTestStorage): void {
+  describe(`ClientStore contract (${adapter})`, () => {
+    let storage: Storage;
+    beforeEach(async () => {
+      storage = await open(createTestClock());
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    it('returns an inserted client exactly, secrets without expiry included', async () => {
+      const record = client('cl_1', {
+        secrets: [
+          { id: 'sec_1', hash: 'aGFzaA', createdAt: 1, expiresAt: undefined },
+          { id: 'sec_2', hash: 'b3RoZXI', createdAt: 2, expiresAt: 99 },
+        ],
+      });
+      expect(await storage.clients.insert(record)).toBe(true);
+      expect(await storage.clients.get('cl_1')).toEqual(record);
+    });
+
+    it('refuses a second client with the same id and keeps the first', async () => {
+      await storage.clients.insert(client('cl_1'));
+      const event = testEvent();
+      expect(
+        await storage.clients.insert(client('cl_1', { name: 'impostor' }), { events: [event] }),
+      ).toBe(false);
+      expect((await storage.clients.get('cl_1'))?.name).toBe('client cl_1');
+      expect((await storage.outbox.listRecent({ limit: 5 })).map((e) => e.id)).not.toContain(
+        event.id,
+      );
+    });
+
+    it('lists clients in id order, a page at a time', async () => {
+      for (const id of ['cl_c', 'cl_a', 'cl_d', 'cl_b']) await storage.clients.insert(client(id));
+      const first = await storage.clients.list({ limit: 2 });
+      expect(first.map((c) => c.clientId)).toEqual(['cl_a', 'cl_b']);
+      const second = await storage.clients.list({ after: 'cl_b', limit: 2 });
+      expect(second.map((c) => c.clientId)).toEqual(['cl_c', 'cl_d']);
+      expect(await storage.clients.list({ after: 'cl_d', limit: 2 })).toEqual([]);
+    });
+
+    it('applies an update only over the version it was based on', async () => {
+      await storage.clients.insert(client('cl_1'));
+      const v2 = client('cl_1', { name: 'renamed', version: 2 });
+      expect(await storage.clients.update(v2)).toBe(true);
+      const stale = client('cl_1', { name: 'lost update', version: 2 });
+      expect(await storage.clients.update(stale)).toBe(false);
+      expect(await storage.clients.get('cl_1')).toEqual(v2);
+    });
+
+    it('reports false when updating an absent client', async () => {
+      expect(await storage.clients.update(client('cl_x', { version: 2 }))).toBe(false);
+    });
+
+    it('deletes once', async () => {
+      await storage.clients.insert(client('cl_1'));
+      expect(await storage.clients.delete('cl_1')).toBe(true);
+      expect(await storage.clients.get('cl_1')).toBeUndefined();
+      expect(await storage.clients.delete('cl_1')).toBe(false);
+    });
+
+    it('records the events of successful writes', async () => {
+      const created = testEvent('cl_1');
+      const updated = testEvent('cl_1');
+      const deleted = testEvent('cl_1');
+      await storage.clients.insert(client('cl_1'), { events: [created] });
+      await storage.clients.update(client('cl_1', { version: 2 }), { events: [updated] });
+      await storage.clients.delete('cl_1', { events: [deleted] });
+      const ids = (await storage.outbox.listRecent({ limit: 5 })).map((e) => e.id);
+      expect(ids).toEqual([deleted.id, updated.id, created.id]);
+    });
+  });
+}
+
+export function describeResourceServerStoreContract(adapter: string, open: OpenTestStorage): void {
+  describe(`ResourceServerStore contract (${adapter})`, () => {
+    let storage: Storage;
+    beforeEach(async () => {
+      storage = await open(createTestClock());
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    it('finds a resource server by id and by audience', async () => {
+      const record = resourceServer('rs_1', 'https://api.example.com/');
+      expect(await storage.resourceServers.insert(record)).toBe(true);
+      expect(await storage.resourceServers.get('rs_1')).toEqual(record);
+      expect(await storage.resourceServers.getByAudience('https://api.example.com/')).toEqual(
+        record,
+      );
+      expect(
+        await storage.resourceServers.getByAudience('https://api.example.com'),
+      ).toBeUndefined();
+    });
+
+    it('refuses a second resource server with the same audience', async () => {
+      await storage.resourceServers.insert(resourceServer('rs_1', 'https://api.example.com'));
+      expect(
+        await storage.resourceServers.insert(resourceServer('rs_2', 'https://api.example.com')),
+      ).toBe(false);
+      expect(await storage.resourceServers.get('rs_2')).toBeUndefined();
+    });
+
+    it("refuses an update that would take another server's audience", async () => {
+      await storage.resourceServers.insert(resourceServer('rs_1', 'https://one.example.com'));
+      await storage.resourceServers.insert(resourceServer('rs_2', 'https://two.example.com'));
+      const clash = resourceServer('rs_2', 'https://one.example.com', { version: 2 });
+      expect(await storage.resourceServers.update(clash)).toBe(false);
+      expect((await storage.resourceServers.get('rs_2'))?.audience).toBe('https://two.example.com');
+    });
+
+    it('applies an update only over the version it was based on', async () => {
+      await storage.resourceServers.insert(resourceServer('rs_1', 'https://api.example.com'));
+      const v2 = resourceServer('rs_1', 'https://api.example.com', {
+        scopes: ['read'],
+        version: 2,
+      });
+      expect(await storage.resourceServers.update(v2)).toBe(true);
+      expect(await storage.resourceServers.update({ ...v2, scopes: ['x'] })).toBe(false);
+      expect(await storage.resourceServers.getByAudience('https://api.example.com')).toEqual(v2);
+    });
+
+    it('lists in id order and deletes once', async () => {
+      await storage.resourceServers.insert(resourceServer('rs_b', 'https://b.example.com'));
+      await storage.resourceServers.insert(resourceServer('rs_a', 'https://a.example.com'));
+      expect((await storage.resourceServers.list({ limit: 10 })).map((r) => r.id)).toEqual([
+        'rs_a',
+        'rs_b',
+      ]);
+      expect(await storage.resourceServers.delete('rs_a')).toBe(true);
+      expect(await storage.resourceServers.delete('rs_a')).toBe(false);
+      expect(await storage.resourceServers.getByAudience('https://a.example.com')).toBeUndefined();
+    });
+  });
+}

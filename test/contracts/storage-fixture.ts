@@ -1,0 +1,19 @@
+import type { Storage } from '../../src/ports/storage.ts';
+
+/** A clock tests move by hand: no sleeping for expiry. */
+export interface TestClock {
+  (): number;
+  advance(ms: number): void;
+}
+
+export function createTestClock(start = Date.UTC(2026, 0, 1)): TestClock {
+  let now = start;
+  const clock = (() => now) as TestClock;
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  return clock;
+}
+
+/** How a contract suite gets a fresh, empty store of the adapter under test. */
+export type OpenTestStorage = (clock: TestClock) => Promise<Storage>;

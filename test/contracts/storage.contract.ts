@@ -1,0 +1,20 @@
+import { describeOidcModelStoreContract } from './oidc-model-store.contract.ts';
+import { describeOutboxStoreContract } from './outbox-store.contract.ts';
+import {
+  describeClientStoreContract,
+  describeResourceServerStoreContract,
+} from './record-stores.contract.ts';
+import { describeSigningKeyStoreContract } from './signing-key-store.contract.ts';
+import type { OpenTestStorage } from './storage-fixture.ts';
+
+/**
+ * Every storage port's contract, for one adapter. A new adapter is done when this passes
+ * (STYLE.md: one contract suite run against every backend).
+ */
+export function describeStorageContract(adapter: string, open: OpenTestStorage): void {
+  describeOidcModelStoreContract(adapter, open);
+  describeClientStoreContract(adapter, open);
+  describeResourceServerStoreContract(adapter, open);
+  describeSigningKeyStoreContract(adapter, open);
+  describeOutboxStoreContract(adapter, open);
+}
