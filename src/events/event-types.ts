@@ -1,0 +1,18 @@
+/** Every event type Tessera emits (INTERFACE.md "Events"). */
+export const EVENT_TYPES = [
+  'tessera.login.succeeded',
+  'tessera.login.failed',
+  'tessera.session.ended',
+  'tessera.token.revoked',
+  'tessera.grant.revoked',
+  'tessera.client.created',
+  'tessera.client.updated',
+  'tessera.client.deleted',
+  'tessera.client.secret_rotated',
+  'tessera.resource_server.created',
+  'tessera.resource_server.updated',
+  'tessera.resource_server.deleted',
+  'tessera.keys.rotated',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];

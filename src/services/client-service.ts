@@ -1,0 +1,260 @@
+import type { EventFactory } from '../events/event-factory.ts';
+import type {
+  ClientMetadata,
+  ClientRecord,
+  ClientSecretRecord,
+  ClientStore,
+  Page,
+} from '../ports/clients.ts';
+import { AppError } from './app-error.ts';
+import { normaliseClientMetadata, usesClientSecret } from './client-rules.ts';
+import type { ClientSecretHasher } from './client-secrets.ts';
+import { generateId } from './ids.ts';
+
+/** Validates metadata the way oidc-provider does; throws AppError('validation_failed'). */
+export type ClientMetadataValidator = (metadata: ClientMetadata) => Promise<void>;
+
+export interface ClientServiceDeps {
+  readonly clients: ClientStore;
+  readonly hasher: ClientSecretHasher;
+  readonly validateMetadata: ClientMetadataValidator;
+  readonly newEvent: EventFactory;
+  readonly clock: () => number;
+}
+
+export interface NewClient {
+  readonly name: string;
+  readonly metadata: ClientMetadata;
+  /** Epoch ms at which the first secret expires; undefined = never. */
+  readonly secretExpiresAt?: number | undefined;
+}
+
+export interface CreatedSecret {
+  readonly id: string;
+  /** The plaintext secret: returned this once, never stored. */
+  readonly secret: string;
+  readonly expiresAt: number | undefined;
+}
+
+export interface ClientUpdate {
+  readonly name?: string | undefined;
+  readonly metadata?: ClientMetadata | undefined;
+  /** When given, the update only applies if the stored version still equals it. */
+  readonly expectedVersion?: number | undefined;
+}
+
+/** Business rules for OAuth clients; the admin API, CLI bootstrap and tests all go through it. */
+export interface ClientService {
+  create(input: NewClient): Promise<{ client: ClientRecord; secret: CreatedSecret | undefined }>;
+  get(clientId: string): Promise<ClientRecord>;
+  find(clientId: string): Promise<ClientRecord | undefined>;
+  list(page: Page): Promise<ClientRecord[]>;
+  update(clientId: string, update: ClientUpdate): Promise<ClientRecord>;
+  delete(clientId: string): Promise<void>;
+  addSecret(clientId: string, expiresAt?: number): Promise<CreatedSecret>;
+  removeSecret(clientId: string, secretId: string): Promise<ClientRecord>;
+  /** Constant-time check of a presented secret against the client's live secrets. */
+  verifySecret(client: ClientRecord, presented: string): boolean;
+}
+
+const MAX_NAME_LENGTH = 200;
+
+export function createClientService(deps: ClientServiceDeps): ClientService {
+  const { clients, hasher, newEvent, clock } = deps;
+
+  const newSecret = (expiresAt: number | undefined): [ClientSecretRecord, CreatedSecret] => {
+    const secret = hasher.generate();
+    const id = generateId('sec');
+    return [
+      { id, hash: hasher.hash(secret), createdAt: clock(), expiresAt },
+      { id, secret, expiresAt },
+    ];
+  };
+
+  const checkName = (name: string) => {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > MAX_NAME_LENGTH) {
+      throw new AppError('validation_failed', `name must be 1-${MAX_NAME_LENGTH} characters`, {
+        field: 'name',
+      });
+    }
+    return trimmed;
+  };
+
+  const checkExpiry = (expiresAt: number | undefined) => {
+    if (expiresAt !== undefined && expiresAt <= clock()) {
+      throw new AppError('validation_failed', 'a secret must expire in the future', {
+        field: 'expires_at',
+      });
+    }
+  };
+
+  const get = async (clientId: string) => {
+    const client = await clients.get(clientId);
+    if (!client) throw new AppError('not_found', `client ${clientId} does not exist`);
+    return client;
+  };
+
+  const clientSummary = (client: ClientRecord) => ({
+    client_id: client.clientId,
+    name: client.name,
+    grant_types: client.metadata.grant_types,
+    token_endpoint_auth_method: client.metadata.token_endpoint_auth_method,
+    version: client.version,
+  });
+
+  const saveUpdated = async (
+    next: ClientRecord,
+    type: 'tessera.client.updated' | 'tessera.client.secret_rotated',
+    data: Record<string, unknown>,
+  ) => {
+    const saved = await clients.update(next, {
+      events: [newEvent({ type, subject: next.clientId, data })],
+    });
+    if (!saved) {
+      throw new AppError(
+        'version_mismatch',
+        `client ${next.clientId} was changed by someone else; reload and retry`,
+      );
+    }
+    return next;
+  };
+
+  return {
+    async create(input) {
+      const name = checkName(input.name);
+      const metadata = normaliseClientMetadata(input.metadata);
+      await deps.validateMetadata(metadata);
+      checkExpiry(input.secretExpiresAt);
+      const [secretRecord, created] = usesClientSecret(metadata)
+        ? newSecret(input.secretExpiresAt)
+        : [undefined, undefined];
+      const now = clock();
+      const client: ClientRecord = {
+        clientId: generateId('cl'),
+        name,
+        metadata,
+        secrets: secretRecord ? [secretRecord] : [],
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      };
+      const inserted = await clients.insert(client, {
+        events: [
+          newEvent({
+            type: 'tessera.client.created',
+            subject: client.clientId,
+            data: clientSummary(client),
+          }),
+        ],
+      });
+      if (!inserted) throw new AppError('conflict', 'client id collision; retry');
+      return { client, secret: created };
+    },
+
+    get,
+    find: (clientId) => clients.get(clientId),
+    list: (page) => clients.list(page),
+
+    async update(clientId, update) {
+      const current = await get(clientId);
+      if (update.expectedVersion !== undefined && update.expectedVersion !== current.version) {
+        throw new AppError(
+          'version_mismatch',
+          `client ${clientId} is at version ${current.version}, not ${update.expectedVersion}`,
+        );
+      }
+      const metadata = update.metadata
+        ? normaliseClientMetadata(update.metadata)
+        : current.metadata;
+      if (update.metadata) await deps.validateMetadata(metadata);
+      if (usesClientSecret(metadata) !== usesClientSecret(current.metadata)) {
+        throw new AppError(
+          'validation_failed',
+          'a client cannot switch between secret and non-secret authentication; create a new client',
+          {
+            field: 'token_endpoint_auth_method',
+          },
+        );
+      }
+      const next: ClientRecord = {
+        ...current,
+        name: update.name === undefined ? current.name : checkName(update.name),
+        metadata,
+        updatedAt: clock(),
+        version: current.version + 1,
+      };
+      return saveUpdated(next, 'tessera.client.updated', clientSummary(next));
+    },
+
+    async delete(clientId) {
+      const deleted = await clients.delete(clientId, {
+        events: [
+          newEvent({
+            type: 'tessera.client.deleted',
+            subject: clientId,
+            data: { client_id: clientId },
+          }),
+        ],
+      });
+      if (!deleted) throw new AppError('not_found', `client ${clientId} does not exist`);
+    },
+
+    async addSecret(clientId, expiresAt) {
+      const current = await get(clientId);
+      if (!usesClientSecret(current.metadata)) {
+        throw new AppError(
+          'validation_failed',
+          `client ${clientId} does not authenticate with a secret`,
+        );
+      }
+      checkExpiry(expiresAt);
+      const [record, created] = newSecret(expiresAt);
+      const next: ClientRecord = {
+        ...current,
+        secrets: [...current.secrets, record],
+        updatedAt: clock(),
+        version: current.version + 1,
+      };
+      await saveUpdated(next, 'tessera.client.secret_rotated', {
+        client_id: clientId,
+        secret_id: record.id,
+        change: 'added',
+      });
+      return created;
+    },
+
+    async removeSecret(clientId, secretId) {
+      const current = await get(clientId);
+      if (!current.secrets.some((secret) => secret.id === secretId)) {
+        throw new AppError('not_found', `client ${clientId} has no secret ${secretId}`);
+      }
+      const now = clock();
+      const othersLive = current.secrets.some(
+        (secret) =>
+          secret.id !== secretId && (secret.expiresAt === undefined || secret.expiresAt > now),
+      );
+      if (!othersLive) {
+        throw new AppError(
+          'conflict',
+          `secret ${secretId} is the client's last valid secret; add another first`,
+        );
+      }
+      const next: ClientRecord = {
+        ...current,
+        secrets: current.secrets.filter((secret) => secret.id !== secretId),
+        updatedAt: clock(),
+        version: current.version + 1,
+      };
+      return saveUpdated(next, 'tessera.client.secret_rotated', {
+        client_id: clientId,
+        secret_id: secretId,
+        change: 'removed',
+      });
+    },
+
+    verifySecret(client, presented) {
+      return hasher.matches(presented, client.secrets, clock());
+    },
+  };
+}

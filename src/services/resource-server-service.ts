@@ -1,0 +1,186 @@
+import type { EventFactory } from '../events/event-factory.ts';
+import type { Page } from '../ports/clients.ts';
+import type {
+  AccessTokenFormat,
+  ResourceServerRecord,
+  ResourceServerStore,
+} from '../ports/resource-servers.ts';
+import { AppError } from './app-error.ts';
+import { generateId } from './ids.ts';
+
+export interface NewResourceServer {
+  readonly audience: string;
+  readonly name?: string | undefined;
+  readonly scopes: readonly string[];
+  readonly accessTokenFormat?: AccessTokenFormat | undefined;
+  /** Seconds; defaults to the service-wide access token TTL. */
+  readonly accessTokenTtl?: number | undefined;
+}
+
+export interface ResourceServerUpdate {
+  readonly name?: string | undefined;
+  readonly scopes?: readonly string[] | undefined;
+  readonly accessTokenFormat?: AccessTokenFormat | undefined;
+  readonly accessTokenTtl?: number | undefined;
+  readonly expectedVersion?: number | undefined;
+}
+
+export interface ResourceServerServiceDeps {
+  readonly resourceServers: ResourceServerStore;
+  readonly newEvent: EventFactory;
+  readonly clock: () => number;
+  readonly defaultAccessTokenTtl: number;
+}
+
+/** The APIs tokens are issued for (RFC 8707 resource indicators). */
+export interface ResourceServerService {
+  create(input: NewResourceServer): Promise<ResourceServerRecord>;
+  get(id: string): Promise<ResourceServerRecord>;
+  findByAudience(audience: string): Promise<ResourceServerRecord | undefined>;
+  list(page: Page): Promise<ResourceServerRecord[]>;
+  update(id: string, update: ResourceServerUpdate): Promise<ResourceServerRecord>;
+  delete(id: string): Promise<void>;
+}
+
+// RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const MAX_TTL = 86_400;
+
+function checkAudience(audience: string): string {
+  // RFC 8707 section 2: an absolute URI without a fragment.
+  const url = URL.parse(audience);
+  if (!url || audience.includes('#')) {
+    throw new AppError('validation_failed', 'audience must be an absolute URI without a fragment', {
+      field: 'audience',
+    });
+  }
+  return audience;
+}
+
+function checkScopes(scopes: readonly string[]): string[] {
+  const unique = [...new Set(scopes)];
+  const bad = unique.find((scope) => !SCOPE_TOKEN.test(scope));
+  if (bad !== undefined || unique.length === 0 || unique.length > 100) {
+    throw new AppError(
+      'validation_failed',
+      'scopes must be 1-100 RFC 6749 scope tokens (no spaces, quotes or backslashes)',
+      {
+        field: 'scopes',
+      },
+    );
+  }
+  return unique;
+}
+
+function checkTtl(ttl: number): number {
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL) {
+    throw new AppError(
+      'validation_failed',
+      `access_token_ttl must be an integer from 1 to ${MAX_TTL} seconds`,
+      {
+        field: 'access_token_ttl',
+      },
+    );
+  }
+  return ttl;
+}
+
+export function createResourceServerService(
+  deps: ResourceServerServiceDeps,
+): ResourceServerService {
+  const { resourceServers, newEvent, clock } = deps;
+
+  const summary = (record: ResourceServerRecord) => ({
+    id: record.id,
+    audience: record.audience,
+    scopes: record.scopes,
+    access_token_format: record.accessTokenFormat,
+  });
+
+  const get = async (id: string) => {
+    const record = await resourceServers.get(id);
+    if (!record) throw new AppError('not_found', `resource server ${id} does not exist`);
+    return record;
+  };
+
+  return {
+    async create(input) {
+      const now = clock();
+      const audience = checkAudience(input.audience);
+      const record: ResourceServerRecord = {
+        id: generateId('rs'),
+        audience,
+        name: input.name?.trim() || audience,
+        scopes: checkScopes(input.scopes),
+        accessTokenFormat: input.accessTokenFormat ?? 'jwt',
+        accessTokenTtl: checkTtl(input.accessTokenTtl ?? deps.defaultAccessTokenTtl),
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      };
+      const inserted = await resourceServers.insert(record, {
+        events: [
+          newEvent({
+            type: 'tessera.resource_server.created',
+            subject: record.id,
+            data: summary(record),
+          }),
+        ],
+      });
+      if (!inserted) {
+        throw new AppError(
+          'conflict',
+          `a resource server with audience ${audience} already exists`,
+          {
+            field: 'audience',
+          },
+        );
+      }
+      return record;
+    },
+
+    get,
+    findByAudience: (audience) => resourceServers.getByAudience(audience),
+    list: (page) => resourceServers.list(page),
+
+    async update(id, update) {
+      const current = await get(id);
+      if (update.expectedVersion !== undefined && update.expectedVersion !== current.version) {
+        throw new AppError(
+          'version_mismatch',
+          `resource server ${id} is at version ${current.version}, not ${update.expectedVersion}`,
+        );
+      }
+      const next: ResourceServerRecord = {
+        ...current,
+        name: update.name?.trim() || current.name,
+        scopes: update.scopes ? checkScopes(update.scopes) : current.scopes,
+        accessTokenFormat: update.accessTokenFormat ?? current.accessTokenFormat,
+        accessTokenTtl:
+          update.accessTokenTtl === undefined
+            ? current.accessTokenTtl
+            : checkTtl(update.accessTokenTtl),
+        updatedAt: clock(),
+        version: current.version + 1,
+      };
+      const saved = await resourceServers.update(next, {
+        events: [
+          newEvent({ type: 'tessera.resource_server.updated', subject: id, data: summary(next) }),
+        ],
+      });
+      if (!saved)
+        throw new AppError(
+          'version_mismatch',
+          `resource server ${id} was changed by someone else; reload and retry`,
+        );
+      return next;
+    },
+
+    async delete(id) {
+      const deleted = await resourceServers.delete(id, {
+        events: [newEvent({ type: 'tessera.resource_server.deleted', subject: id, data: { id } })],
+      });
+      if (!deleted) throw new AppError('not_found', `resource server ${id} does not exist`);
+    },
+  };
+}
