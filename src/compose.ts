@@ -1,0 +1,187 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { Logger } from 'pino';
+
+import { openSqliteStorage } from '../adapters/sqlite/open-sqlite-storage.ts';
+import { createKeyEncrypter } from '../keys/key-encryption.ts';
+import { createSigningKeyService } from '../keys/signing-key-service.ts';
+import type { Config } from './config/config.ts';
+import { createEventFactory } from './events/event-factory.ts';
+import { createApp } from './http/create-app.ts';
+import type { Storage } from './ports/storage.ts';
+import { createClientMetadataValidator } from './provider/client-metadata-validator.ts';
+import { createProvider } from './provider/create-provider.ts';
+import {
+  createProviderHolder,
+  wrapProvider,
+  type ProviderHolder,
+} from './provider/provider-holder.ts';
+import { createClientSecretHasher } from './services/client-secrets.ts';
+import { createClientService, type ClientService } from './services/client-service.ts';
+import {
+  createResourceServerService,
+  type ResourceServerService,
+} from './services/resource-server-service.ts';
+
+export interface TesseraOptions {
+  readonly logger: Logger;
+  /** Use this store instead of the one the config names (tests pass other adapters). */
+  readonly storage?: Storage;
+  readonly clock?: () => number;
+}
+
+/** A running Tessera: its address, its services (for bootstrap and tests) and a graceful stop. */
+export interface Tessera {
+  readonly issuer: string;
+  readonly server: Server;
+  readonly storage: Storage;
+  readonly clients: ClientService;
+  readonly resourceServers: ResourceServerService;
+  readonly holder: ProviderHolder;
+  /** Stops accepting, lets in-flight requests finish (bounded), then closes the store. */
+  stop(): Promise<void>;
+}
+
+const PRUNE_INTERVAL_MS = 60_000;
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export async function openStorage(config: Config): Promise<Storage> {
+  if (config.storage.kind === 'sqlite') return openSqliteStorage({ path: config.storage.path });
+  throw new Error('MONGODB_URI is set, but the MongoDB adapter is not available in this build');
+}
+
+/**
+ * The composition root: stores → services → provider → app → listening server. Nothing here is
+ * a module-level singleton; tests build as many instances as they like.
+ */
+export async function startTessera(config: Config, options: TesseraOptions): Promise<Tessera> {
+  const { logger } = options;
+  const clock = options.clock ?? Date.now;
+  const storage = options.storage ?? (await openStorage(config));
+
+  let shuttingDown = false;
+  let handler: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end('{"error":"temporarily_unavailable","error_description":"starting"}');
+  };
+  const server = createServer((req, res) => handler(req, res));
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.http.port, config.http.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const issuer = config.http.issuer ?? `http://localhost:${port}`;
+
+  try {
+    const newEvent = createEventFactory({ source: issuer, clock });
+    const hasher = createClientSecretHasher(
+      config.secrets.secretPepper,
+      config.tokens.clientSecretBytes,
+    );
+    const resourceServers = createResourceServerService({
+      resourceServers: storage.resourceServers,
+      newEvent,
+      clock,
+      defaultAccessTokenTtl: config.tokens.accessTokenTtl,
+    });
+    // Client metadata is validated by the provider, which is built after the services: bind late.
+    const built: { holder?: ProviderHolder } = {};
+    const clients = createClientService({
+      clients: storage.clients,
+      hasher,
+      newEvent,
+      clock,
+      validateMetadata: createClientMetadataValidator(() => {
+        if (!built.holder) throw new Error('provider not built yet');
+        return built.holder;
+      }),
+    });
+    const keys = createSigningKeyService({
+      keys: storage.signingKeys,
+      encrypter: createKeyEncrypter(config.secrets.keyEncryptionKey),
+      clock,
+    });
+    const keyRing = await keys.ensureKeyRing();
+    const buildInstance = (ring: typeof keyRing) =>
+      wrapProvider(
+        createProvider({
+          config,
+          issuer,
+          storage,
+          resourceServers,
+          hasher,
+          keyRing: ring,
+          logger,
+          clock,
+        }),
+        ring,
+      );
+    const holder = createProviderHolder(buildInstance(keyRing));
+    built.holder = holder;
+
+    const app = createApp({
+      logger,
+      holder,
+      storage,
+      isShuttingDown: () => shuttingDown,
+      https: issuer.startsWith('https:'),
+      trustProxy: config.http.trustProxy,
+      jwksMaxAge: config.keys.jwksMaxAge,
+    });
+    const callback = app.callback();
+    handler = (req, res) => void callback(req, res);
+
+    const pruner = setInterval(() => {
+      storage.oidcModels.pruneExpired().catch((error: unknown) => {
+        logger.warn({ err: error }, 'pruning expired records failed');
+      });
+    }, PRUNE_INTERVAL_MS);
+    pruner.unref();
+
+    logger.info({ issuer, storage: storage.kind, port }, 'tessera listening');
+
+    return {
+      issuer,
+      server,
+      storage,
+      clients,
+      resourceServers,
+      holder,
+      async stop() {
+        if (shuttingDown) return;
+        shuttingDown = true;
+        clearInterval(pruner);
+        await closeServer(server, config.http.shutdownTimeoutMs, logger);
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    server.close();
+    if (!options.storage) await storage.close();
+    throw error;
+  }
+}
+
+/** Stops accepting; waits for in-flight requests, cutting them off after `timeoutMs`. */
+async function closeServer(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // close() only drops connections idle at that moment; a keep-alive connection whose request
+  // finishes later would otherwise linger until its keep-alive timeout.
+  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  const timer = setTimeout(() => {
+    logger.warn({ timeoutMs }, 'shutdown timeout reached; closing remaining connections');
+    server.closeAllConnections();
+  }, timeoutMs);
+  timer.unref();
+  await closed;
+  clearInterval(sweeper);
+  clearTimeout(timer);
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+
+import { StoreUnavailableError } from '../ports/storage.ts';
+import { AppError } from '../services/app-error.ts';
+import { INTERNAL_PROBLEM, problemFor } from './problem.ts';
+
+declare module 'koa' {
+  interface DefaultState {
+    requestId: string;
+    log: Logger;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Accepts a sane `x-request-id` or makes one; echoes it and binds it to the request's logger. */
+export function requestContext(logger: Logger) {
+  return async function requestContextMiddleware(ctx: Context, next: Next) {
+    const incoming = ctx.get('x-request-id');
+    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = logger.child({ requestId });
+    ctx.set('x-request-id', requestId);
+    await next();
+  };
+}
+
+/** One line per request on completion: no query string, no headers, no bodies (no secrets). */
+export function accessLog() {
+  return async function accessLogMiddleware(ctx: Context, next: Next) {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const res = ctx.res;
+      const log = () =>
+        ctx.state.log.info(
+          {
+            method: ctx.method,
+            path: ctx.path,
+            status: res.statusCode,
+            durationMs: Math.round((performance.now() - started) * 10) / 10,
+          },
+          'request',
+        );
+      if (res.writableFinished || res.destroyed) log();
+      else res.once('close', log);
+    }
+  };
+}
+
+/**
+ * Headers every response carries. Written to the Node response so they also reach responses
+ * oidc-provider writes itself.
+ */
+export function securityHeaders(options: { https: boolean }) {
+  return async function securityHeadersMiddleware(ctx: Context, next: Next) {
+    const res = ctx.res;
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    res.setHeader('x-frame-options', 'DENY');
+    if (options.https)
+      res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    await next();
+  };
+}
+
+/** Maps Tessera's own errors to RFC 9457 problem+json; anything unexpected is a bare 500. */
+export function problemResponses() {
+  return async function problemMiddleware(ctx: Context, next: Next) {
+    try {
+      await next();
+    } catch (error) {
+      const problem =
+        error instanceof AppError
+          ? problemFor(error.code, error.message, error.field)
+          : error instanceof StoreUnavailableError
+            ? problemFor('store_unavailable', 'the store is unreachable; retry shortly')
+            : undefined;
+      if (problem && problem.status < 500) {
+        ctx.state.log.debug({ code: problem.code }, 'request refused');
+      } else {
+        ctx.state.log.error({ err: error }, 'request failed');
+      }
+      const body = problem ?? INTERNAL_PROBLEM;
+      ctx.status = body.status;
+      ctx.type = 'application/problem+json';
+      ctx.body = body;
+    }
+  };
+}

@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+
+import { ConfigError } from './config/config-error.ts';
+import { loadConfig } from './config/load-config.ts';
+import { startTessera, type Tessera } from './compose.ts';
+import { KeyDecryptionError } from '../keys/key-encryption.ts';
+import { createLogger } from './logging/create-logger.ts';
+
+/** Entry point: configuration, composition, listening, and graceful shutdown on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tessera: configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const logger = createLogger(config.log.level);
+  for (const variable of config.devDefaults) {
+    logger.warn(
+      { variable },
+      `${variable} is not set: using a development value generated into the data dir`,
+    );
+  }
+
+  let tessera: Tessera;
+  try {
+    tessera = await startTessera(config, { logger });
+  } catch (error) {
+    exitOnStartupError(logger, error);
+  }
+  handleSignals(tessera, logger);
+}
+
+function exitOnStartupError(logger: Logger, error: unknown): never {
+  if (error instanceof KeyDecryptionError) {
+    logger.fatal(
+      { reason: error.message },
+      'cannot decrypt the stored signing keys: TESSERA_KEY_ENCRYPTION_KEY is not the key they were encrypted with. Nothing was changed.',
+    );
+  } else {
+    logger.fatal({ err: error }, 'startup failed');
+  }
+  process.exit(1);
+}
+
+function handleSignals(tessera: Tessera, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    tessera.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+await main();

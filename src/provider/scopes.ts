@@ -1,0 +1,18 @@
+/**
+ * Scopes oidc-provider knows statically (its `scopes` configuration). Resource-server scopes are
+ * registered at runtime and reach oidc-provider through resource indicators instead.
+ */
+export const STATIC_SCOPES: readonly string[] = [
+  'openid',
+  'offline_access',
+  'profile',
+  'email',
+  'tessera:admin',
+];
+
+const STATIC_SCOPE_SET: ReadonlySet<string> = new Set(STATIC_SCOPES);
+
+export const isStaticScope = (scope: string): boolean => STATIC_SCOPE_SET.has(scope);
+
+export const splitScope = (scope: unknown): string[] =>
+  typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];

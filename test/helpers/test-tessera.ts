@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+
+import { loadConfig } from '../../src/config/load-config.ts';
+import { startTessera, type Tessera, type TesseraOptions } from '../../src/compose.ts';
+import { createLogger } from '../../src/logging/create-logger.ts';
+
+export interface TestTessera {
+  readonly tessera: Tessera;
+  readonly issuer: string;
+  readonly dataDir: string;
+  /** Every log line the instance wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+export const testSecrets = () => ({
+  TESSERA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+  TESSERA_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+  TESSERA_SECRET_PEPPER: randomBytes(32).toString('base64url'),
+});
+
+/**
+ * A real Tessera on an ephemeral loopback port with its own temp data dir and a captured log.
+ * `env` overrides the configuration exactly as environment variables would.
+ */
+export async function startTestTessera(
+  env: Record<string, string> = {},
+  options: Omit<TesseraOptions, 'logger'> = {},
+): Promise<TestTessera> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
+  const config = loadConfig({
+    PORT: '0',
+    TESSERA_DATA_DIR: dataDir,
+    LOG_LEVEL: 'debug',
+    ...testSecrets(),
+    ...env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const tessera = await startTessera(config, {
+    ...options,
+    logger: createLogger(config.log.level, sink),
+  });
+  return {
+    tessera,
+    issuer: tessera.issuer,
+    dataDir,
+    logs,
+    async stop() {
+      await tessera.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

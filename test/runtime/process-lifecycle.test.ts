@@ -1,0 +1,108 @@
+import { request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { runTesseraExpectingFailure, spawnTessera } from '../helpers/tessera-process.ts';
+import { testSecrets } from '../helpers/test-tessera.ts';
+
+describe('the tessera process', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'tessera-process-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('finishes an in-flight request after SIGTERM, then exits 0', async () => {
+    const tessera = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...testSecrets() });
+    const { hostname, port } = new URL(tessera.url);
+    const body = 'grant_type=client_credentials';
+    // A request whose body arrives slowly is in flight when the signal lands.
+    const response = new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: hostname === 'localhost' ? '127.0.0.1' : hostname,
+          port,
+          method: 'POST',
+          path: '/token',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': body.length,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 5));
+      setTimeout(() => {
+        tessera.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(5)), 300);
+      }, 200);
+    });
+    // No client authentication was sent: a protocol answer, not a dropped connection.
+    expect(await response).toBe(400);
+    expect(await tessera.exited).toBe(0);
+    expect(tessera.output()).toContain('shutting down');
+  });
+
+  it('keeps its signing keys and clients across a restart with the same key-encryption key', async () => {
+    const secrets = testSecrets();
+    const first = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...secrets });
+    const jwksBefore = await (await fetch(`${first.url}/jwks`)).json();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...secrets });
+    expect(await (await fetch(`${second.url}/jwks`)).json()).toEqual(jwksBefore);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('refuses to start with the wrong key-encryption key and leaves the stored keys intact', async () => {
+    const secrets = testSecrets();
+    const first = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...secrets });
+    const jwksBefore = await (await fetch(`${first.url}/jwks`)).json();
+    first.child.kill('SIGTERM');
+    await first.exited;
+
+    const wrong = await runTesseraExpectingFailure({
+      TESSERA_DATA_DIR: dataDir,
+      ...secrets,
+      TESSERA_KEY_ENCRYPTION_KEY: testSecrets().TESSERA_KEY_ENCRYPTION_KEY,
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.output).toContain(
+      'TESSERA_KEY_ENCRYPTION_KEY is not the key they were encrypted with',
+    );
+
+    const again = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...secrets });
+    expect(await (await fetch(`${again.url}/jwks`)).json()).toEqual(jwksBefore);
+    again.child.kill('SIGTERM');
+    await again.exited;
+  });
+
+  it('stops at an invalid variable with one line naming it and exit code 1', async () => {
+    const result = await runTesseraExpectingFailure({ TESSERA_DATA_DIR: dataDir, PORT: 'eighty' });
+    expect(result.code).toBe(1);
+    expect(result.output.trim().split('\n')).toEqual([
+      expect.stringContaining('PORT: invalid value'),
+    ]);
+  });
+
+  it('refuses production with development defaults and says which variable to set', async () => {
+    const result = await runTesseraExpectingFailure({
+      TESSERA_DATA_DIR: dataDir,
+      NODE_ENV: 'production',
+      TESSERA_ISSUER: 'https://id.example.com',
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(
+      'TESSERA_KEY_ENCRYPTION_KEY: required when NODE_ENV=production',
+    );
+  });
+});
