@@ -118,7 +118,7 @@ describe('loadConfig', () => {
     ['TESSERA_ISSUER', 'not a url'],
     ['TESSERA_ISSUER', 'https://id.example.com/prefix'],
     ['TESSERA_KEY_ENCRYPTION_KEY', 'too-short'],
-    ['TESSERA_KEY_ENCRYPTION_KEY', randomBytes(32).toString('base64')],
+    ['TESSERA_KEY_ENCRYPTION_KEY', Buffer.alloc(32, 0xfb).toString('base64')],
     ['TESSERA_COOKIE_KEYS', 'short'],
     ['TESSERA_SECRET_PEPPER', 'short'],
     ['LOG_LEVEL', 'loud'],
