@@ -9,6 +9,10 @@ import { createSigningKeyService } from '../keys/signing-key-service.ts';
 import type { Config } from './config/config.ts';
 import { createEventFactory } from './events/event-factory.ts';
 import { createApp } from './http/create-app.ts';
+import { closeServer } from './lifecycle/close-server.ts';
+import { createShutdownSteps } from './lifecycle/shutdown-steps.ts';
+import { createMetrics, type TesseraMetrics } from './metrics/create-metrics.ts';
+import { instrumentStorage } from './metrics/instrument-storage.ts';
 import type { Storage } from './ports/storage.ts';
 import { createClientMetadataValidator } from './provider/client-metadata-validator.ts';
 import { createProvider } from './provider/create-provider.ts';
@@ -39,7 +43,14 @@ export interface Tessera {
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
   readonly holder: ProviderHolder;
-  /** Stops accepting, lets in-flight requests finish (bounded), then closes the store. */
+  readonly metrics: TesseraMetrics;
+  /**
+   * The graceful stop: /readyz turns 503 at once; requests are still served for
+   * TESSERA_SHUTDOWN_DELAY_MS (so load balancers notice and drain); then the server stops
+   * accepting and in-flight requests finish (bounded by TESSERA_SHUTDOWN_TIMEOUT_MS); then the
+   * shutdown steps run (relay flush…, bounded by the same timeout); then the store closes.
+   * Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -59,14 +70,22 @@ export async function openStorage(config: Config): Promise<Storage> {
 export async function startTessera(config: Config, options: TesseraOptions): Promise<Tessera> {
   const { logger } = options;
   const clock = options.clock ?? Date.now;
-  const storage = options.storage ?? (await openStorage(config));
+  const metrics = createMetrics({ clock });
+  const rawStorage = options.storage ?? (await openStorage(config));
+  const storage = instrumentStorage(rawStorage, metrics.store);
+  // Components built below add what must finish before the store closes (relay flush, …).
+  const shutdownSteps = createShutdownSteps(logger);
 
   let shuttingDown = false;
   let handler: RequestListener = (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end('{"error":"temporarily_unavailable","error_description":"starting"}');
   };
-  const server = createServer((req, res) => handler(req, res));
+  const server = createServer((req, res) => {
+    // While stopping, let each connection go after its response so clients reconnect elsewhere.
+    if (shuttingDown) res.setHeader('connection', 'close');
+    handler(req, res);
+  });
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
@@ -120,11 +139,13 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
           keyRing: ring,
           logger,
           clock,
+          tokenMetrics: metrics.tokens,
         }),
         ring,
       );
     const holder = createProviderHolder(buildInstance(keyRing));
     built.holder = holder;
+    metrics.keys.trackKeys(() => holder.current().keyRing.records);
 
     const app = createApp({
       logger,
@@ -134,6 +155,8 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       https: issuer.startsWith('https:'),
       trustProxy: config.http.trustProxy,
       jwksMaxAge: config.keys.jwksMaxAge,
+      metrics,
+      metricsToken: config.metrics.token,
     });
     const callback = app.callback();
     handler = (req, res) => void callback(req, res);
@@ -147,6 +170,19 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
 
     logger.info({ issuer, storage: storage.kind, port }, 'tessera listening');
 
+    let stopping: Promise<void> | undefined;
+    const stopGracefully = async (): Promise<void> => {
+      shuttingDown = true;
+      clearInterval(pruner);
+      if (config.http.shutdownDelayMs > 0) {
+        logger.info({ delayMs: config.http.shutdownDelayMs }, 'readiness off; serving until drain');
+        await new Promise((resolve) => setTimeout(resolve, config.http.shutdownDelayMs));
+      }
+      await closeServer(server, config.http.shutdownTimeoutMs, logger);
+      await shutdownSteps.run(config.http.shutdownTimeoutMs);
+      await storage.close();
+    };
+
     return {
       issuer,
       server,
@@ -154,12 +190,10 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       clients,
       resourceServers,
       holder,
-      async stop() {
-        if (shuttingDown) return;
-        shuttingDown = true;
-        clearInterval(pruner);
-        await closeServer(server, config.http.shutdownTimeoutMs, logger);
-        await storage.close();
+      metrics,
+      stop() {
+        stopping ??= stopGracefully();
+        return stopping;
       },
     };
   } catch (error) {
@@ -167,21 +201,4 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     if (!options.storage) await storage.close();
     throw error;
   }
-}
-
-/** Stops accepting; waits for in-flight requests, cutting them off after `timeoutMs`. */
-async function closeServer(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // close() only drops connections idle at that moment; a keep-alive connection whose request
-  // finishes later would otherwise linger until its keep-alive timeout.
-  const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-  server.closeIdleConnections();
-  const timer = setTimeout(() => {
-    logger.warn({ timeoutMs }, 'shutdown timeout reached; closing remaining connections');
-    server.closeAllConnections();
-  }, timeoutMs);
-  timer.unref();
-  await closed;
-  clearInterval(sweeper);
-  clearTimeout(timer);
 }

@@ -27,13 +27,16 @@ async function main(): Promise<void> {
     );
   }
 
+  // Installed before startup: a signal that arrives while the store connects (or right after
+  // "tessera listening") must still mean a graceful stop, not node's default exit.
+  const signals = handleSignals(logger);
   let tessera: Tessera;
   try {
     tessera = await startTessera(config, { logger });
   } catch (error) {
     exitOnStartupError(logger, error);
   }
-  handleSignals(tessera, logger);
+  signals.started(tessera);
 }
 
 function exitOnStartupError(logger: Logger, error: unknown): never {
@@ -48,8 +51,16 @@ function exitOnStartupError(logger: Logger, error: unknown): never {
   process.exit(1);
 }
 
-function handleSignals(tessera: Tessera, logger: Logger): void {
+/**
+ * SIGTERM/SIGINT stop Tessera gracefully (exit 0 once stopped); a second signal exits at once
+ * with code 1. A signal received during startup takes effect as soon as startup completes.
+ */
+function handleSignals(logger: Logger): { started(tessera: Tessera): void } {
   let stopping = false;
+  let resolveStarted: (tessera: Tessera) => void = () => undefined;
+  const started = new Promise<Tessera>((resolve) => {
+    resolveStarted = resolve;
+  });
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
@@ -57,19 +68,22 @@ function handleSignals(tessera: Tessera, logger: Logger): void {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down: draining requests');
-    tessera.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    started
+      .then((tessera) => tessera.stop())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return { started: resolveStarted };
 }
 
 await main();

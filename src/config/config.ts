@@ -27,7 +27,10 @@ export interface Config {
     /** Absent only when PORT=0 and TESSERA_ISSUER is unset: derived from the bound port. */
     readonly issuer: string | undefined;
     readonly trustProxy: boolean;
+    /** Bounds the request drain, and separately the shutdown steps (relay flush…). */
     readonly shutdownTimeoutMs: number;
+    /** After a stop signal: keep serving (with /readyz at 503) this long before closing. */
+    readonly shutdownDelayMs: number;
   };
   readonly dataDir: string;
   readonly storage: StorageConfig;
@@ -42,6 +45,10 @@ export interface Config {
     readonly jwksMaxAge: number;
   };
   readonly log: { readonly level: LevelWithSilent };
+  readonly metrics: {
+    /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+    readonly token: string | undefined;
+  };
   /** Variables that fell back to development defaults; startup warns about each. */
   readonly devDefaults: readonly string[];
 }

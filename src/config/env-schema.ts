@@ -40,6 +40,8 @@ export const envSchema = z.object({
   TESSERA_CLIENT_CREDENTIALS_TTL: positiveInt(3600, 86_400),
   TESSERA_JWKS_MAX_AGE: positiveInt(600, 86_400),
   TESSERA_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 600_000),
+  TESSERA_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  TESSERA_METRICS_TOKEN: optionalString,
   TESSERA_CLIENT_SECRET_BYTES: z.coerce.number().int().min(32).max(128).default(32),
 });
 

@@ -56,6 +56,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       issuer,
       trustProxy: raw.TESSERA_TRUST_PROXY,
       shutdownTimeoutMs: raw.TESSERA_SHUTDOWN_TIMEOUT_MS,
+      shutdownDelayMs: raw.TESSERA_SHUTDOWN_DELAY_MS,
     },
     dataDir,
     storage: raw.MONGODB_URI
@@ -76,6 +77,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     keys: { jwksMaxAge: raw.TESSERA_JWKS_MAX_AGE },
     log: { level: raw.LOG_LEVEL },
+    metrics: { token: parseMetricsToken(raw.TESSERA_METRICS_TOKEN) },
     devDefaults,
   };
   return deepFreeze(config);
@@ -114,6 +116,13 @@ function decodeKey(variable: string, value: string): Buffer {
     throw new ConfigError(variable, `must be 32 bytes encoded as base64url; ${GENERATE_HINT}`);
   }
   return key;
+}
+
+function parseMetricsToken(token: string | undefined): string | undefined {
+  if (token !== undefined && token.length < 32) {
+    throw new ConfigError('TESSERA_METRICS_TOKEN', `needs >= 32 characters; ${GENERATE_HINT}`);
+  }
+  return token;
 }
 
 function parseBrokers(value: string): string[] {

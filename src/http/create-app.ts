@@ -1,9 +1,16 @@
 import Koa from 'koa';
 import type { Logger } from 'pino';
 
+import type { TesseraMetrics } from '../metrics/create-metrics.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
-import { accessLog, problemResponses, requestContext, securityHeaders } from './middleware.ts';
+import { createMetricsRoutes } from './metrics-routes.ts';
+import {
+  observeRequests,
+  problemResponses,
+  requestContext,
+  securityHeaders,
+} from './middleware.ts';
 
 export interface AppDeps extends HealthDeps {
   readonly logger: Logger;
@@ -12,6 +19,9 @@ export interface AppDeps extends HealthDeps {
   readonly trustProxy: boolean;
   /** Seconds relying parties may cache the JWKS (DESIGN.md section 6). */
   readonly jwksMaxAge: number;
+  readonly metrics: TesseraMetrics;
+  /** TESSERA_METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
+  readonly metricsToken: string | undefined;
 }
 
 /**
@@ -22,13 +32,19 @@ export interface AppDeps extends HealthDeps {
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
   const health = createHealthRoutes(deps);
+  const metrics = createMetricsRoutes({
+    registry: deps.metrics.registry,
+    token: deps.metricsToken,
+  });
 
   app.use(requestContext(deps.logger));
-  app.use(accessLog());
+  app.use(observeRequests(deps.metrics.http));
   app.use(securityHeaders({ https: deps.https }));
   app.use(problemResponses());
   app.use(health.routes());
   app.use(health.allowedMethods());
+  app.use(metrics.routes());
+  app.use(metrics.allowedMethods());
 
   app.use(async (ctx) => {
     if (ctx.path === '/jwks') {

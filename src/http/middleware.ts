@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 
+import type { HttpMetrics } from '../metrics/create-metrics.ts';
 import { StoreUnavailableError } from '../ports/storage.ts';
+import { providerRouteOf } from '../provider/provider-metrics.ts';
 import { AppError } from '../services/app-error.ts';
 import { INTERNAL_PROBLEM, problemFor } from './problem.ts';
 
@@ -28,28 +30,48 @@ export function requestContext(logger: Logger) {
   };
 }
 
-/** One line per request on completion: no query string, no headers, no bodies (no secrets). */
-export function accessLog() {
-  return async function accessLogMiddleware(ctx: Context, next: Next) {
+/** Tessera's own probe and scrape routes: logged at debug when they succeed, to keep logs useful. */
+const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * On completion of each request: one access-log line (no query string, no headers, no bodies,
+ * so no secrets) and the HTTP metrics. The route label is the template the request matched —
+ * Tessera's routers (`@koa/router` sets `ctx._matchedRoute`) or oidc-provider's — or `unmatched`.
+ */
+export function observeRequests(metrics: HttpMetrics) {
+  return async function observeRequestsMiddleware(ctx: Context, next: Next) {
     const started = performance.now();
     try {
       await next();
     } finally {
       const res = ctx.res;
-      const log = () =>
-        ctx.state.log.info(
+      const complete = () => {
+        const seconds = (performance.now() - started) / 1000;
+        const route = routeOf(ctx);
+        const status = res.statusCode;
+        metrics.observe(ctx.method, route, status, seconds);
+        const level = status < 400 && QUIET_ROUTES.has(route) ? 'debug' : 'info';
+        ctx.state.log[level](
           {
             method: ctx.method,
             path: ctx.path,
-            status: res.statusCode,
-            durationMs: Math.round((performance.now() - started) * 10) / 10,
+            route,
+            status,
+            durationMs: Math.round(seconds * 10_000) / 10,
           },
           'request',
         );
-      if (res.writableFinished || res.destroyed) log();
-      else res.once('close', log);
+      };
+      if (res.writableFinished || res.destroyed) complete();
+      else res.once('close', complete);
     }
   };
+}
+
+function routeOf(ctx: Context): string {
+  const own = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+  if (typeof own === 'string') return own;
+  return providerRouteOf(ctx.req) ?? 'unmatched';
 }
 
 /**

@@ -2,6 +2,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Logger } from 'pino';
 
 import type { Config } from '../config/config.ts';
+import type { TokenMetrics } from '../metrics/create-metrics.ts';
 import type { Storage } from '../ports/storage.ts';
 import type { ClientSecretHasher } from '../services/client-secrets.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
@@ -9,6 +10,7 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
+import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { STATIC_SCOPES } from './scopes.ts';
 
@@ -24,6 +26,7 @@ export interface ProviderDeps {
   readonly keyRing: SigningKeyRing;
   readonly logger: Logger;
   readonly clock: () => number;
+  readonly tokenMetrics: TokenMetrics;
 }
 
 export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
@@ -98,6 +101,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildProviderConfiguration(deps));
   provider.proxy = deps.config.http.trustProxy;
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
+  installProviderMetrics(provider, deps.tokenMetrics);
   provider.on('server_error', (_ctx, error) => {
     deps.logger.error({ err: error }, 'oidc-provider server error');
   });

@@ -125,10 +125,30 @@ describe('loadConfig', () => {
     ['KAFKA_BROKERS', 'no-port'],
     ['TESSERA_ACCESS_TOKEN_TTL', '-5'],
     ['TESSERA_TRUST_PROXY', 'maybe'],
+    ['TESSERA_SHUTDOWN_DELAY_MS', '-1'],
+    ['TESSERA_SHUTDOWN_DELAY_MS', '600000'],
+    ['TESSERA_METRICS_TOKEN', 'guessable'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = errorOf({ TESSERA_DATA_DIR: dataDir, [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('serves /metrics without a token and starts draining at once unless configured', () => {
+    const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
+    expect(config.metrics.token).toBeUndefined();
+    expect(config.http.shutdownDelayMs).toBe(0);
+  });
+
+  it('reads the metrics token and the shutdown delay', () => {
+    const token = key();
+    const config = loadConfig({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_METRICS_TOKEN: token,
+      TESSERA_SHUTDOWN_DELAY_MS: '5000',
+    });
+    expect(config.metrics.token).toBe(token);
+    expect(config.http.shutdownDelayMs).toBe(5000);
   });
 
   it('derives the issuer from the bound port when PORT=0 and no issuer is set', () => {

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { waitFor } from '../helpers/tessera-process.ts';
+import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+
+describe('the access log', () => {
+  let t: TestTessera;
+  beforeAll(async () => {
+    t = await startTestTessera();
+  });
+  afterAll(() => t.stop());
+
+  const requestLine = (requestId: string) =>
+    waitFor(async () =>
+      t.logs.find((line) => line.msg === 'request' && line.requestId === requestId),
+    );
+
+  it('writes one line per request with the request id the response carries, and no query', async () => {
+    const response = await fetch(`${t.issuer}/jwks?debug=1`, {
+      headers: { 'x-request-id': 'trace-42' },
+    });
+    expect(response.headers.get('x-request-id')).toBe('trace-42');
+    const line = await requestLine('trace-42');
+    expect(line).toMatchObject({
+      level: 30,
+      method: 'GET',
+      path: '/jwks',
+      route: '/jwks',
+      status: 200,
+      requestId: 'trace-42',
+    });
+    expect(line.durationMs).toEqual(expect.any(Number));
+    expect(JSON.stringify(line)).not.toContain('debug=1');
+    expect(
+      t.logs.filter((entry) => entry.requestId === 'trace-42' && entry.msg === 'request'),
+    ).toHaveLength(1);
+  });
+
+  it('logs a generated request id when the caller sent none', async () => {
+    const response = await fetch(`${t.issuer}/.well-known/openid-configuration`);
+    const requestId = response.headers.get('x-request-id') ?? '';
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await requestLine(requestId)).toMatchObject({
+      route: '/.well-known/openid-configuration',
+    });
+  });
+
+  it('logs successful probes and scrapes at debug, so they do not drown the log', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      await fetch(`${t.issuer}${path}`, {
+        headers: { 'x-request-id': `probe${path.replace('/', '-')}` },
+      });
+      expect(await requestLine(`probe${path.replace('/', '-')}`)).toMatchObject({
+        level: 20,
+        route: path,
+      });
+    }
+  });
+});

@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request, type ClientRequest } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { spawnTessera, waitFor } from '../helpers/tessera-process.ts';
+import { startTestTessera, testSecrets } from '../helpers/test-tessera.ts';
+
+/**
+ * Starts a token request whose body never finishes arriving: it stays in flight until the test
+ * sends the rest (`finish`) or the server gives up on it.
+ */
+function startSlowRequest(origin: string): {
+  req: ClientRequest;
+  response: Promise<number>;
+  finish: () => void;
+} {
+  const { hostname, port } = new URL(origin);
+  const body = 'grant_type=client_credentials';
+  let req!: ClientRequest;
+  const response = new Promise<number>((resolve, reject) => {
+    req = request(
+      {
+        host: hostname === 'localhost' ? '127.0.0.1' : hostname,
+        port,
+        method: 'POST',
+        path: '/token',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': body.length,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.write(body.slice(0, 5));
+  });
+  return { req, response, finish: () => req.end(body.slice(5)) };
+}
+
+/** Resolves true once a TCP connection to the origin is refused. */
+function refusesConnections(origin: string): Promise<boolean> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve) => {
+    const socket = connect({
+      host: hostname === 'localhost' ? '127.0.0.1' : hostname,
+      port: +port,
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+async function readiness(
+  origin: string,
+): Promise<{ status: number; body: unknown; connection: string | null }> {
+  const response = await fetch(`${origin}/readyz`);
+  return {
+    status: response.status,
+    body: await response.json(),
+    connection: response.headers.get('connection'),
+  };
+}
+
+describe('graceful shutdown of the process', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'tessera-shutdown-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('turns /readyz to 503 when SIGTERM arrives and keeps serving through the shutdown delay', async () => {
+    const tessera = await spawnTessera({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_SHUTDOWN_DELAY_MS: '1500',
+      ...testSecrets(),
+    });
+    expect((await readiness(tessera.url)).status).toBe(200);
+
+    tessera.child.kill('SIGTERM');
+    const notReady = await waitFor(async () => {
+      const state = await readiness(tessera.url);
+      return state.status === 503 ? state : undefined;
+    });
+    expect(notReady.body).toEqual({ status: 'unavailable', reasons: ['shutting down'] });
+    // Each connection is let go after its response, so clients reconnect to another replica.
+    expect(notReady.connection).toBe('close');
+    // Still serving: load balancers get time to notice before connections are refused.
+    expect((await fetch(`${tessera.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${tessera.url}/jwks`)).status).toBe(200);
+
+    expect(await tessera.exited).toBe(0);
+    expect(tessera.output()).toContain('readiness off; serving until drain');
+  });
+
+  it('exits at once with code 1 on a second signal', async () => {
+    const tessera = await spawnTessera({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_SHUTDOWN_DELAY_MS: '60000',
+      ...testSecrets(),
+    });
+    tessera.child.kill('SIGTERM');
+    await waitFor(async () => ((await readiness(tessera.url)).status === 503 ? true : undefined));
+
+    const started = performance.now();
+    tessera.child.kill('SIGTERM');
+    expect(await tessera.exited).toBe(1);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(tessera.output()).toContain('second signal: exiting now');
+  });
+
+  it('drains on SIGINT like on SIGTERM and exits 0', async () => {
+    const tessera = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...testSecrets() });
+    const slow = startSlowRequest(tessera.url);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    tessera.child.kill('SIGINT');
+    await waitFor(async () => ((await refusesConnections(tessera.url)) ? true : undefined));
+    slow.finish();
+    expect(await slow.response).toBe(400);
+    expect(await tessera.exited).toBe(0);
+  });
+
+  it('cuts off a request still running at the shutdown timeout, then exits 0', async () => {
+    const tessera = await spawnTessera({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_SHUTDOWN_TIMEOUT_MS: '300',
+      ...testSecrets(),
+    });
+    const slow = startSlowRequest(tessera.url);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    tessera.child.kill('SIGTERM');
+
+    await expect(slow.response).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(await tessera.exited).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(tessera.output()).toContain('shutdown timeout reached; closing remaining connections');
+  });
+});
+
+describe('Tessera.stop()', () => {
+  it('refuses new connections at once, lets the in-flight request finish, then closes the store', async () => {
+    const t = await startTestTessera();
+    try {
+      const slow = startSlowRequest(t.issuer);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      let stopped = false;
+      const stopping = t.tessera.stop().then(() => {
+        stopped = true;
+      });
+      expect(await refusesConnections(t.issuer)).toBe(true);
+      expect(stopped).toBe(false);
+      await expect(t.tessera.storage.ping()).resolves.toBeUndefined();
+
+      slow.finish();
+      expect(await slow.response).toBe(400);
+      await stopping;
+      await expect(t.tessera.storage.ping()).rejects.toThrow();
+      // A second call waits for the same stop instead of starting another.
+      await expect(t.tessera.stop()).resolves.toBeUndefined();
+    } finally {
+      await t.stop();
+    }
+  });
+});
