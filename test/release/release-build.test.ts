@@ -1,0 +1,190 @@
+/**
+ * The production image's build, performed without Docker (scripts/build-release.ts mirrors the
+ * Dockerfile), then started the way the image starts it: `node dist/src/main.js` with
+ * NODE_ENV=production, an https issuer behind a TLS-terminating proxy, and real secrets.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildRelease, type ReleaseBuild } from '../../scripts/build-release.ts';
+import { basicAuth } from '../helpers/oauth-fixtures.ts';
+import { createServiceClient, seedTessera } from '../helpers/seed-tessera.ts';
+import {
+  runTesseraExpectingFailure,
+  spawnTessera,
+  type TesseraProcess,
+} from '../helpers/tessera-process.ts';
+import { testSecrets } from '../helpers/test-tessera.ts';
+
+const ISSUER = 'https://id.tessera.test';
+const API = 'https://orders.tessera.test';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)));
+}
+
+describe('the release build (what the Dockerfile produces)', () => {
+  let outDir: string;
+  let dataDir: string;
+  let release: ReleaseBuild;
+  let entry: string;
+  let productionEnv: Record<string, string>;
+  let client: { clientId: string; clientSecret: string };
+  let tessera: TesseraProcess;
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'tessera-release-'));
+    dataDir = mkdtempSync(join(tmpdir(), 'tessera-release-data-'));
+    release = await buildRelease(outDir);
+    entry = join(release.appDir, 'dist/src/main.js');
+    console.log(
+      `release build: ${release.seconds.build.toFixed(1)} s (npm ci + tsc), ` +
+        `${release.seconds.deps.toFixed(1)} s (production deps)`,
+    );
+
+    const secrets = testSecrets();
+    client = await seedTessera({ TESSERA_DATA_DIR: dataDir, ...secrets }, async (seeded) => {
+      await seeded.resourceServers.create({ audience: API, scopes: ['orders:read'] });
+      return createServiceClient(seeded, 'orders:read');
+    });
+    productionEnv = {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      TESSERA_ISSUER: ISSUER,
+      TESSERA_TRUST_PROXY: 'true',
+      TESSERA_DATA_DIR: dataDir,
+      ...secrets,
+    };
+    tessera = await spawnTessera(productionEnv, { entry, cwd: release.appDir });
+  }, 300_000);
+
+  afterAll(async () => {
+    if (tessera?.child.exitCode === null) {
+      tessera.child.kill('SIGTERM');
+      await tessera.exited;
+    }
+    rmSync(outDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('holds compiled JavaScript, package.json and production dependencies only', () => {
+    expect(readdirSync(release.appDir).sort()).toEqual(['dist', 'node_modules', 'package.json']);
+    const compiled = filesUnder(join(release.appDir, 'dist'));
+    expect(compiled).toContain(join('src', 'main.js'));
+    expect(compiled).toContain(join('src', 'healthcheck.js'));
+    expect(compiled.filter((file) => file.endsWith('.ts'))).toEqual([]);
+    expect(
+      compiled.filter((file) => file.startsWith('test') || file.startsWith('scripts')),
+    ).toEqual([]);
+    const modules = readdirSync(join(release.appDir, 'node_modules'));
+    for (const devOnly of ['typescript', 'vitest', 'eslint', 'prettier', 'openid-client', 'yaml']) {
+      expect(modules).not.toContain(devOnly);
+    }
+    expect(modules).toEqual(
+      expect.arrayContaining(['oidc-provider', 'koa', 'pino', 'prom-client']),
+    );
+  });
+
+  it('loads the native argon2 binding without having run install scripts', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "await import('argon2'); console.log('loaded')"],
+      { cwd: release.appDir, encoding: 'utf8' },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('loaded');
+  });
+
+  it('answers /healthz and /readyz with 200 in production mode', async () => {
+    const health = await fetch(`${tessera.origin}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${tessera.origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+
+  it('issues a client-credentials JWT for the https issuer behind a TLS-terminating proxy', async () => {
+    const response = await fetch(`${tessera.origin}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: basicAuth(client.clientId, client.clientSecret),
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': new URL(ISSUER).host,
+      },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        resource: API,
+        scope: 'orders:read',
+      }),
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(response.status, JSON.stringify(body)).toBe(200);
+
+    const jwks = createRemoteJWKSet(new URL(`${tessera.origin}/jwks`));
+    const { payload } = await jwtVerify(String(body.access_token), jwks, {
+      issuer: ISSUER,
+      audience: API,
+      typ: 'at+jwt',
+    });
+    expect(payload).toMatchObject({ client_id: client.clientId, scope: 'orders:read' });
+  });
+
+  it('passes its container health check (dist/src/healthcheck.js)', () => {
+    const result = spawnSync(process.execPath, ['dist/src/healthcheck.js'], {
+      cwd: release.appDir,
+      env: { PORT: new URL(tessera.origin).port, HOST: '127.0.0.1' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(result.status, result.stderr).toBe(0);
+  });
+
+  it('fails the container health check when nothing answers', async () => {
+    const closed = await spawnTessera(productionEnv, { entry, cwd: release.appDir });
+    closed.child.kill('SIGTERM');
+    expect(await closed.exited).toBe(0);
+    const result = spawnSync(process.execPath, ['dist/src/healthcheck.js'], {
+      cwd: release.appDir,
+      env: { PORT: new URL(closed.origin).port },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('healthcheck:');
+  });
+
+  it('refuses to start in production with development defaults, naming the variable', async () => {
+    const result = await runTesseraExpectingFailure(
+      { NODE_ENV: 'production', TESSERA_ISSUER: ISSUER, TESSERA_DATA_DIR: dataDir },
+      { entry, cwd: release.appDir },
+    );
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(
+      'TESSERA_KEY_ENCRYPTION_KEY: required when NODE_ENV=production',
+    );
+    expect(existsSync(join(dataDir, 'dev-secrets.json'))).toBe(false);
+  });
+
+  it('refuses to start in production with an http issuer', async () => {
+    const result = await runTesseraExpectingFailure(
+      { ...productionEnv, TESSERA_ISSUER: 'http://id.tessera.test' },
+      { entry, cwd: release.appDir },
+    );
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('TESSERA_ISSUER: must be an https URL');
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    tessera.child.kill('SIGTERM');
+    expect(await tessera.exited).toBe(0);
+    expect(tessera.output()).toContain('"msg":"stopped"');
+  });
+});
