@@ -50,4 +50,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_pending ON outbox (sequence) WHERE published_at IS NULL;
   CREATE INDEX outbox_type ON outbox (type, sequence);
   `,
+  `
+  CREATE TABLE leases (
+    name       TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

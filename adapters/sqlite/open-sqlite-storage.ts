@@ -1,5 +1,6 @@
 import type { Storage } from '../../src/ports/storage.ts';
 import { SqliteDatabase } from './database.ts';
+import { createSqliteLeaseStore } from './lease-store.ts';
 import { createSqliteOidcModelStore } from './oidc-model-store.ts';
 import { createSqliteOutboxStore } from './outbox-store.ts';
 import { createSqliteClientStore, createSqliteResourceServerStore } from './record-stores.ts';
@@ -22,6 +23,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     resourceServers: createSqliteResourceServerStore(db, clock),
     signingKeys: createSqliteSigningKeyStore(db, clock),
     outbox: createSqliteOutboxStore(db, clock),
+    leases: createSqliteLeaseStore(db, clock),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite database is closed');
       db.statement('SELECT 1').get();

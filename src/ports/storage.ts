@@ -1,4 +1,5 @@
 import type { ClientStore } from './clients.ts';
+import type { LeaseStore } from './leases.ts';
 import type { OidcModelStore } from './oidc-models.ts';
 import type { OutboxStore } from './outbox.ts';
 import type { ResourceServerStore } from './resource-servers.ts';
@@ -12,6 +13,7 @@ export interface Storage {
   readonly resourceServers: ResourceServerStore;
   readonly signingKeys: SigningKeyStore;
   readonly outbox: OutboxStore;
+  readonly leases: LeaseStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

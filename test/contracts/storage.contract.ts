@@ -1,3 +1,4 @@
+import { describeLeaseStoreContract } from './lease-store.contract.ts';
 import { describeOidcModelStoreContract } from './oidc-model-store.contract.ts';
 import { describeOutboxStoreContract } from './outbox-store.contract.ts';
 import {
@@ -17,4 +18,5 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeResourceServerStoreContract(adapter, open);
   describeSigningKeyStoreContract(adapter, open);
   describeOutboxStoreContract(adapter, open);
+  describeLeaseStoreContract(adapter, open);
 }
