@@ -13,6 +13,22 @@ export interface SigningKeyRing {
 
 const STATE_ORDER: Record<SigningKeyState, number> = { current: 0, next: 1, retired: 2 };
 
+const byStateThenAge = (a: SigningKeyRecord, b: SigningKeyRecord) =>
+  STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
+  (b.activatedAt ?? b.createdAt) - (a.activatedAt ?? a.createdAt) ||
+  a.kid.localeCompare(b.kid);
+
+/**
+ * Identifies a key set and every key's state without decrypting anything: what replicas compare
+ * to notice a change cheaply.
+ */
+export function fingerprintOf(records: readonly SigningKeyRecord[]): string {
+  return [...records]
+    .sort(byStateThenAge)
+    .map((record) => `${record.kid}:${record.state}`)
+    .join(',');
+}
+
 /**
  * Decrypts the stored keys into the JWKS oidc-provider signs with. Only `current` keys may sign:
  * `next` and `retired` keys carry `key_ops: ["verify"]`, which oidc-provider's key selection
@@ -22,19 +38,14 @@ export function buildSigningKeyRing(
   records: readonly SigningKeyRecord[],
   encrypter: KeyEncrypter,
 ): SigningKeyRing {
-  const ordered = [...records].sort(
-    (a, b) =>
-      STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
-      (b.activatedAt ?? b.createdAt) - (a.activatedAt ?? a.createdAt) ||
-      a.kid.localeCompare(b.kid),
-  );
+  const ordered = [...records].sort(byStateThenAge);
   const keys = ordered.map((record) => {
     const jwk = JSON.parse(encrypter.decrypt(record.privateKey, record.kid)) as JWK;
     return record.state === 'current' ? jwk : { ...jwk, key_ops: ['verify'] };
   });
   return {
     jwks: { keys },
-    fingerprint: ordered.map((record) => `${record.kid}:${record.state}`).join(','),
+    fingerprint: fingerprintOf(ordered),
     records: ordered,
   };
 }

@@ -1,11 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 
 import type { Logger } from 'pino';
 
 import { openSqliteStorage } from '../adapters/sqlite/open-sqlite-storage.ts';
 import { createKeyEncrypter } from '../keys/key-encryption.ts';
-import { createSigningKeyService } from '../keys/signing-key-service.ts';
+import { createKeyLifecycleWriter } from '../keys/key-lifecycle-writer.ts';
+import { createKeyReconciler, ensureSigningKeyRing } from '../keys/key-reconciler.ts';
+import { createKeySchedule } from '../keys/key-schedule.ts';
+import { createRotationScheduler, type RotationScheduler } from '../keys/rotation-scheduler.ts';
+import { createSigningKeyAdmin, type SigningKeyAdmin } from '../keys/signing-key-admin.ts';
+import type { SigningKeyRing } from '../keys/signing-key-ring.ts';
 import type { Config } from './config/config.ts';
 import { createEventFactory } from './events/event-factory.ts';
 import { createApp } from './http/create-app.ts';
@@ -25,6 +32,7 @@ import { createClientSecretHasher } from './services/client-secrets.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
 import {
   createResourceServerService,
+  RESOURCE_SERVER_MAX_TTL,
   type ResourceServerService,
 } from './services/resource-server-service.ts';
 
@@ -43,6 +51,13 @@ export interface Tessera {
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
   readonly holder: ProviderHolder;
+  /** Operator actions on the signing keys (list, rotate, emergency retire). */
+  readonly signingKeyAdmin: SigningKeyAdmin;
+  /**
+   * The key-rotation scheduler of this replica. `refresh()` makes it look at the store now: the
+   * hook for an events consumer that hears `tessera.keys.rotated` from another replica.
+   */
+  readonly keyRotation: RotationScheduler;
   readonly metrics: TesseraMetrics;
   /**
    * The graceful stop: /readyz turns 503 at once; requests are still served for
@@ -55,11 +70,17 @@ export interface Tessera {
 }
 
 const PRUNE_INTERVAL_MS = 60_000;
+/** Far longer than one lifecycle action (a key generation and one write) takes. */
+const KEY_LEASE_TTL_MS = 30_000;
+/** How long a replica starting on an empty store waits for another one creating the keys. */
+const KEY_STARTUP_WAIT_MS = 30_000;
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-export async function openStorage(config: Config): Promise<Storage> {
-  if (config.storage.kind === 'sqlite') return openSqliteStorage({ path: config.storage.path });
+export async function openStorage(config: Config, clock?: () => number): Promise<Storage> {
+  if (config.storage.kind === 'sqlite') {
+    return openSqliteStorage({ path: config.storage.path, ...(clock ? { clock } : {}) });
+  }
   throw new Error('MONGODB_URI is set, but the MongoDB adapter is not available in this build');
 }
 
@@ -71,7 +92,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
   const { logger } = options;
   const clock = options.clock ?? Date.now;
   const metrics = createMetrics({ clock });
-  const rawStorage = options.storage ?? (await openStorage(config));
+  const rawStorage = options.storage ?? (await openStorage(config, clock));
   const storage = instrumentStorage(rawStorage, metrics.store);
   // Components built below add what must finish before the store closes (relay flush, …).
   const shutdownSteps = createShutdownSteps(logger);
@@ -122,13 +143,34 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         return built.holder;
       }),
     });
-    const keys = createSigningKeyService({
+    const schedule = createKeySchedule(config.keys, {
+      ...config.tokens,
+      resourceServerMaxTtl: RESOURCE_SERVER_MAX_TTL,
+    });
+    // Lease holders are per process: a crashed process's leases lapse, a restarted one is new.
+    const holderId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    const writer = createKeyLifecycleWriter({
       keys: storage.signingKeys,
       encrypter: createKeyEncrypter(config.secrets.keyEncryptionKey),
+      newEvent,
       clock,
     });
-    const keyRing = await keys.ensureKeyRing();
-    const buildInstance = (ring: typeof keyRing) =>
+    const reconciler = createKeyReconciler({
+      keys: storage.signingKeys,
+      leases: storage.leases,
+      writer,
+      encrypter: createKeyEncrypter(config.secrets.keyEncryptionKey),
+      schedule,
+      clock,
+      logger,
+      holderId,
+      leaseTtlMs: KEY_LEASE_TTL_MS,
+    });
+    const keyRing = await ensureSigningKeyRing(reconciler, {
+      timeoutMs: KEY_STARTUP_WAIT_MS,
+      retryMs: 200,
+    });
+    const buildInstance = (ring: SigningKeyRing) =>
       wrapProvider(
         createProvider({
           config,
@@ -146,12 +188,34 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     const holder = createProviderHolder(buildInstance(keyRing));
     built.holder = holder;
     metrics.keys.trackKeys(() => holder.current().keyRing.records);
+    const keyRotation = createRotationScheduler({
+      reconciler,
+      logger,
+      clock,
+      pollIntervalMs: config.keys.pollInterval * 1000,
+      servedFingerprint: () => holder.current().keyRing.fingerprint,
+      // In-flight requests keep the instance they captured (create-app.ts); oidc-provider
+      // instances own no timers or global listeners, so the old one is collected after them.
+      serve: (ring) => holder.replace(buildInstance(ring)),
+    });
+    const signingKeyAdmin = createSigningKeyAdmin({
+      keys: storage.signingKeys,
+      leases: storage.leases,
+      writer,
+      schedule,
+      clock,
+      // Its own holder id: the admin and this replica's scheduler must exclude each other too.
+      holderId: `${holderId}/admin`,
+      leaseTtlMs: KEY_LEASE_TTL_MS,
+      onKeysChanged: () => keyRotation.refresh(),
+    });
 
     const app = createApp({
       logger,
       holder,
       storage,
       isShuttingDown: () => shuttingDown,
+      signingKeyProblem: () => keyRotation.problem(),
       https: issuer.startsWith('https:'),
       trustProxy: config.http.trustProxy,
       jwksMaxAge: config.keys.jwksMaxAge,
@@ -167,6 +231,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       });
     }, PRUNE_INTERVAL_MS);
     pruner.unref();
+    keyRotation.start();
 
     logger.info({ issuer, storage: storage.kind, port }, 'tessera listening');
 
@@ -174,12 +239,15 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     const stopGracefully = async (): Promise<void> => {
       shuttingDown = true;
       clearInterval(pruner);
+      // No new key-lifecycle passes; one in progress finishes before the store closes.
+      const rotationStopped = keyRotation.stop();
       if (config.http.shutdownDelayMs > 0) {
         logger.info({ delayMs: config.http.shutdownDelayMs }, 'readiness off; serving until drain');
         await new Promise((resolve) => setTimeout(resolve, config.http.shutdownDelayMs));
       }
       await closeServer(server, config.http.shutdownTimeoutMs, logger);
       await shutdownSteps.run(config.http.shutdownTimeoutMs);
+      await rotationStopped;
       await storage.close();
     };
 
@@ -190,6 +258,8 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       clients,
       resourceServers,
       holder,
+      signingKeyAdmin,
+      keyRotation,
       metrics,
       stop() {
         stopping ??= stopGracefully();

@@ -39,10 +39,22 @@ export interface Config {
   readonly tokens: {
     readonly accessTokenTtl: number;
     readonly clientCredentialsTtl: number;
+    /** Seconds an ID token is valid. */
+    readonly idTokenTtl: number;
     readonly clientSecretBytes: number;
   };
+  /** Signing-key schedule, all in seconds (keys/key-schedule.ts turns it into rules). */
   readonly keys: {
+    /** How long relying parties may cache /jwks (Cache-Control max-age). */
     readonly jwksMaxAge: number;
+    /** How long a generation signs before the next one takes over. */
+    readonly rotationInterval: number;
+    /** How long a `next` key is published before it may sign; at least 2 × jwksMaxAge. */
+    readonly publicationLead: number;
+    /** Margin (clock skew) a retired key stays published beyond the longest token lifetime. */
+    readonly retirementGrace: number;
+    /** How often every replica polls the store for key changes. */
+    readonly pollInterval: number;
   };
   readonly log: { readonly level: LevelWithSilent };
   readonly metrics: {

@@ -11,6 +11,11 @@ const optionalString = z
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().positive().max(max).default(fallback);
 
+const optionalPositiveInt = (max: number) =>
+  optionalString.pipe(z.coerce.number<string>().int().positive().max(max).optional());
+
+const DAY = 86_400;
+
 const urlString = z.string().refine((value) => URL.canParse(value), 'must be an absolute URL');
 
 /**
@@ -38,7 +43,19 @@ export const envSchema = z.object({
 
   TESSERA_ACCESS_TOKEN_TTL: positiveInt(3600, 86_400),
   TESSERA_CLIENT_CREDENTIALS_TTL: positiveInt(3600, 86_400),
+  TESSERA_ID_TOKEN_TTL: positiveInt(3600, 86_400),
   TESSERA_JWKS_MAX_AGE: positiveInt(600, 86_400),
+  // Signing-key schedule, in seconds (DESIGN.md section 6, README "Signing keys").
+  TESSERA_KEY_ROTATION_INTERVAL: positiveInt(30 * DAY, 365 * DAY),
+  /** Unset: 2 × TESSERA_JWKS_MAX_AGE, which is also its floor. */
+  TESSERA_KEY_PUBLICATION_LEAD: optionalPositiveInt(30 * DAY),
+  TESSERA_KEY_RETIREMENT_GRACE: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * DAY)
+    .default(600),
+  TESSERA_KEY_POLL_INTERVAL: positiveInt(15, 3600),
   TESSERA_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 600_000),
   TESSERA_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   TESSERA_METRICS_TOKEN: optionalString,

@@ -73,9 +73,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tokens: {
       accessTokenTtl: raw.TESSERA_ACCESS_TOKEN_TTL,
       clientCredentialsTtl: raw.TESSERA_CLIENT_CREDENTIALS_TTL,
+      idTokenTtl: raw.TESSERA_ID_TOKEN_TTL,
       clientSecretBytes: raw.TESSERA_CLIENT_SECRET_BYTES,
     },
-    keys: { jwksMaxAge: raw.TESSERA_JWKS_MAX_AGE },
+    keys: resolveKeySchedule(raw),
     log: { level: raw.LOG_LEVEL },
     metrics: { token: parseMetricsToken(raw.TESSERA_METRICS_TOKEN) },
     devDefaults,
@@ -108,6 +109,35 @@ function resolveIssuer(raw: RawEnv, production: boolean): string | undefined {
   }
   // oidc-provider compares issuers as strings: drop a trailing slash so both forms mean one issuer.
   return issuer.replace(/\/+$/, '');
+}
+
+/**
+ * A `next` key must be published for at least twice the JWKS max-age before it signs (DESIGN.md
+ * section 6), and a rotation interval shorter than that lead plus one poll could never be kept.
+ */
+function resolveKeySchedule(raw: RawEnv): Config['keys'] {
+  const floor = 2 * raw.TESSERA_JWKS_MAX_AGE;
+  const publicationLead = raw.TESSERA_KEY_PUBLICATION_LEAD ?? floor;
+  if (publicationLead < floor) {
+    throw new ConfigError(
+      'TESSERA_KEY_PUBLICATION_LEAD',
+      `must be at least 2 × TESSERA_JWKS_MAX_AGE (${floor} s), so relying parties can fetch a key before it signs`,
+    );
+  }
+  const minimumInterval = publicationLead + raw.TESSERA_KEY_POLL_INTERVAL;
+  if (raw.TESSERA_KEY_ROTATION_INTERVAL < minimumInterval) {
+    throw new ConfigError(
+      'TESSERA_KEY_ROTATION_INTERVAL',
+      `must be at least the publication lead plus the poll interval (${minimumInterval} s)`,
+    );
+  }
+  return {
+    jwksMaxAge: raw.TESSERA_JWKS_MAX_AGE,
+    rotationInterval: raw.TESSERA_KEY_ROTATION_INTERVAL,
+    publicationLead,
+    retirementGrace: raw.TESSERA_KEY_RETIREMENT_GRACE,
+    pollInterval: raw.TESSERA_KEY_POLL_INTERVAL,
+  };
 }
 
 function decodeKey(variable: string, value: string): Buffer {

@@ -7,6 +7,8 @@ export interface HealthDeps {
   readonly storage: Storage;
   readonly holder: ProviderHolder;
   readonly isShuttingDown: () => boolean;
+  /** Why this replica cannot follow the stored signing keys, if it cannot. */
+  readonly signingKeyProblem?: () => string | undefined;
   readonly pingTimeoutMs?: number;
 }
 
@@ -44,6 +46,8 @@ export function createHealthRoutes(deps: HealthDeps): Router {
     if (!deps.holder.current().keyRing.records.some((key) => key.state === 'current')) {
       reasons.push('no signing key loaded');
     }
+    const keyProblem = deps.signingKeyProblem?.();
+    if (keyProblem) reasons.push(keyProblem);
     ctx.set('cache-control', 'no-store');
     ctx.status = reasons.length === 0 ? 200 : 503;
     ctx.body = reasons.length === 0 ? { status: 'ready' } : { status: 'unavailable', reasons };

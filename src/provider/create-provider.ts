@@ -90,6 +90,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
         token.resourceServer?.accessTokenTTL ?? config.tokens.accessTokenTtl,
       ClientCredentials: (_ctx, token) =>
         token.resourceServer?.accessTokenTTL ?? config.tokens.clientCredentialsTtl,
+      IdToken: config.tokens.idTokenTtl,
       // Single use and short-lived (DESIGN.md section 4).
       AuthorizationCode: 60,
     },

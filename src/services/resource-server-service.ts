@@ -44,7 +44,8 @@ export interface ResourceServerService {
 
 // RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-const MAX_TTL = 86_400;
+/** The longest access-token TTL a resource server may have (seconds); bounds key retirement. */
+export const RESOURCE_SERVER_MAX_TTL = 86_400;
 
 function checkAudience(audience: string): string {
   // RFC 8707 section 2: an absolute URI without a fragment.
@@ -73,10 +74,10 @@ function checkScopes(scopes: readonly string[]): string[] {
 }
 
 function checkTtl(ttl: number): number {
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TTL) {
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > RESOURCE_SERVER_MAX_TTL) {
     throw new AppError(
       'validation_failed',
-      `access_token_ttl must be an integer from 1 to ${MAX_TTL} seconds`,
+      `access_token_ttl must be an integer from 1 to ${RESOURCE_SERVER_MAX_TTL} seconds`,
       {
         field: 'access_token_ttl',
       },

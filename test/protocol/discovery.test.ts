@@ -46,12 +46,15 @@ describe('discovery, JWKS and health endpoints', () => {
     expect(JSON.stringify(metadata)).not.toContain('client_secret_jwt');
   });
 
-  it('serves one RS256 and one ES256 public key, cacheable, with no private members', async () => {
+  it('serves the current and the next key generation, cacheable, with no private members', async () => {
     const response = await fetch(`${t.issuer}/jwks`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('public, max-age=600');
     const { keys } = (await response.json()) as { keys: Record<string, unknown>[] };
-    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(keys.map((key) => key.alg).sort()).toEqual(['ES256', 'ES256', 'RS256', 'RS256']);
+    const stored = await t.tessera.signingKeyAdmin.list();
+    expect(stored.map((key) => key.state).sort()).toEqual(['current', 'current', 'next', 'next']);
+    expect(keys.map((key) => key.kid).sort()).toEqual(stored.map((key) => key.kid).sort());
     for (const key of keys) {
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) {
         expect(key, `${String(key.kid)}.${member}`).not.toHaveProperty(member);

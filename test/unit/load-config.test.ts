@@ -128,6 +128,11 @@ describe('loadConfig', () => {
     ['TESSERA_SHUTDOWN_DELAY_MS', '-1'],
     ['TESSERA_SHUTDOWN_DELAY_MS', '600000'],
     ['TESSERA_METRICS_TOKEN', 'guessable'],
+    ['TESSERA_ID_TOKEN_TTL', '86401'],
+    ['TESSERA_KEY_ROTATION_INTERVAL', '0'],
+    ['TESSERA_KEY_PUBLICATION_LEAD', 'soon'],
+    ['TESSERA_KEY_RETIREMENT_GRACE', '-1'],
+    ['TESSERA_KEY_POLL_INTERVAL', '1.5'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = errorOf({ TESSERA_DATA_DIR: dataDir, [variable]: value });
     expect(error.variable).toBe(variable);
@@ -160,5 +165,47 @@ describe('loadConfig', () => {
       loadConfig({ TESSERA_DATA_DIR: dataDir, TESSERA_ISSUER: 'http://localhost:8080/' }).http
         .issuer,
     ).toBe('http://localhost:8080');
+  });
+
+  it('schedules key rotation every 30 days, publishing next keys 2 × max-age ahead, by default', () => {
+    expect(loadConfig({ TESSERA_DATA_DIR: dataDir }).keys).toEqual({
+      jwksMaxAge: 600,
+      rotationInterval: 30 * 86_400,
+      publicationLead: 1200,
+      retirementGrace: 600,
+      pollInterval: 15,
+    });
+  });
+
+  it('derives the default publication lead from the JWKS max-age', () => {
+    const config = loadConfig({ TESSERA_DATA_DIR: dataDir, TESSERA_JWKS_MAX_AGE: '1' });
+    expect(config.keys.publicationLead).toBe(2);
+  });
+
+  it('refuses a publication lead below twice the JWKS max-age and names the floor', () => {
+    const error = errorOf({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_JWKS_MAX_AGE: '300',
+      TESSERA_KEY_PUBLICATION_LEAD: '599',
+    });
+    expect(error.variable).toBe('TESSERA_KEY_PUBLICATION_LEAD');
+    expect(error.message).toContain('600 s');
+  });
+
+  it('refuses a rotation interval shorter than the publication lead plus one poll', () => {
+    const error = errorOf({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_JWKS_MAX_AGE: '1',
+      TESSERA_KEY_POLL_INTERVAL: '1',
+      TESSERA_KEY_ROTATION_INTERVAL: '2',
+    });
+    expect(error.variable).toBe('TESSERA_KEY_ROTATION_INTERVAL');
+    expect(error.message).toContain('3 s');
+  });
+
+  it('reads the ID token lifetime', () => {
+    expect(
+      loadConfig({ TESSERA_DATA_DIR: dataDir, TESSERA_ID_TOKEN_TTL: '300' }).tokens.idTokenTtl,
+    ).toBe(300);
   });
 });
