@@ -35,8 +35,9 @@ export function createKeyLifecycleWriter(deps: KeyLifecycleWriterDeps): KeyLifec
 
   /**
    * `tessera.keys.rotated`: the published key set changed in a way resource servers should act
-   * on (refetch the JWKS now rather than when their cache expires). `data` lists the kids by
-   * state after the change; `removed` lists kids no longer published.
+   * on (refetch the JWKS now rather than when their cache expires). `data` lists the signing
+   * (`current`) and `retired` kids after the change and the kids `removed` from JWKS. A new
+   * `next` generation is created right after a rotation, in its own write, so it is not listed.
    */
   const rotatedEvent = (
     after: readonly SigningKeyRecord[],
@@ -53,7 +54,6 @@ export function createKeyLifecycleWriter(deps: KeyLifecycleWriterDeps): KeyLifec
       data: {
         reason: change,
         current: kidsIn('current'),
-        next: kidsIn('next'),
         retired: kidsIn('retired'),
         removed: [...removed],
       },
