@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import { runTesseraExpectingFailure, spawnTessera } from '../helpers/tessera-process.ts';
 import { testSecrets } from '../helpers/test-tessera.ts';
 
@@ -50,25 +51,57 @@ describe('the tessera process', () => {
     expect(tessera.output()).toContain('shutting down');
   });
 
-  it('keeps its signing keys and clients across a restart with the same key-encryption key', async () => {
-    const secrets = testSecrets();
-    const first = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...secrets });
-    const jwksBefore = await (await fetch(`${first.url}/jwks`)).json();
+  /** Runs Tessera on a seconds-long schedule until it holds a retired generation, then stops it. */
+  const runUntilRotated = async (secrets: Record<string, string>) => {
+    const first = await spawnTessera({
+      TESSERA_DATA_DIR: dataDir,
+      ...secrets,
+      TESSERA_JWKS_MAX_AGE: '1',
+      TESSERA_KEY_POLL_INTERVAL: '1',
+      TESSERA_KEY_ROTATION_INTERVAL: '3',
+    });
+    await vi.waitFor(
+      async () => {
+        const { keys } = (await (await fetch(`${first.url}/jwks`)).json()) as { keys: unknown[] };
+        expect(keys.length).toBeGreaterThanOrEqual(6);
+      },
+      { timeout: 15_000, interval: 250 },
+    );
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
+  };
+  const storedKeys = async () => {
+    const storage = openSqliteStorage({ path: join(dataDir, 'tessera.sqlite') });
+    try {
+      return await storage.signingKeys.list();
+    } finally {
+      await storage.close();
+    }
+  };
+  const servedKids = async (url: string) =>
+    ((await (await fetch(`${url}/jwks`)).json()) as { keys: { kid: string }[] }).keys
+      .map((key) => key.kid)
+      .sort();
+
+  it('keeps every signing key, current, next and retired, across a restart with the same key-encryption key', async () => {
+    const secrets = testSecrets();
+    await runUntilRotated(secrets);
+    const stored = await storedKeys();
+    expect(new Set(stored.map((key) => key.state))).toEqual(
+      new Set(['current', 'next', 'retired']),
+    );
 
     const second = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...secrets });
-    expect(await (await fetch(`${second.url}/jwks`)).json()).toEqual(jwksBefore);
+    expect(await servedKids(second.url)).toEqual(stored.map((key) => key.kid).sort());
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    expect(await storedKeys()).toEqual(stored);
   });
 
-  it('refuses to start with the wrong key-encryption key and leaves the stored keys intact', async () => {
+  it('refuses to start with the wrong key-encryption key and leaves every stored key intact', async () => {
     const secrets = testSecrets();
-    const first = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...secrets });
-    const jwksBefore = await (await fetch(`${first.url}/jwks`)).json();
-    first.child.kill('SIGTERM');
-    await first.exited;
+    await runUntilRotated(secrets);
+    const stored = await storedKeys();
 
     const wrong = await runTesseraExpectingFailure({
       TESSERA_DATA_DIR: dataDir,
@@ -79,9 +112,10 @@ describe('the tessera process', () => {
     expect(wrong.output).toContain(
       'TESSERA_KEY_ENCRYPTION_KEY is not the key they were encrypted with',
     );
+    expect(await storedKeys()).toEqual(stored);
 
     const again = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...secrets });
-    expect(await (await fetch(`${again.url}/jwks`)).json()).toEqual(jwksBefore);
+    expect(await servedKids(again.url)).toEqual(stored.map((key) => key.kid).sort());
     again.child.kill('SIGTERM');
     await again.exited;
   });
