@@ -49,8 +49,8 @@ export function createSqliteLeaseStore(db: SqliteDatabase, clock: () => number):
 
     async get(name) {
       const row = db
-        .statement('SELECT name, holder, expires_at FROM leases WHERE name = ?')
-        .get(name) as LeaseRow | undefined;
+        .statement('SELECT name, holder, expires_at FROM leases WHERE name = ? AND expires_at > ?')
+        .get(name, clock()) as LeaseRow | undefined;
       return row ? toLease(row) : undefined;
     },
   };

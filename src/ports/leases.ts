@@ -30,6 +30,6 @@ export interface LeaseStore {
   renew(name: string, holder: string, ttlMs: number): Promise<Lease | undefined>;
   /** Gives the lease up if `holder` holds it; otherwise does nothing. */
   release(name: string, holder: string): Promise<void>;
-  /** The lease as stored, lapsed or not; undefined when nobody ever took it or it was released. */
+  /** The running lease; undefined when it is free (never taken, released, or lapsed). */
   get(name: string): Promise<Lease | undefined>;
 }

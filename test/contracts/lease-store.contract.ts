@@ -40,9 +40,22 @@ export function describeLeaseStoreContract(adapter: string, open: OpenTestStorag
       expect((await storage.leases.get('rotation'))?.holder).toBe(winners[0]?.holder);
     });
 
+    it('lets exactly one of many concurrent callers take over a lapsed lease', async () => {
+      await storage.leases.acquire('rotation', 'crashed', TTL);
+      clock.advance(TTL);
+      const holders = Array.from({ length: 8 }, (_, index) => `replica-${index}`);
+      const results = await Promise.all(
+        holders.map((holder) => storage.leases.acquire('rotation', holder, TTL)),
+      );
+      const winners = results.filter((lease) => lease !== undefined);
+      expect(winners).toHaveLength(1);
+      expect((await storage.leases.get('rotation'))?.holder).toBe(winners[0]?.holder);
+    });
+
     it('lets another holder take a lease its holder stopped renewing (a crashed holder)', async () => {
       await storage.leases.acquire('rotation', 'replica-a', TTL);
       clock.advance(TTL);
+      expect(await storage.leases.get('rotation')).toBeUndefined();
       const taken = await storage.leases.acquire('rotation', 'replica-b', TTL);
       expect(taken).toEqual({ name: 'rotation', holder: 'replica-b', expiresAt: clock() + TTL });
     });
