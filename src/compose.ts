@@ -149,9 +149,10 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     });
     // Lease holders are per process: a crashed process's leases lapse, a restarted one is new.
     const holderId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+    const encrypter = createKeyEncrypter(config.secrets.keyEncryptionKey);
     const writer = createKeyLifecycleWriter({
       keys: storage.signingKeys,
-      encrypter: createKeyEncrypter(config.secrets.keyEncryptionKey),
+      encrypter,
       newEvent,
       clock,
     });
@@ -159,7 +160,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       keys: storage.signingKeys,
       leases: storage.leases,
       writer,
-      encrypter: createKeyEncrypter(config.secrets.keyEncryptionKey),
+      encrypter,
       schedule,
       clock,
       logger,
