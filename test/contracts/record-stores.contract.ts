@@ -89,6 +89,16 @@ export function describeClientStoreContract(adapter: string, open: OpenTestStora
       expect(await storage.clients.get('cl_1')).toEqual(v2);
     });
 
+    it('lets exactly one of many concurrent updates based on the same version win', async () => {
+      await storage.clients.insert(client('cl_1'));
+      const edits = Array.from({ length: 8 }, (_, i) =>
+        client('cl_1', { name: `edit ${i}`, version: 2 }),
+      );
+      const results = await Promise.all(edits.map((edit) => storage.clients.update(edit)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await storage.clients.get('cl_1')).toEqual(edits[results.indexOf(true)]);
+    });
+
     it('reports false when updating an absent client', async () => {
       expect(await storage.clients.update(client('cl_x', { version: 2 }))).toBe(false);
     });

@@ -67,6 +67,26 @@ export function describeSigningKeyStoreContract(adapter: string, open: OpenTestS
       expect(byKid.k2).toEqual(promoted);
     });
 
+    it('lets exactly one of many concurrent transitions from the same states win, all of it', async () => {
+      await storage.signingKeys.insert([key('k1', 'current'), key('k2', 'next', 'gen-2')]);
+      const attempts = Array.from(
+        { length: 8 },
+        (_, i) =>
+          [
+            { record: { ...key('k2', 'current', 'gen-2'), activatedAt: i }, expectedState: 'next' },
+            { record: { ...key('k1', 'retired'), retiredAt: i }, expectedState: 'current' },
+          ] as const,
+      );
+      const results = await Promise.all(
+        attempts.map((changes) => storage.signingKeys.transition(changes)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      const byKid = Object.fromEntries((await storage.signingKeys.list()).map((k) => [k.kid, k]));
+      expect(byKid.k2).toMatchObject({ state: 'current', activatedAt: winner });
+      expect(byKid.k1).toMatchObject({ state: 'retired', retiredAt: winner });
+    });
+
     it('deletes keys', async () => {
       await storage.signingKeys.insert([key('k1', 'retired'), key('k2', 'current')]);
       await storage.signingKeys.delete(['k1']);

@@ -1,0 +1,73 @@
+import type { ClientRecord, ClientStore, Page } from '../../src/ports/clients.ts';
+import type { WriteOptions } from '../../src/ports/write-options.ts';
+import { clientsOf, type ClientDocument, type MongoStoreContext } from './collections.ts';
+import { withDocumentLocks } from './document-locks.ts';
+import { isDuplicateKeyError } from './store-errors.ts';
+import { inSession, writeWithEvents } from './write-with-events.ts';
+
+const toDocument = (record: ClientRecord): ClientDocument => ({
+  _id: record.clientId,
+  version: record.version,
+  record: JSON.stringify(record),
+});
+
+const toRecord = (document: Pick<ClientDocument, 'record'>): ClientRecord =>
+  JSON.parse(document.record) as ClientRecord;
+
+/**
+ * Clients keyed by client id (`_id`). The optimistic `version` filter is the compare-and-set;
+ * where the server's updates are not atomic, a document lock makes it one (document-locks.ts).
+ */
+export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
+  const clients = clientsOf(ctx.db);
+  return {
+    async insert(record: ClientRecord, options?: WriteOptions) {
+      try {
+        return await writeWithEvents(ctx, options, async (session) => {
+          await clients.insertOne(toDocument(record), inSession(session));
+          return { value: true, applied: true };
+        });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+    },
+
+    async get(clientId: string) {
+      const document = await clients.findOne({ _id: clientId }, { projection: { record: 1 } });
+      return document ? toRecord(document) : undefined;
+    },
+
+    async list(page: Page) {
+      const documents = await clients
+        .find({ _id: { $gt: page.after ?? '' } }, { projection: { record: 1 } })
+        .sort({ _id: 1 })
+        .limit(page.limit)
+        .toArray();
+      return documents.map(toRecord);
+    },
+
+    async update(record: ClientRecord, options?: WriteOptions) {
+      return withDocumentLocks(ctx, [`clients:${record.clientId}`], () =>
+        writeWithEvents(ctx, options, async (session) => {
+          const { _id, ...fields } = toDocument(record);
+          const result = await clients.updateOne(
+            { _id, version: record.version - 1 },
+            { $set: fields },
+            inSession(session),
+          );
+          const applied = result.matchedCount === 1;
+          return { value: applied, applied };
+        }),
+      );
+    },
+
+    async delete(clientId: string, options?: WriteOptions) {
+      return writeWithEvents(ctx, options, async (session) => {
+        const result = await clients.deleteOne({ _id: clientId }, inSession(session));
+        const applied = result.deletedCount === 1;
+        return { value: applied, applied };
+      });
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import type { Collection, Db, MongoClient } from 'mongodb';
+
+import type { OidcModelName } from '../../src/ports/oidc-models.ts';
+import type { ServerCapabilities } from './server-capabilities.ts';
+
+/**
+ * Where each port keeps its documents. Payloads and records are stored as JSON text, with the
+ * fields that queries, indexes and conditional updates need copied to the top level:
+ * oidc-provider payloads carry keys with dots (a Grant's `resources` is keyed by resource URLs),
+ * which FerretDB refuses and MongoDB only half-supports, and JSON text also keeps `undefined`
+ * versus absent and number types exactly as the ports hand them over (DESIGN.md sections 2, 11).
+ */
+export const COLLECTIONS = {
+  clients: 'clients',
+  resourceServers: 'resource_servers',
+  signingKeys: 'signing_keys',
+  outbox: 'outbox',
+  /** Named counters (`outbox` = last outbox sequence handed out). */
+  counters: 'counters',
+  /** One marker per consumed code or token where updates are not atomic (oidc-model-store.ts). */
+  consumptions: 'oidc_consumptions',
+  /** Short write locks where updates are not atomic (document-locks.ts). */
+  documentLocks: 'document_locks',
+} as const;
+
+/** One collection per oidc-provider model, so each lookup index serves exactly one model. */
+export const OIDC_MODEL_COLLECTIONS: Readonly<Record<OidcModelName, string>> = {
+  Session: 'oidc_sessions',
+  AccessToken: 'oidc_access_tokens',
+  AuthorizationCode: 'oidc_authorization_codes',
+  RefreshToken: 'oidc_refresh_tokens',
+  DeviceCode: 'oidc_device_codes',
+  ClientCredentials: 'oidc_client_credentials',
+  InitialAccessToken: 'oidc_initial_access_tokens',
+  RegistrationAccessToken: 'oidc_registration_access_tokens',
+  Interaction: 'oidc_interactions',
+  ReplayDetection: 'oidc_replay_detections',
+  PushedAuthorizationRequest: 'oidc_pushed_authorization_requests',
+  Grant: 'oidc_grants',
+  BackchannelAuthenticationRequest: 'oidc_backchannel_authentication_requests',
+  PreAuthorizedCode: 'oidc_pre_authorized_codes',
+};
+
+export interface OidcModelDocument {
+  _id: string;
+  /** JSON text of the payload oidc-provider gave to upsert. */
+  payload: string;
+  grantId: string | null;
+  uid: string | null;
+  userCode: string | null;
+  /** null = never expires. A Date, so that a TTL index can delete it where the server has them. */
+  expiresAt: Date | null;
+  /** Absent or null until consumed. */
+  consumedAt?: Date | null;
+}
+
+export interface ConsumptionDocument {
+  /** `<model>:<id>`. */
+  _id: string;
+  expiresAt: Date | null;
+}
+
+export interface DocumentLockDocument {
+  /** `<collection>:<document id>`. */
+  _id: string;
+  /** Random per acquisition; only its holder releases it. */
+  owner: string;
+  /** After this the lock is abandoned (its holder crashed or stalled) and may be taken over. */
+  expiresAt: Date;
+}
+
+export interface ClientDocument {
+  _id: string;
+  version: number;
+  /** JSON text of the ClientRecord. */
+  record: string;
+}
+
+export interface ResourceServerDocument {
+  _id: string;
+  /** Unique index: one resource server per RFC 8707 resource indicator. */
+  audience: string;
+  version: number;
+  record: string;
+}
+
+export interface SigningKeyDocument {
+  _id: string;
+  state: string;
+  record: string;
+}
+
+export interface OutboxDocument {
+  /** The CloudEvents id: appending an event twice keeps one copy. */
+  _id: string;
+  sequence: number;
+  type: string;
+  key: string;
+  /** JSON text of the OutboxEvent (its `data` is free-form). */
+  event: string;
+  createdAt: Date;
+  publishedAt: Date | null;
+}
+
+export interface CounterDocument {
+  _id: string;
+  value: number;
+}
+
+/** What every MongoDB store shares: the client (for sessions), the database, what the server can do. */
+export interface MongoStoreContext {
+  readonly client: MongoClient;
+  readonly db: Db;
+  readonly capabilities: ServerCapabilities;
+  readonly clock: () => number;
+}
+
+export const clientsOf = (db: Db): Collection<ClientDocument> =>
+  db.collection<ClientDocument>(COLLECTIONS.clients);
+export const resourceServersOf = (db: Db): Collection<ResourceServerDocument> =>
+  db.collection<ResourceServerDocument>(COLLECTIONS.resourceServers);
+export const signingKeysOf = (db: Db): Collection<SigningKeyDocument> =>
+  db.collection<SigningKeyDocument>(COLLECTIONS.signingKeys);
+export const outboxOf = (db: Db): Collection<OutboxDocument> =>
+  db.collection<OutboxDocument>(COLLECTIONS.outbox);
+export const countersOf = (db: Db): Collection<CounterDocument> =>
+  db.collection<CounterDocument>(COLLECTIONS.counters);
+export const consumptionsOf = (db: Db): Collection<ConsumptionDocument> =>
+  db.collection<ConsumptionDocument>(COLLECTIONS.consumptions);
+export const documentLocksOf = (db: Db): Collection<DocumentLockDocument> =>
+  db.collection<DocumentLockDocument>(COLLECTIONS.documentLocks);
+export const oidcModelsOf = (db: Db, model: OidcModelName): Collection<OidcModelDocument> =>
+  db.collection<OidcModelDocument>(OIDC_MODEL_COLLECTIONS[model]);

@@ -1,0 +1,141 @@
+import type { Filter } from 'mongodb';
+
+import type { OidcModelName, OidcModelStore, OidcPayload } from '../../src/ports/oidc-models.ts';
+import type { WriteOptions } from '../../src/ports/write-options.ts';
+import {
+  consumptionsOf,
+  oidcModelsOf,
+  OIDC_MODEL_COLLECTIONS,
+  type MongoStoreContext,
+  type OidcModelDocument,
+} from './collections.ts';
+import { isDuplicateKeyError } from './store-errors.ts';
+import { inSession, writeWithEvents } from './write-with-events.ts';
+
+// findAndModify takes no projection on FerretDB 1.24 ("not implemented"): only plain finds use it.
+const PAYLOAD_FIELDS = { payload: 1, consumedAt: 1 } as const;
+
+/** Expired records are absent on every read, whether or not a TTL index removed them yet. */
+const live = (now: number): Filter<OidcModelDocument> => ({
+  $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date(now) } }],
+});
+
+function toPayload(
+  document: Pick<OidcModelDocument, 'payload' | 'consumedAt'> | null,
+): OidcPayload | undefined {
+  if (!document) return undefined;
+  const payload = JSON.parse(document.payload) as OidcPayload;
+  return document.consumedAt
+    ? { ...payload, consumed: Math.floor(document.consumedAt.getTime() / 1000) }
+    : payload;
+}
+
+function lookupField(payload: OidcPayload, field: 'grantId' | 'uid' | 'userCode'): string | null {
+  const value = payload[field];
+  return typeof value === 'string' ? value : null;
+}
+
+export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStore {
+  const { db, clock } = ctx;
+  const collection = (model: OidcModelName) => oidcModelsOf(db, model);
+
+  const findLive = async (model: OidcModelName, filter: Filter<OidcModelDocument>) =>
+    toPayload(
+      await collection(model).findOne(
+        { ...filter, ...live(clock()) },
+        { projection: PAYLOAD_FIELDS },
+      ),
+    );
+
+  return {
+    async upsert(model, id, payload, expiresInSeconds) {
+      const now = clock();
+      // $set leaves consumedAt alone, as the SQLite adapter's ON CONFLICT update does.
+      const write = () =>
+        collection(model).updateOne(
+          { _id: id },
+          {
+            $set: {
+              payload: JSON.stringify(payload),
+              grantId: lookupField(payload, 'grantId'),
+              uid: lookupField(payload, 'uid'),
+              userCode: lookupField(payload, 'userCode'),
+              expiresAt:
+                expiresInSeconds === undefined ? null : new Date(now + expiresInSeconds * 1000),
+            },
+          },
+          { upsert: true },
+        );
+      try {
+        await write();
+      } catch (error) {
+        // Two upserts of a new id can both try the insert; the loser's retry is an update.
+        if (!isDuplicateKeyError(error)) throw error;
+        await write();
+      }
+    },
+
+    find: (model, id) => findLive(model, { _id: id }),
+    findByUid: (model, uid) => findLive(model, { uid }),
+    findByUserCode: (model, userCode) => findLive(model, { userCode }),
+
+    async consume(model, id, options?: WriteOptions) {
+      const now = clock();
+      return writeWithEvents(ctx, options, async (session) => {
+        // One conditional update: on MongoDB only one caller can match `consumedAt: null`.
+        const consumed = await collection(model).findOneAndUpdate(
+          { _id: id, consumedAt: null, ...live(now) },
+          { $set: { consumedAt: new Date(now) } },
+          inSession(session),
+        );
+        if (!consumed) return { value: false, applied: false };
+        if (!ctx.capabilities.atomicConditionalUpdates) {
+          // FerretDB may let several concurrent callers match (server-capabilities.ts); an
+          // insert into a unique index is atomic there, so the one marker decides the winner.
+          try {
+            await consumptionsOf(db).insertOne({
+              _id: `${model}:${id}`,
+              expiresAt: consumed.expiresAt ?? null,
+            });
+          } catch (error) {
+            if (isDuplicateKeyError(error)) return { value: false, applied: false };
+            throw error;
+          }
+        }
+        return { value: true, applied: true };
+      });
+    },
+
+    async destroy(model, id, options?: WriteOptions) {
+      return writeWithEvents(ctx, options, async (session) => {
+        const removed = await collection(model).findOneAndDelete({ _id: id }, inSession(session));
+        return { value: toPayload(removed), applied: true };
+      });
+    },
+
+    async revokeByGrantId(model, grantId, options?: WriteOptions) {
+      return writeWithEvents(ctx, options, async (session) => {
+        // Both operations use the grantId index (indexes.ts); nothing is scanned.
+        const found = await collection(model)
+          .find({ grantId }, { projection: PAYLOAD_FIELDS, ...inSession(session) })
+          .toArray();
+        if (found.length > 0) await collection(model).deleteMany({ grantId }, inSession(session));
+        return {
+          value: found.map((document) => toPayload(document) as OidcPayload),
+          applied: true,
+        };
+      });
+    },
+
+    async pruneExpired() {
+      const expired = { expiresAt: { $lte: new Date(clock()) } };
+      const results = await Promise.all([
+        ...Object.values(OIDC_MODEL_COLLECTIONS).map((name) =>
+          db.collection<OidcModelDocument>(name).deleteMany(expired),
+        ),
+        consumptionsOf(db).deleteMany(expired),
+      ]);
+      return results.reduce((total, result) => total + result.deletedCount, 0);
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import type { AnyBulkWriteOperation, ClientSession, MongoBulkWriteError } from 'mongodb';
+
+import type {
+  OutboxEvent,
+  OutboxQuery,
+  OutboxStore,
+  StoredOutboxEvent,
+} from '../../src/ports/outbox.ts';
+import {
+  countersOf,
+  outboxOf,
+  type MongoStoreContext,
+  type OutboxDocument,
+} from './collections.ts';
+import { isDuplicateKeyError } from './store-errors.ts';
+
+/** Sequence clashes only happen where `$inc` is not atomic (FerretDB); a few retries settle them. */
+const MAX_APPEND_ATTEMPTS = 5;
+
+/**
+ * Hands out `count` consecutive outbox sequences from a counter document. Reserved outside any
+ * transaction on purpose: a counter updated inside concurrent transactions would make them
+ * conflict with each other. The cost is that sequences may have gaps and may become visible out
+ * of order across concurrent writers, so a relay must select pending events by `publishedAt`
+ * (ordered by sequence), never by "sequence above the last one I saw".
+ */
+async function reserveSequences(ctx: MongoStoreContext, count: number): Promise<number> {
+  const counter = await countersOf(ctx.db).findOneAndUpdate(
+    { _id: 'outbox' },
+    { $inc: { value: count } },
+    { upsert: true, returnDocument: 'after' },
+  );
+  if (!counter) throw new Error('outbox counter upsert returned nothing');
+  return counter.value - count + 1;
+}
+
+function toDocument(event: OutboxEvent, sequence: number, now: number): OutboxDocument {
+  return {
+    _id: event.id,
+    sequence,
+    type: event.type,
+    key: event.key,
+    event: JSON.stringify(event),
+    createdAt: new Date(now),
+    publishedAt: null,
+  };
+}
+
+/**
+ * Appends events (idempotently: an id already present keeps its first copy) and returns the ids
+ * this call inserted. With a session, the inserts join that transaction.
+ */
+export async function appendOutboxEvents(
+  ctx: MongoStoreContext,
+  events: readonly OutboxEvent[],
+  session?: ClientSession,
+): Promise<string[]> {
+  const inserted: string[] = [];
+  let pending = [...new Map(events.map((event) => [event.id, event])).values()];
+  for (let attempt = 1; pending.length > 0; attempt += 1) {
+    const first = await reserveSequences(ctx, pending.length);
+    const now = ctx.clock();
+    const operations: AnyBulkWriteOperation<OutboxDocument>[] = pending.map((event, index) => ({
+      updateOne: {
+        filter: { _id: event.id },
+        update: { $setOnInsert: toDocument(event, first + index, now) },
+        upsert: true,
+      },
+    }));
+    try {
+      const result = await outboxOf(ctx.db).bulkWrite(operations, {
+        ordered: false,
+        ...(session ? { session } : {}),
+      });
+      inserted.push(...Object.values(result.upsertedIds).map(String));
+      return inserted;
+    } catch (error) {
+      // Outside a transaction, a duplicate key here is a sequence taken by a concurrent append
+      // (or, on FerretDB, a concurrent upsert of the same id): retry just those events.
+      if (session || attempt >= MAX_APPEND_ATTEMPTS || !isDuplicateKeyError(error)) throw error;
+      const bulkError = error as MongoBulkWriteError;
+      inserted.push(...Object.values(bulkError.result.upsertedIds).map(String));
+      const failed = new Set([bulkError.writeErrors].flat().map((writeError) => writeError.index));
+      pending = pending.filter((_, index) => failed.has(index));
+    }
+  }
+  return inserted;
+}
+
+/** Takes back events whose change did not happen (the non-transactional path). */
+export async function removeOutboxEvents(
+  ctx: MongoStoreContext,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length > 0) await outboxOf(ctx.db).deleteMany({ _id: { $in: [...ids] } });
+}
+
+function toStoredEvent(document: OutboxDocument): StoredOutboxEvent {
+  return {
+    ...(JSON.parse(document.event) as OutboxEvent),
+    sequence: document.sequence,
+    publishedAt: document.publishedAt?.getTime() ?? undefined,
+  };
+}
+
+export function createMongoOutboxStore(ctx: MongoStoreContext): OutboxStore {
+  return {
+    async append(events: readonly OutboxEvent[]) {
+      await appendOutboxEvents(ctx, events);
+    },
+
+    async listRecent(query: OutboxQuery): Promise<StoredOutboxEvent[]> {
+      const documents = await outboxOf(ctx.db)
+        .find(query.type === undefined ? {} : { type: query.type })
+        .sort({ sequence: -1 })
+        .limit(query.limit)
+        .toArray();
+      return documents.map(toStoredEvent);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { Page } from '../../src/ports/clients.ts';
+import type {
+  ResourceServerRecord,
+  ResourceServerStore,
+} from '../../src/ports/resource-servers.ts';
+import type { WriteOptions } from '../../src/ports/write-options.ts';
+import {
+  resourceServersOf,
+  type MongoStoreContext,
+  type ResourceServerDocument,
+} from './collections.ts';
+import { withDocumentLocks } from './document-locks.ts';
+import { isDuplicateKeyError, isStoreUnreachable } from './store-errors.ts';
+import { inSession, writeWithEvents } from './write-with-events.ts';
+
+const toDocument = (record: ResourceServerRecord): ResourceServerDocument => ({
+  _id: record.id,
+  audience: record.audience,
+  version: record.version,
+  record: JSON.stringify(record),
+});
+
+const toRecord = (document: Pick<ResourceServerDocument, 'record'>): ResourceServerRecord =>
+  JSON.parse(document.record) as ResourceServerRecord;
+
+const RECORD_ONLY = { projection: { record: 1 } } as const;
+
+/**
+ * Resource servers keyed by id, with a unique index on `audience` (indexes.ts). Updates are
+ * optimistic on `version`, as in client-store.ts.
+ */
+export function createMongoResourceServerStore(ctx: MongoStoreContext): ResourceServerStore {
+  const servers = resourceServersOf(ctx.db);
+
+  /**
+   * MongoDB reports an update that breaks the unique audience index as a duplicate key;
+   * FerretDB 1.24 as an InternalError without a code to tell. Either way, the update was refused
+   * when another server holds the audience.
+   */
+  const isAudienceClash = async (error: unknown, record: ResourceServerRecord) => {
+    if (isDuplicateKeyError(error)) return true;
+    if (isStoreUnreachable(error)) return false;
+    const holder = await servers.findOne({ audience: record.audience }, { projection: { _id: 1 } });
+    return holder !== null && holder._id !== record.id;
+  };
+
+  return {
+    async insert(record: ResourceServerRecord, options?: WriteOptions) {
+      try {
+        return await writeWithEvents(ctx, options, async (session) => {
+          await servers.insertOne(toDocument(record), inSession(session));
+          return { value: true, applied: true };
+        });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+    },
+
+    async get(id: string) {
+      const document = await servers.findOne({ _id: id }, RECORD_ONLY);
+      return document ? toRecord(document) : undefined;
+    },
+
+    async getByAudience(audience: string) {
+      const document = await servers.findOne({ audience }, RECORD_ONLY);
+      return document ? toRecord(document) : undefined;
+    },
+
+    async list(page: Page) {
+      const documents = await servers
+        .find({ _id: { $gt: page.after ?? '' } }, RECORD_ONLY)
+        .sort({ _id: 1 })
+        .limit(page.limit)
+        .toArray();
+      return documents.map(toRecord);
+    },
+
+    async update(record: ResourceServerRecord, options?: WriteOptions) {
+      try {
+        return await withDocumentLocks(ctx, [`resource_servers:${record.id}`], () =>
+          writeWithEvents(ctx, options, async (session) => {
+            const { _id, ...fields } = toDocument(record);
+            const result = await servers.updateOne(
+              { _id, version: record.version - 1 },
+              { $set: fields },
+              inSession(session),
+            );
+            const applied = result.matchedCount === 1;
+            return { value: applied, applied };
+          }),
+        );
+      } catch (error) {
+        if (await isAudienceClash(error, record)) return false;
+        throw error;
+      }
+    },
+
+    async delete(id: string, options?: WriteOptions) {
+      return writeWithEvents(ctx, options, async (session) => {
+        const result = await servers.deleteOne({ _id: id }, inSession(session));
+        const applied = result.deletedCount === 1;
+        return { value: applied, applied };
+      });
+    },
+  };
+}

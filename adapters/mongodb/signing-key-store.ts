@@ -1,0 +1,144 @@
+import { MongoBulkWriteError, type ClientSession } from 'mongodb';
+
+import type {
+  SigningKeyRecord,
+  SigningKeyState,
+  SigningKeyStore,
+} from '../../src/ports/signing-keys.ts';
+import type { WriteOptions } from '../../src/ports/write-options.ts';
+import { signingKeysOf, type MongoStoreContext, type SigningKeyDocument } from './collections.ts';
+import { withDocumentLocks } from './document-locks.ts';
+import { isDuplicateKeyError } from './store-errors.ts';
+import { inSession, writeWithEvents, type ChangeOutcome } from './write-with-events.ts';
+
+type Transition = { readonly record: SigningKeyRecord; readonly expectedState: SigningKeyState };
+
+const toDocument = (record: SigningKeyRecord): SigningKeyDocument => ({
+  _id: record.kid,
+  state: record.state,
+  record: JSON.stringify(record),
+});
+
+/**
+ * Signing keys keyed by kid. Inserts and transitions touch several documents and are all or
+ * none: inside a transaction where the server has them, otherwise by undoing the documents
+ * already written when a later one is refused. Each key's state filter is the compare-and-set;
+ * where updates are not atomic, document locks on the keys make it one (document-locks.ts).
+ */
+export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeyStore {
+  const keys = signingKeysOf(ctx.db);
+
+  const insertAll = async (
+    records: readonly SigningKeyRecord[],
+    session: ClientSession | undefined,
+  ): Promise<ChangeOutcome<boolean>> => {
+    try {
+      await keys.insertMany(records.map(toDocument), { ordered: true, ...inSession(session) });
+    } catch (error) {
+      if (!session && error instanceof MongoBulkWriteError && isDuplicateKeyError(error)) {
+        // Ordered: the keys before the refused one went in. Take them out again.
+        const inserted = records.slice(0, error.insertedCount).map((record) => record.kid);
+        if (inserted.length > 0) await keys.deleteMany({ _id: { $in: inserted } });
+      }
+      throw error;
+    }
+    return { value: true, applied: true };
+  };
+
+  /** Compare-and-set of one key's state; true when it was still in `expectedState`. */
+  const replaceFrom = async (
+    document: SigningKeyDocument,
+    expectedState: string,
+    session: ClientSession | undefined,
+  ) => {
+    const { _id, ...fields } = document;
+    const result = await keys.updateOne(
+      { _id, state: expectedState },
+      { $set: fields },
+      inSession(session),
+    );
+    return result.matchedCount === 1;
+  };
+
+  const transitionInTransaction = async (
+    changes: readonly Transition[],
+    session: ClientSession,
+  ): Promise<ChangeOutcome<boolean>> => {
+    for (const { record, expectedState } of changes) {
+      // A refusal rolls the whole transaction back (writeWithEvents aborts on !applied).
+      if (!(await replaceFrom(toDocument(record), expectedState, session))) {
+        return { value: false, applied: false };
+      }
+    }
+    return { value: true, applied: true };
+  };
+
+  /**
+   * Without transactions: check every expected state first, so that a stale request (the usual
+   * refusal) writes nothing; then apply each with its own state filter, and if a concurrent
+   * writer moved a key in between, put the already-applied ones back as they were.
+   */
+  const transitionWithUndo = async (
+    changes: readonly Transition[],
+  ): Promise<ChangeOutcome<boolean>> => {
+    const kids = changes.map(({ record }) => record.kid);
+    const current = new Map(
+      (await keys.find({ _id: { $in: kids } }).toArray()).map((doc) => [doc._id, doc]),
+    );
+    if (
+      changes.some(({ record, expectedState }) => current.get(record.kid)?.state !== expectedState)
+    ) {
+      return { value: false, applied: false };
+    }
+    const applied: SigningKeyDocument[] = [];
+    for (const { record, expectedState } of changes) {
+      const next = toDocument(record);
+      if (!(await replaceFrom(next, expectedState, undefined))) {
+        for (const done of applied.reverse()) {
+          await replaceFrom(current.get(done._id) as SigningKeyDocument, done.state, undefined);
+        }
+        return { value: false, applied: false };
+      }
+      applied.push(next);
+    }
+    return { value: true, applied: true };
+  };
+
+  return {
+    async list() {
+      const documents = await keys.find({}).sort({ _id: 1 }).toArray();
+      return documents.map((document) => JSON.parse(document.record) as SigningKeyRecord);
+    },
+
+    async insert(records, options?: WriteOptions) {
+      try {
+        return await writeWithEvents(ctx, options, (session) => insertAll(records, session), {
+          multiDocument: true,
+        });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+    },
+
+    async transition(changes, options?: WriteOptions) {
+      const locked = changes.map(({ record }) => `signing_keys:${record.kid}`);
+      return withDocumentLocks(ctx, locked, () =>
+        writeWithEvents(
+          ctx,
+          options,
+          (session) =>
+            session ? transitionInTransaction(changes, session) : transitionWithUndo(changes),
+          { multiDocument: true },
+        ),
+      );
+    },
+
+    async delete(kids, options?: WriteOptions) {
+      await writeWithEvents(ctx, options, async (session) => {
+        await keys.deleteMany({ _id: { $in: [...kids] } }, inSession(session));
+        return { value: undefined, applied: true };
+      });
+    },
+  };
+}
