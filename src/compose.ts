@@ -5,7 +5,6 @@ import { hostname } from 'node:os';
 
 import type { Logger } from 'pino';
 
-import { openSqliteStorage } from '../adapters/sqlite/open-sqlite-storage.ts';
 import { createKeyEncrypter } from '../keys/key-encryption.ts';
 import { createKeyLifecycleWriter } from '../keys/key-lifecycle-writer.ts';
 import { createKeyReconciler, ensureSigningKeyRing } from '../keys/key-reconciler.ts';
@@ -30,6 +29,7 @@ import {
 } from './provider/provider-holder.ts';
 import { createClientSecretHasher } from './services/client-secrets.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
+import { openStorage } from './storage/open-storage.ts';
 import {
   createResourceServerService,
   RESOURCE_SERVER_MAX_TTL,
@@ -77,13 +77,6 @@ const KEY_STARTUP_WAIT_MS = 30_000;
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-export async function openStorage(config: Config, clock?: () => number): Promise<Storage> {
-  if (config.storage.kind === 'sqlite') {
-    return openSqliteStorage({ path: config.storage.path, ...(clock ? { clock } : {}) });
-  }
-  throw new Error('MONGODB_URI is set, but the MongoDB adapter is not available in this build');
-}
-
 /**
  * The composition root: stores → services → provider → app → listening server. Nothing here is
  * a module-level singleton; tests build as many instances as they like.
@@ -92,7 +85,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
   const { logger } = options;
   const clock = options.clock ?? Date.now;
   const metrics = createMetrics({ clock });
-  const rawStorage = options.storage ?? (await openStorage(config, clock));
+  const rawStorage = options.storage ?? (await openStorage(config, { logger, clock }));
   const storage = instrumentStorage(rawStorage, metrics.store);
   // Components built below add what must finish before the store closes (relay flush, …).
   const shutdownSteps = createShutdownSteps(logger);

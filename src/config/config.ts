@@ -2,7 +2,13 @@ import type { LevelWithSilent } from 'pino';
 
 export type StorageConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'mongodb'; readonly uri: string; readonly dbName: string };
+  | {
+      readonly kind: 'mongodb';
+      readonly uri: string;
+      readonly dbName: string;
+      /** Create missing indexes at startup (idempotent); `tessera migrate` does it on demand. */
+      readonly ensureIndexes: boolean;
+    };
 
 export interface KafkaConfig {
   readonly brokers: readonly string[];

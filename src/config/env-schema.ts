@@ -31,7 +31,11 @@ export const envSchema = z.object({
   TESSERA_TRUST_PROXY: z.stringbool().default(false),
 
   MONGODB_URI: optionalString,
-  MONGODB_DB: z.string().min(1).default('tessera'),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'a MongoDB database name (no / \\ . space " $ * < > : | ?)')
+    .default('tessera'),
+  TESSERA_MONGODB_ENSURE_INDEXES: z.stringbool().default(true),
   KAFKA_BROKERS: optionalString,
   KAFKA_TOPIC: z.string().min(1).default('tessera.events'),
 

@@ -60,7 +60,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     dataDir,
     storage: raw.MONGODB_URI
-      ? { kind: 'mongodb', uri: raw.MONGODB_URI, dbName: raw.MONGODB_DB }
+      ? {
+          kind: 'mongodb',
+          uri: raw.MONGODB_URI,
+          dbName: raw.MONGODB_DB,
+          ensureIndexes: raw.TESSERA_MONGODB_ENSURE_INDEXES,
+        }
       : { kind: 'sqlite', path: resolve(dataDir, 'tessera.sqlite') },
     kafka: raw.KAFKA_BROKERS
       ? { brokers: parseBrokers(raw.KAFKA_BROKERS), topic: raw.KAFKA_TOPIC }

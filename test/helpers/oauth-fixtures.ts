@@ -95,3 +95,39 @@ export async function refusal(
   }
   throw new Error('expected the request to be refused');
 }
+
+/** The address an instance actually listens on (its issuer may be a shared, public one). */
+export function listeningUrl(t: TestTessera): string {
+  const address = t.tessera.server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/**
+ * An openid-client Configuration that talks to one instance of a multi-instance deployment: the
+ * discovery document comes from that instance and its endpoints are pointed at it, the way a
+ * load balancer would route the requests.
+ */
+export async function relyingPartyAt(
+  baseUrl: string,
+  client: RegisteredClient,
+): Promise<oidc.Configuration> {
+  const response = await fetch(`${baseUrl}/.well-known/openid-configuration`);
+  const metadata = (await response.json()) as oidc.ServerMetadata;
+  const routed = Object.fromEntries(
+    Object.entries(metadata).map(([name, value]) => [
+      name,
+      name !== 'issuer' && typeof value === 'string' && value.startsWith(metadata.issuer)
+        ? baseUrl + value.slice(metadata.issuer.length)
+        : value,
+    ]),
+  ) as oidc.ServerMetadata;
+  const configuration = new oidc.Configuration(
+    routed,
+    client.clientId,
+    undefined,
+    oidc.ClientSecretBasic(client.clientSecret),
+  );
+  oidc.allowInsecureRequests(configuration);
+  return configuration;
+}

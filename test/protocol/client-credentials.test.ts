@@ -9,11 +9,12 @@ import {
   relyingParty,
   type RegisteredClient,
 } from '../helpers/oauth-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
+import type { TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://orders.example.com/api';
 
-describe('client credentials grant', () => {
+describe.each(STORAGE_BACKENDS)('client credentials grant (%s store)', (backend) => {
   let t: TestTessera;
   let client: RegisteredClient;
   let rp: oidc.Configuration;
@@ -22,7 +23,7 @@ describe('client credentials grant', () => {
   const clock = createTestClock(Date.now());
 
   beforeAll(async () => {
-    t = await startTestTessera({}, { clock });
+    t = await startTestTesseraOn(backend, {}, { clock });
     await t.tessera.resourceServers.create({
       audience: API,
       scopes: ['orders:read', 'orders:write'],

@@ -6,7 +6,8 @@ import {
   registerClient,
   type RegisteredClient,
 } from '../helpers/oauth-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
+import type { TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://billing.example.com';
 
@@ -14,14 +15,14 @@ const API = 'https://billing.example.com';
  * Every bad request at the token, introspection and revocation endpoints gets a 4xx with an
  * RFC 6749 section 5.2 error body; none gets a 5xx.
  */
-describe('token endpoint refusals', () => {
+describe.each(STORAGE_BACKENDS)('token endpoint refusals (%s store)', (backend) => {
   let t: TestTessera;
   let client: RegisteredClient;
   let token: string;
   let auth: string;
 
   beforeAll(async () => {
-    t = await startTestTessera();
+    t = await startTestTesseraOn(backend);
     await t.tessera.resourceServers.create({
       audience: API,
       scopes: ['invoices:read', 'invoices:write'],

@@ -83,10 +83,38 @@ describe('loadConfig', () => {
       kind: 'mongodb',
       uri: 'mongodb://db:27017',
       dbName: 'tessera',
+      ensureIndexes: true,
     });
     expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], topic: 'tessera.events' });
     expect(config.devDefaults).toEqual([]);
     expect(existsSync(join(dataDir, 'dev-secrets.json'))).toBe(false);
+  });
+
+  it('selects MongoDB by MONGODB_URI, with the database name and index ensuring as configured', () => {
+    const config = loadConfig({
+      TESSERA_DATA_DIR: dataDir,
+      MONGODB_URI: 'mongodb://db1:27017,db2:27017/?replicaSet=rs0',
+      MONGODB_DB: 'tessera_eu',
+      TESSERA_MONGODB_ENSURE_INDEXES: 'false',
+    });
+    expect(config.storage).toEqual({
+      kind: 'mongodb',
+      uri: 'mongodb://db1:27017,db2:27017/?replicaSet=rs0',
+      dbName: 'tessera_eu',
+      ensureIndexes: false,
+    });
+  });
+
+  it.each([
+    ['MONGODB_DB', 'tessera.prod'],
+    ['TESSERA_MONGODB_ENSURE_INDEXES', 'sometimes'],
+  ])('refuses %s=%s and names the variable', (variable, value) => {
+    const error = errorOf({
+      TESSERA_DATA_DIR: dataDir,
+      MONGODB_URI: 'mongodb://db',
+      [variable]: value,
+    });
+    expect(error.variable).toBe(variable);
   });
 
   it.each(['TESSERA_KEY_ENCRYPTION_KEY', 'TESSERA_COOKIE_KEYS', 'TESSERA_SECRET_PEPPER'])(

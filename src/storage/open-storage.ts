@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+
+import { ensureMongoIndexes } from '../../adapters/mongodb/indexes.ts';
+import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
+import { openMongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
+import { toStoreError } from '../../adapters/mongodb/store-errors.ts';
+import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
+import type { Config } from '../config/config.ts';
+import type { Storage } from '../ports/storage.ts';
+
+export interface OpenStorageDeps {
+  readonly logger: Logger;
+  readonly clock?: () => number;
+}
+
+/**
+ * The store the configuration names: MongoDB when MONGODB_URI is set, else the embedded SQLite
+ * file. On MongoDB, missing indexes are created first unless TESSERA_MONGODB_ENSURE_INDEXES=false
+ * (then `tessera migrate` must have run). Fails when the store cannot be reached.
+ */
+export async function openStorage(config: Config, deps: OpenStorageDeps): Promise<Storage> {
+  const clockOption = deps.clock ? { clock: deps.clock } : {};
+  if (config.storage.kind === 'sqlite') {
+    return openSqliteStorage({ path: config.storage.path, ...clockOption });
+  }
+  const { dbName, ensureIndexes } = config.storage;
+  const client = createMongoClient(config.storage.uri, { logger: deps.logger });
+  if (ensureIndexes) {
+    try {
+      const report = await ensureMongoIndexes(client.db(dbName));
+      deps.logger.info(
+        {
+          database: dbName,
+          created: report.created,
+          existing: report.existing.length,
+          ttlIndexes: !report.ttlUnsupported,
+        },
+        report.ttlUnsupported
+          ? 'MongoDB indexes ensured; the server has no TTL indexes, expired records are pruned every minute'
+          : 'MongoDB indexes ensured',
+      );
+    } catch (error) {
+      await client.close();
+      throw toStoreError(error);
+    }
+  }
+  const storage = await openMongoStorage({ client, dbName, ...clockOption });
+  deps.logger.info(
+    {
+      database: dbName,
+      server: storage.capabilities.server,
+      transactions: storage.capabilities.transactions,
+    },
+    'MongoDB storage open',
+  );
+  return storage;
+}

@@ -1,0 +1,34 @@
+import type { TesseraOptions } from '../../src/compose.ts';
+import { dropMongoDatabase, freshDatabaseName } from './mongodb-storage.ts';
+import { mongodbUri } from './services.ts';
+import { startTestTessera, type TestTessera } from './test-tessera.ts';
+
+export type StorageBackend = 'sqlite' | 'mongodb';
+
+/** Every store Tessera ships, for protocol tests that must hold on each (describe.each). */
+export const STORAGE_BACKENDS: readonly StorageBackend[] = ['sqlite', 'mongodb'];
+
+/**
+ * startTestTessera on the given store, selected through the environment as in production. On
+ * MongoDB the instance gets a fresh database on the run's test server, dropped when it stops.
+ */
+export async function startTestTesseraOn(
+  backend: StorageBackend,
+  env: Record<string, string> = {},
+  options: Omit<TesseraOptions, 'logger'> = {},
+): Promise<TestTessera> {
+  if (backend === 'sqlite') return startTestTessera(env, options);
+  const uri = mongodbUri();
+  const dbName = freshDatabaseName();
+  const instance = await startTestTessera(
+    { MONGODB_URI: uri, MONGODB_DB: dbName, ...env },
+    options,
+  );
+  return {
+    ...instance,
+    async stop() {
+      await instance.stop();
+      await dropMongoDatabase(uri, dbName);
+    },
+  };
+}
