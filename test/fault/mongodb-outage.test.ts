@@ -1,0 +1,148 @@
+import { rm } from 'node:fs/promises';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startFerretDb, type FerretDbHandle } from '../../scripts/test-services/ferretdb.ts';
+import { findFreePort } from '../../scripts/test-services/ports.ts';
+import {
+  basicAuth,
+  postForm,
+  registerClient,
+  type RegisteredClient,
+} from '../helpers/oauth-fixtures.ts';
+import { runTesseraExpectingFailure } from '../helpers/tessera-process.ts';
+import { startTestTessera, testSecrets, type TestTessera } from '../helpers/test-tessera.ts';
+
+const API = 'https://inventory.example.com';
+/** serverSelectionTimeoutMS (5 s, adapters/mongodb/mongo-client.ts), one retry, and slack. */
+const MAX_REQUEST_MS = 12_000;
+const MAX_RECOVERY_MS = 10_000;
+
+interface Outcome {
+  readonly status: number;
+  readonly error: unknown;
+  readonly ms: number;
+  readonly endedAt: number;
+}
+
+/** Waits (polling, bounded) until `done` holds; fails with `what` otherwise. */
+async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// A private FerretDB, stopped and started under a live Tessera while token requests keep coming.
+describe('MongoDB outage', () => {
+  let ferretDb: FerretDbHandle;
+  let t: TestTessera;
+  let client: RegisteredClient;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    ferretDb = await startFerretDb();
+    t = await startTestTessera({ MONGODB_URI: ferretDb.uri, MONGODB_DB: 'tessera' });
+    await t.tessera.resourceServers.create({ audience: API, scopes: ['stock:read'] });
+    client = await registerClient(t, { scope: 'stock:read' });
+  });
+
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    await t?.stop();
+    await ferretDb?.stop();
+    if (ferretDb) await rm(ferretDb.dataDir, { recursive: true, force: true });
+  });
+
+  const requestToken = async (): Promise<Outcome> => {
+    const started = performance.now();
+    const response = await postForm(
+      `${t.issuer}/token`,
+      new URLSearchParams({
+        grant_type: 'client_credentials',
+        resource: API,
+        scope: 'stock:read',
+      }).toString(),
+      { authorization: basicAuth(client.clientId, client.clientSecret) },
+    );
+    return {
+      status: response.status,
+      error: response.body.error,
+      ms: performance.now() - started,
+      endedAt: Date.now(),
+    };
+  };
+
+  const readiness = async () => {
+    const response = await fetch(`${t.issuer}/readyz`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it(
+    'answers 503 temporarily_unavailable while the store is down and serves again by itself once it is back',
+    { timeout: 90_000 },
+    async () => {
+      const outcomes: Outcome[] = [];
+      let flowing = true;
+      // Four clients send token requests back to back for the whole drill.
+      const flow = Promise.all(
+        Array.from({ length: 4 }, async () => {
+          while (flowing) outcomes.push(await requestToken());
+        }),
+      );
+      const count = (status: number, after = 0) =>
+        outcomes.filter((o) => o.status === status && o.endedAt > after).length;
+
+      try {
+        await waitFor('tokens before the outage', () => count(200) >= 20, 10_000);
+
+        await ferretDb.stop();
+        const downAt = Date.now();
+        await waitFor('503s during the outage', () => count(503, downAt) >= 8, 30_000);
+        const notReady = await readiness();
+        expect(notReady.status).toBe(503);
+        expect(notReady.body).toMatchObject({
+          status: 'unavailable',
+          reasons: [expect.stringMatching(/^store unreachable/)],
+        });
+        expect((await fetch(`${t.issuer}/healthz`)).status).toBe(200);
+
+        await ferretDb.start();
+        const upAt = Date.now();
+        await waitFor('tokens after the restart', () => count(200, upAt) >= 1, MAX_RECOVERY_MS);
+        await waitFor('steady service after the restart', () => count(200, upAt) >= 20, 10_000);
+        expect((await readiness()).status).toBe(200);
+      } finally {
+        flowing = false;
+        await flow;
+      }
+
+      expect(outcomes.filter((o) => o.status !== 200 && o.status !== 503)).toEqual([]);
+      expect(
+        outcomes.filter((o) => o.status === 503 && o.error !== 'temporarily_unavailable'),
+      ).toEqual([]);
+      expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(MAX_REQUEST_MS);
+      expect(unhandled).toEqual([]);
+      const messages = t.logs.map((line) => line.msg);
+      expect(messages).toContain('MongoDB is unreachable; requests needing the store answer 503');
+      expect(messages).toContain('MongoDB is reachable again');
+    },
+  );
+});
+
+describe('starting without a reachable MongoDB', () => {
+  it("exits 1 after the URI's server selection timeout, saying the store is unreachable", async () => {
+    const closedPort = await findFreePort();
+    const started = Date.now();
+    const result = await runTesseraExpectingFailure({
+      MONGODB_URI: `mongodb://127.0.0.1:${closedPort}/?serverSelectionTimeoutMS=1000`,
+      ...testSecrets(),
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('MongoDB is unreachable');
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+});
