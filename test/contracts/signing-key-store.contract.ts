@@ -67,6 +67,20 @@ export function describeSigningKeyStoreContract(adapter: string, open: OpenTestS
       expect(byKid.k2).toEqual(promoted);
     });
 
+    it('puts back the keys it already moved when a later change of the same request is refused', async () => {
+      await storage.signingKeys.insert([key('k1', 'current'), key('k2', 'next', 'gen-2')]);
+      const before = await storage.signingKeys.list();
+      // The third change expects k2 still `next`, which the first change has just moved.
+      expect(
+        await storage.signingKeys.transition([
+          { record: { ...key('k2', 'current', 'gen-2'), activatedAt: 5 }, expectedState: 'next' },
+          { record: { ...key('k1', 'retired'), retiredAt: 5 }, expectedState: 'current' },
+          { record: { ...key('k2', 'retired', 'gen-2'), retiredAt: 5 }, expectedState: 'next' },
+        ]),
+      ).toBe(false);
+      expect(await storage.signingKeys.list()).toEqual(before);
+    });
+
     it('lets exactly one of many concurrent transitions from the same states win, all of it', async () => {
       await storage.signingKeys.insert([key('k1', 'current'), key('k2', 'next', 'gen-2')]);
       const attempts = Array.from(
