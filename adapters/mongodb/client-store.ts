@@ -19,12 +19,13 @@ const toRecord = (document: Pick<ClientDocument, 'record'>): ClientRecord =>
  * where the server's updates are not atomic, a document lock makes it one (document-locks.ts).
  */
 export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
-  const clients = clientsOf(ctx.db);
+  // Looked up per call: the connection may have been replaced (mongo-connection.ts).
+  const clients = () => clientsOf(ctx.db);
   return {
     async insert(record: ClientRecord, options?: WriteOptions) {
       try {
         return await writeWithEvents(ctx, options, async (session) => {
-          await clients.insertOne(toDocument(record), inSession(session));
+          await clients().insertOne(toDocument(record), inSession(session));
           return { value: true, applied: true };
         });
       } catch (error) {
@@ -34,12 +35,12 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
     },
 
     async get(clientId: string) {
-      const document = await clients.findOne({ _id: clientId }, { projection: { record: 1 } });
+      const document = await clients().findOne({ _id: clientId }, { projection: { record: 1 } });
       return document ? toRecord(document) : undefined;
     },
 
     async list(page: Page) {
-      const documents = await clients
+      const documents = await clients()
         .find({ _id: { $gt: page.after ?? '' } }, { projection: { record: 1 } })
         .sort({ _id: 1 })
         .limit(page.limit)
@@ -51,7 +52,7 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
       return withDocumentLocks(ctx, [`clients:${record.clientId}`], () =>
         writeWithEvents(ctx, options, async (session) => {
           const { _id, ...fields } = toDocument(record);
-          const result = await clients.updateOne(
+          const result = await clients().updateOne(
             { _id, version: record.version - 1 },
             { $set: fields },
             inSession(session),
@@ -64,7 +65,7 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
 
     async delete(clientId: string, options?: WriteOptions) {
       return writeWithEvents(ctx, options, async (session) => {
-        const result = await clients.deleteOne({ _id: clientId }, inSession(session));
+        const result = await clients().deleteOne({ _id: clientId }, inSession(session));
         const applied = result.deletedCount === 1;
         return { value: applied, applied };
       });

@@ -107,7 +107,11 @@ export interface CounterDocument {
   value: number;
 }
 
-/** What every MongoDB store shares: the client (for sessions), the database, what the server can do. */
+/**
+ * What every MongoDB store shares: the client (for sessions), the database, what the server can
+ * do. `client` and `db` may change between calls (mongo-connection.ts): read them per operation,
+ * never keep them.
+ */
 export interface MongoStoreContext {
   readonly client: MongoClient;
   readonly db: Db;

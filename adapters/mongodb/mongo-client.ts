@@ -1,5 +1,4 @@
 import { MongoClient, type MongoClientOptions } from 'mongodb';
-import type { Logger } from 'pino';
 
 /**
  * Defaults for options the connection string does not set (an option in MONGODB_URI always
@@ -25,8 +24,6 @@ function optionsInUri(uri: string): Set<string> {
 }
 
 export interface MongoClientSetup {
-  /** Logs when the store becomes unreachable and when it is back (once per transition). */
-  readonly logger?: Logger;
   /** Extra driver options (tests and benchmarks: `monitorCommands`). */
   readonly options?: MongoClientOptions;
 }
@@ -37,24 +34,5 @@ export function createMongoClient(uri: string, setup: MongoClientSetup = {}): Mo
   const defaults = Object.fromEntries(
     Object.entries(CONNECTION_DEFAULTS).filter(([name]) => !inUri.has(name.toLowerCase())),
   );
-  const client = new MongoClient(uri, { ...defaults, ...setup.options });
-  if (setup.logger) logReachability(client, setup.logger);
-  return client;
-}
-
-function logReachability(client: MongoClient, logger: Logger): void {
-  let reachable: boolean | undefined;
-  client.on('topologyDescriptionChanged', (event) => {
-    const now = event.newDescription.hasDataBearingServers;
-    if (now === reachable) return;
-    if (now) {
-      if (reachable === false) logger.info('MongoDB is reachable again');
-    } else if (reachable === true) {
-      const errors = [...event.newDescription.servers.values()]
-        .map((server) => server.error?.message)
-        .filter(Boolean);
-      logger.warn({ errors }, 'MongoDB is unreachable; requests needing the store answer 503');
-    }
-    reachable = now;
-  });
+  return new MongoClient(uri, { ...defaults, ...setup.options });
 }

@@ -36,8 +36,9 @@ function lookupField(payload: OidcPayload, field: 'grantId' | 'uid' | 'userCode'
 }
 
 export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStore {
-  const { db, clock } = ctx;
-  const collection = (model: OidcModelName) => oidcModelsOf(db, model);
+  const { clock } = ctx;
+  // Looked up per call: the connection may have been replaced (mongo-connection.ts).
+  const collection = (model: OidcModelName) => oidcModelsOf(ctx.db, model);
 
   const findLive = async (model: OidcModelName, filter: Filter<OidcModelDocument>) =>
     toPayload(
@@ -93,7 +94,7 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
           // FerretDB may let several concurrent callers match (server-capabilities.ts); an
           // insert into a unique index is atomic there, so the one marker decides the winner.
           try {
-            await consumptionsOf(db).insertOne({
+            await consumptionsOf(ctx.db).insertOne({
               _id: `${model}:${id}`,
               expiresAt: consumed.expiresAt ?? null,
             });
@@ -131,9 +132,9 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
       const expired = { expiresAt: { $lte: new Date(clock()) } };
       const results = await Promise.all([
         ...Object.values(OIDC_MODEL_COLLECTIONS).map((name) =>
-          db.collection<OidcModelDocument>(name).deleteMany(expired),
+          ctx.db.collection<OidcModelDocument>(name).deleteMany(expired),
         ),
-        consumptionsOf(db).deleteMany(expired),
+        consumptionsOf(ctx.db).deleteMany(expired),
       ]);
       return results.reduce((total, result) => total + result.deletedCount, 0);
     },

@@ -1,25 +1,34 @@
-import type { MongoClient } from 'mongodb';
+import type { MongoClient, MongoClientOptions } from 'mongodb';
+import type { Logger } from 'pino';
 
 import type { Storage } from '../../src/ports/storage.ts';
 import { createMongoClientStore } from './client-store.ts';
 import type { MongoStoreContext } from './collections.ts';
+import { createMongoConnection } from './mongo-connection.ts';
 import { createMongoOidcModelStore } from './oidc-model-store.ts';
 import { createMongoOutboxStore } from './outbox-store.ts';
 import { createMongoResourceServerStore } from './resource-server-store.ts';
 import { detectServerCapabilities, type ServerCapabilities } from './server-capabilities.ts';
 import { createMongoSigningKeyStore } from './signing-key-store.ts';
+import { trackAvailability } from './store-availability.ts';
 import { guardStoreErrors, toStoreError } from './store-errors.ts';
 
 export interface MongoStorageOptions {
-  /** From createMongoClient; the storage owns it from now on and closes it on close(). */
-  readonly client: MongoClient;
+  /** A MongoDB connection string; its options win over Tessera's defaults (mongo-client.ts). */
+  readonly uri: string;
   readonly dbName: string;
+  /** Extra driver options (tests and benchmarks: `monitorCommands`). */
+  readonly clientOptions?: MongoClientOptions;
   readonly clock?: () => number;
+  /** Hears when the store becomes unreachable and when it is back (once per change). */
+  readonly logger?: Logger;
 }
 
 export interface MongoStorage extends Storage {
   readonly kind: 'mongodb';
   readonly capabilities: ServerCapabilities;
+  /** The client in use now (it is replaced if it gets stuck, see mongo-connection.ts). */
+  readonly client: MongoClient;
 }
 
 /**
@@ -32,38 +41,51 @@ export interface MongoStorage extends Storage {
  * indexes) and register it here; guardStoreErrors maps an unreachable store to 503 for it.
  */
 export async function openMongoStorage(options: MongoStorageOptions): Promise<MongoStorage> {
-  const { client } = options;
-  const db = client.db(options.dbName);
+  const connection = createMongoConnection({
+    uri: options.uri,
+    dbName: options.dbName,
+    ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
+  });
   let capabilities: ServerCapabilities;
   try {
-    capabilities = await detectServerCapabilities(db);
+    capabilities = await detectServerCapabilities(connection.db);
   } catch (error) {
-    await client.close();
+    await connection.close();
     throw toStoreError(error);
   }
+  const availability = trackAvailability({ logger: options.logger, connection });
+  const guard = <Port extends object>(port: Port) => guardStoreErrors(port, { availability });
+  const clock = options.clock ?? Date.now;
   const ctx: MongoStoreContext = {
-    client,
-    db,
+    get client() {
+      return connection.client;
+    },
+    get db() {
+      return connection.db;
+    },
     capabilities,
-    clock: options.clock ?? Date.now,
+    clock,
   };
+  // /readyz pings: its failures and recoveries count like any other operation's.
+  const health = guard({
+    ping: async (): Promise<void> => {
+      await connection.db.command({ ping: 1 });
+    },
+  });
   return {
     kind: 'mongodb',
     capabilities,
-    oidcModels: guardStoreErrors(createMongoOidcModelStore(ctx)),
-    clients: guardStoreErrors(createMongoClientStore(ctx)),
-    resourceServers: guardStoreErrors(createMongoResourceServerStore(ctx)),
-    signingKeys: guardStoreErrors(createMongoSigningKeyStore(ctx)),
-    outbox: guardStoreErrors(createMongoOutboxStore(ctx)),
-    async ping() {
-      try {
-        await db.command({ ping: 1 });
-      } catch (error) {
-        throw toStoreError(error);
-      }
+    get client() {
+      return connection.client;
     },
+    oidcModels: guard(createMongoOidcModelStore(ctx)),
+    clients: guard(createMongoClientStore(ctx)),
+    resourceServers: guard(createMongoResourceServerStore(ctx)),
+    signingKeys: guard(createMongoSigningKeyStore(ctx)),
+    outbox: guard(createMongoOutboxStore(ctx)),
+    ping: health.ping,
     async close() {
-      await client.close();
+      await connection.close();
     },
   };
 }

@@ -30,7 +30,8 @@ const RECORD_ONLY = { projection: { record: 1 } } as const;
  * optimistic on `version`, as in client-store.ts.
  */
 export function createMongoResourceServerStore(ctx: MongoStoreContext): ResourceServerStore {
-  const servers = resourceServersOf(ctx.db);
+  // Looked up per call: the connection may have been replaced (mongo-connection.ts).
+  const servers = () => resourceServersOf(ctx.db);
 
   /**
    * MongoDB reports an update that breaks the unique audience index as a duplicate key;
@@ -40,7 +41,10 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
   const isAudienceClash = async (error: unknown, record: ResourceServerRecord) => {
     if (isDuplicateKeyError(error)) return true;
     if (isStoreUnreachable(error)) return false;
-    const holder = await servers.findOne({ audience: record.audience }, { projection: { _id: 1 } });
+    const holder = await servers().findOne(
+      { audience: record.audience },
+      { projection: { _id: 1 } },
+    );
     return holder !== null && holder._id !== record.id;
   };
 
@@ -48,7 +52,7 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
     async insert(record: ResourceServerRecord, options?: WriteOptions) {
       try {
         return await writeWithEvents(ctx, options, async (session) => {
-          await servers.insertOne(toDocument(record), inSession(session));
+          await servers().insertOne(toDocument(record), inSession(session));
           return { value: true, applied: true };
         });
       } catch (error) {
@@ -58,17 +62,17 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
     },
 
     async get(id: string) {
-      const document = await servers.findOne({ _id: id }, RECORD_ONLY);
+      const document = await servers().findOne({ _id: id }, RECORD_ONLY);
       return document ? toRecord(document) : undefined;
     },
 
     async getByAudience(audience: string) {
-      const document = await servers.findOne({ audience }, RECORD_ONLY);
+      const document = await servers().findOne({ audience }, RECORD_ONLY);
       return document ? toRecord(document) : undefined;
     },
 
     async list(page: Page) {
-      const documents = await servers
+      const documents = await servers()
         .find({ _id: { $gt: page.after ?? '' } }, RECORD_ONLY)
         .sort({ _id: 1 })
         .limit(page.limit)
@@ -81,7 +85,7 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
         return await withDocumentLocks(ctx, [`resource_servers:${record.id}`], () =>
           writeWithEvents(ctx, options, async (session) => {
             const { _id, ...fields } = toDocument(record);
-            const result = await servers.updateOne(
+            const result = await servers().updateOne(
               { _id, version: record.version - 1 },
               { $set: fields },
               inSession(session),
@@ -98,7 +102,7 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
 
     async delete(id: string, options?: WriteOptions) {
       return writeWithEvents(ctx, options, async (session) => {
-        const result = await servers.deleteOne({ _id: id }, inSession(session));
+        const result = await servers().deleteOne({ _id: id }, inSession(session));
         const applied = result.deletedCount === 1;
         return { value: applied, applied };
       });

@@ -26,19 +26,20 @@ const toDocument = (record: SigningKeyRecord): SigningKeyDocument => ({
  * where updates are not atomic, document locks on the keys make it one (document-locks.ts).
  */
 export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeyStore {
-  const keys = signingKeysOf(ctx.db);
+  // Looked up per call: the connection may have been replaced (mongo-connection.ts).
+  const keys = () => signingKeysOf(ctx.db);
 
   const insertAll = async (
     records: readonly SigningKeyRecord[],
     session: ClientSession | undefined,
   ): Promise<ChangeOutcome<boolean>> => {
     try {
-      await keys.insertMany(records.map(toDocument), { ordered: true, ...inSession(session) });
+      await keys().insertMany(records.map(toDocument), { ordered: true, ...inSession(session) });
     } catch (error) {
       if (!session && error instanceof MongoBulkWriteError && isDuplicateKeyError(error)) {
         // Ordered: the keys before the refused one went in. Take them out again.
         const inserted = records.slice(0, error.insertedCount).map((record) => record.kid);
-        if (inserted.length > 0) await keys.deleteMany({ _id: { $in: inserted } });
+        if (inserted.length > 0) await keys().deleteMany({ _id: { $in: inserted } });
       }
       throw error;
     }
@@ -52,7 +53,7 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
     session: ClientSession | undefined,
   ) => {
     const { _id, ...fields } = document;
-    const result = await keys.updateOne(
+    const result = await keys().updateOne(
       { _id, state: expectedState },
       { $set: fields },
       inSession(session),
@@ -83,7 +84,11 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
   ): Promise<ChangeOutcome<boolean>> => {
     const kids = changes.map(({ record }) => record.kid);
     const current = new Map(
-      (await keys.find({ _id: { $in: kids } }).toArray()).map((doc) => [doc._id, doc]),
+      (
+        await keys()
+          .find({ _id: { $in: kids } })
+          .toArray()
+      ).map((doc) => [doc._id, doc]),
     );
     if (
       changes.some(({ record, expectedState }) => current.get(record.kid)?.state !== expectedState)
@@ -106,7 +111,7 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
 
   return {
     async list() {
-      const documents = await keys.find({}).sort({ _id: 1 }).toArray();
+      const documents = await keys().find({}).sort({ _id: 1 }).toArray();
       return documents.map((document) => JSON.parse(document.record) as SigningKeyRecord);
     },
 
@@ -136,7 +141,7 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
 
     async delete(kids, options?: WriteOptions) {
       await writeWithEvents(ctx, options, async (session) => {
-        await keys.deleteMany({ _id: { $in: [...kids] } }, inSession(session));
+        await keys().deleteMany({ _id: { $in: [...kids] } }, inSession(session));
         return { value: undefined, applied: true };
       });
     },

@@ -3,6 +3,7 @@ import {
   MongoClientClosedError,
   MongoError,
   MongoNetworkError,
+  MongoNetworkTimeoutError,
   MongoNotConnectedError,
   MongoOperationTimeoutError,
   MongoServerClosedError,
@@ -12,6 +13,7 @@ import {
 } from 'mongodb';
 
 import { StoreUnavailableError } from '../../src/ports/storage.ts';
+import type { AvailabilityListener } from './store-availability.ts';
 
 /**
  * Server error codes that mean "this node cannot serve right now" rather than "this request is
@@ -34,6 +36,23 @@ const UNAVAILABLE_SERVER_CODES = new Set([
   13436, // NotPrimaryOrSecondary
 ]);
 
+/**
+ * Socket errors the driver sometimes lets through unwrapped: a write to a connection the server
+ * has just closed surfaces as a plain `EPIPE` Error from Connection.writeCommand (seen in the
+ * fault drill, mongodb 7.9.0), not as a MongoNetworkError.
+ */
+const SOCKET_ERROR_CODES = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
 const DUPLICATE_KEY = 11000;
 
 /**
@@ -53,7 +72,9 @@ export function isStoreUnreachable(error: unknown): boolean {
   ) {
     return true;
   }
-  return error instanceof MongoServerError && UNAVAILABLE_SERVER_CODES.has(Number(error.code));
+  if (error instanceof MongoServerError) return UNAVAILABLE_SERVER_CODES.has(Number(error.code));
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return error instanceof Error && typeof code === 'string' && SOCKET_ERROR_CODES.has(code);
 }
 
 /** A unique index (the `_id` one included) refused the write. */
@@ -73,21 +94,64 @@ export function toStoreError(error: unknown): unknown {
   });
 }
 
+/** No port operation takes this long unless something is stuck; see guardStoreErrors. */
+export const OPERATION_TIMEOUT_MS = 15_000;
+
+/** Rejects with a MongoNetworkTimeoutError if `operation` has not settled within `timeoutMs`. */
+async function within<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new MongoNetworkTimeoutError(`no answer from MongoDB within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    timer.unref();
+  });
+  try {
+    return await Promise.race([operation, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface GuardOptions {
+  readonly availability?: AvailabilityListener;
+  /** Upper bound on one port operation, whatever the driver does (default OPERATION_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
+}
+
 /**
  * Wraps every method of a port so that driver errors meaning "unreachable" surface as
  * StoreUnavailableError, which the oidc-provider adapter and the HTTP layer turn into 503
- * (src/provider/protocol-errors.ts, src/http/middleware.ts). Each store file builds its port
- * plainly; open-mongodb-storage.ts applies this once to all of them.
+ * (src/provider/protocol-errors.ts, src/http/middleware.ts), and the availability listener hears
+ * of every outcome. Each store file builds its port plainly; open-mongodb-storage.ts applies this
+ * once to all of them.
+ *
+ * Each operation is also bounded in time. The driver's own timeouts (server selection, socket)
+ * bound nearly everything, but a write to a connection the server has just closed can wait
+ * forever for a `drain` event (mongo-connection.ts); a request must not hang with it. An operation
+ * cut off this way may still complete later, like any write whose answer was lost.
  */
-export function guardStoreErrors<Port extends object>(port: Port): Port {
+export function guardStoreErrors<Port extends object>(
+  port: Port,
+  options: GuardOptions = {},
+): Port {
+  const { availability } = options;
+  const timeoutMs = options.timeoutMs ?? OPERATION_TIMEOUT_MS;
   const guarded: Record<string, unknown> = {};
   for (const [name, member] of Object.entries(port)) {
     guarded[name] =
       typeof member === 'function'
         ? async (...args: unknown[]) => {
             try {
-              return await (member as (...a: unknown[]) => Promise<unknown>).apply(port, args);
+              const result = await within(
+                (member as (...a: unknown[]) => Promise<unknown>).apply(port, args),
+                timeoutMs,
+              );
+              availability?.succeeded();
+              return result;
             } catch (error) {
+              if (isStoreUnreachable(error)) availability?.failed(error as Error);
               throw toStoreError(error);
             }
           }

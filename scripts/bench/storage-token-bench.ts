@@ -94,11 +94,15 @@ async function main(): Promise<void> {
   const sqliteDir = mkdtempSync(join(tmpdir(), 'tessera-bench-sqlite-'));
   const dbName = `tessera_bench_${randomBytes(4).toString('hex')}`;
   const commands: CommandStartedEvent[] = [];
-  const mongoClient = createMongoClient(uri, { options: { monitorCommands: true } });
   const targets: Target[] = [];
   try {
-    await ensureMongoIndexes(mongoClient.db(dbName));
-    const mongoStorage = await openMongoStorage({ client: mongoClient, dbName });
+    const mongoStorage = await openMongoStorage({
+      uri,
+      dbName,
+      clientOptions: { monitorCommands: true },
+    });
+    await ensureMongoIndexes(mongoStorage.client.db(dbName));
+    const mongoClient = mongoStorage.client;
     targets.push(
       await startTarget('sqlite', openSqliteStorage({ path: join(sqliteDir, 'bench.sqlite') })),
       await startTarget('mongodb', mongoStorage),

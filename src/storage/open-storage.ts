@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 
 import { ensureMongoIndexes } from '../../adapters/mongodb/indexes.ts';
-import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
 import { openMongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
 import { toStoreError } from '../../adapters/mongodb/store-errors.ts';
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
@@ -23,11 +22,11 @@ export async function openStorage(config: Config, deps: OpenStorageDeps): Promis
   if (config.storage.kind === 'sqlite') {
     return openSqliteStorage({ path: config.storage.path, ...clockOption });
   }
-  const { dbName, ensureIndexes } = config.storage;
-  const client = createMongoClient(config.storage.uri, { logger: deps.logger });
+  const { uri, dbName, ensureIndexes } = config.storage;
+  const storage = await openMongoStorage({ uri, dbName, logger: deps.logger, ...clockOption });
   if (ensureIndexes) {
     try {
-      const report = await ensureMongoIndexes(client.db(dbName));
+      const report = await ensureMongoIndexes(storage.client.db(dbName));
       deps.logger.info(
         {
           database: dbName,
@@ -40,11 +39,10 @@ export async function openStorage(config: Config, deps: OpenStorageDeps): Promis
           : 'MongoDB indexes ensured',
       );
     } catch (error) {
-      await client.close();
+      await storage.close();
       throw toStoreError(error);
     }
   }
-  const storage = await openMongoStorage({ client, dbName, ...clockOption });
   deps.logger.info(
     {
       database: dbName,

@@ -120,7 +120,14 @@ describe('MongoDB outage', () => {
         await flow;
       }
 
-      expect(outcomes.filter((o) => o.status !== 200 && o.status !== 503)).toEqual([]);
+      // On failure, show what the server logged for its errors: the cause of any 500.
+      const serverErrors = t.logs
+        .filter((line) => Number(line.level) >= 50)
+        .map((line) => ({ msg: line.msg, err: line.err }));
+      expect(
+        outcomes.filter((o) => o.status !== 200 && o.status !== 503),
+        JSON.stringify(serverErrors, null, 1),
+      ).toEqual([]);
       expect(
         outcomes.filter((o) => o.status === 503 && o.error !== 'temporarily_unavailable'),
       ).toEqual([]);

@@ -32,21 +32,19 @@ export async function openTestMongoStorage(
   options: TestMongoStorageOptions = {},
 ): Promise<MongoStorage> {
   const dbName = options.dbName ?? freshDatabaseName();
-  const client = createMongoClient(options.uri ?? mongodbUri(), {
-    options: { monitorCommands: options.onCommand !== undefined },
-  });
-  if (options.onCommand) client.on('commandStarted', options.onCommand);
-  await ensureMongoIndexes(client.db(dbName), { ttl: options.ttl ?? false });
   const storage = await openMongoStorage({
-    client,
+    uri: options.uri ?? mongodbUri(),
     dbName,
+    clientOptions: { monitorCommands: options.onCommand !== undefined },
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  await ensureMongoIndexes(storage.client.db(dbName), { ttl: options.ttl ?? false });
+  if (options.onCommand) storage.client.on('commandStarted', options.onCommand);
   return {
     ...storage,
     async close() {
       try {
-        await client.db(dbName).dropDatabase();
+        await storage.client.db(dbName).dropDatabase();
       } finally {
         await storage.close();
       }

@@ -1,7 +1,9 @@
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 
 import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
+import { trackAvailability } from '../../adapters/mongodb/store-availability.ts';
 import { guardStoreErrors, toStoreError } from '../../adapters/mongodb/store-errors.ts';
 import { StoreUnavailableError } from '../../src/ports/storage.ts';
 
@@ -49,12 +51,57 @@ describe('MongoDB error mapping', () => {
     ).toBeInstanceOf(StoreUnavailableError);
   });
 
+  it('also recognises a socket error the driver let through unwrapped', () => {
+    const epipe = Object.assign(new Error('This socket has been ended by the other party'), {
+      code: 'EPIPE',
+    });
+    expect(toStoreError(epipe)).toBeInstanceOf(StoreUnavailableError);
+  });
+
   it('leaves request errors alone', () => {
     const duplicate = new MongoServerError({ code: 11000, errmsg: 'E11000 duplicate key' });
     expect(toStoreError(duplicate)).toBe(duplicate);
   });
 
-  it('applies the mapping to every method of a port', async () => {
+  it('applies the mapping to every method of a port and reports each outage and recovery once', async () => {
+    const logged: string[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => logged.push((JSON.parse(line) as { msg: string }).msg) },
+    );
+    let down = true;
+    const port = guardStoreErrors(
+      {
+        async get(): Promise<string> {
+          if (down) throw new MongoNetworkError('connection 3 to 127.0.0.1:27017 closed');
+          return 'found';
+        },
+        async put(value: string) {
+          return value.toUpperCase();
+        },
+      },
+      { availability: trackAvailability({ logger }) },
+    );
+    await expect(port.get()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(port.get()).rejects.toBeInstanceOf(StoreUnavailableError);
+    down = false;
+    await expect(port.get()).resolves.toBe('found');
+    await expect(port.put('ok')).resolves.toBe('OK');
+    expect(logged).toEqual([
+      'MongoDB is unreachable; requests needing the store answer 503',
+      'MongoDB is reachable again',
+    ]);
+  });
+
+  it('cuts off an operation that never settles, as unreachable', async () => {
+    const port = guardStoreErrors(
+      { hang: () => new Promise<never>(() => undefined) },
+      { timeoutMs: 20 },
+    );
+    await expect(port.hang()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('maps errors without an availability listener too', async () => {
     const port = guardStoreErrors({
       async get(): Promise<string> {
         throw new MongoNetworkError('connection 3 to 127.0.0.1:27017 closed');
