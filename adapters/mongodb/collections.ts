@@ -21,6 +21,8 @@ export const COLLECTIONS = {
   consumptions: 'oidc_consumptions',
   /** Short write locks where updates are not atomic (document-locks.ts). */
   documentLocks: 'document_locks',
+  /** Named leases (lease-store.ts). */
+  leases: 'leases',
 } as const;
 
 /** One collection per oidc-provider model, so each lookup index serves exactly one model. */
@@ -102,6 +104,14 @@ export interface OutboxDocument {
   publishedAt: Date | null;
 }
 
+export interface LeaseDocument {
+  /** The lease name. */
+  _id: string;
+  holder: string;
+  /** By the storage's clock; the lease is free from this instant on. */
+  expiresAt: Date;
+}
+
 export interface CounterDocument {
   _id: string;
   value: number;
@@ -133,5 +143,7 @@ export const consumptionsOf = (db: Db): Collection<ConsumptionDocument> =>
   db.collection<ConsumptionDocument>(COLLECTIONS.consumptions);
 export const documentLocksOf = (db: Db): Collection<DocumentLockDocument> =>
   db.collection<DocumentLockDocument>(COLLECTIONS.documentLocks);
+export const leasesOf = (db: Db): Collection<LeaseDocument> =>
+  db.collection<LeaseDocument>(COLLECTIONS.leases);
 export const oidcModelsOf = (db: Db, model: OidcModelName): Collection<OidcModelDocument> =>
   db.collection<OidcModelDocument>(OIDC_MODEL_COLLECTIONS[model]);

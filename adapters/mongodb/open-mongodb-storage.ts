@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createMongoClientStore } from './client-store.ts';
 import type { MongoStoreContext } from './collections.ts';
+import { createMongoLeaseStore } from './lease-store.ts';
 import { createMongoConnection } from './mongo-connection.ts';
 import { createMongoOidcModelStore } from './oidc-model-store.ts';
 import { createMongoOutboxStore } from './outbox-store.ts';
@@ -83,6 +84,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<Mo
     resourceServers: guard(createMongoResourceServerStore(ctx)),
     signingKeys: guard(createMongoSigningKeyStore(ctx)),
     outbox: guard(createMongoOutboxStore(ctx)),
+    leases: guard(createMongoLeaseStore(ctx)),
     ping: health.ping,
     async close() {
       await connection.close();
