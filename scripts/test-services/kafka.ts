@@ -103,8 +103,8 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
     resolveJava(),
     javaArgs(['-Xmx256m'], 'kafka.tools.StorageTool', [
       'format',
-      '-t',
-      clusterId,
+      // One argument: an id starting with '-' must not read as a flag.
+      `--cluster-id=${clusterId}`,
       '-c',
       serverProperties,
       // A caller-supplied dataDir may hold a formatted log from an earlier start.

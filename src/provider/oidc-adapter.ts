@@ -20,6 +20,7 @@ const GRANT_MODELS: readonly OidcModelName[] = [
   'RefreshToken',
   'DeviceCode',
   'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
 ];
 
 const asProvider = (payload: OidcPayload | undefined) => payload as AdapterPayload | undefined;
