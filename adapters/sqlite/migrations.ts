@@ -57,4 +57,22 @@ export const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE accounts (
+    id           TEXT PRIMARY KEY,
+    username_key TEXT    NOT NULL UNIQUE,
+    search_text  TEXT    NOT NULL,
+    version      INTEGER NOT NULL,
+    record       TEXT    NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE login_throttle (
+    key          TEXT PRIMARY KEY,
+    count        INTEGER NOT NULL,
+    first_at     INTEGER NOT NULL,
+    last_at      INTEGER NOT NULL,
+    retain_until INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX login_throttle_retain_until ON login_throttle (retain_until);
+  `,
 ];

@@ -1,6 +1,8 @@
 import type { Storage } from '../../src/ports/storage.ts';
+import { createSqliteAccountStore } from './account-store.ts';
 import { SqliteDatabase } from './database.ts';
 import { createSqliteLeaseStore } from './lease-store.ts';
+import { createSqliteLoginThrottleStore } from './login-throttle-store.ts';
 import { createSqliteOidcModelStore } from './oidc-model-store.ts';
 import { createSqliteOutboxStore } from './outbox-store.ts';
 import { createSqliteClientStore, createSqliteResourceServerStore } from './record-stores.ts';
@@ -24,6 +26,8 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     signingKeys: createSqliteSigningKeyStore(db, clock),
     outbox: createSqliteOutboxStore(db, clock),
     leases: createSqliteLeaseStore(db, clock),
+    accounts: createSqliteAccountStore(db, clock),
+    loginThrottle: createSqliteLoginThrottleStore(db),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite database is closed');
       db.statement('SELECT 1').get();

@@ -1,5 +1,7 @@
+import type { AccountStore } from './accounts.ts';
 import type { ClientStore } from './clients.ts';
 import type { LeaseStore } from './leases.ts';
+import type { LoginThrottleStore } from './login-throttle.ts';
 import type { OidcModelStore } from './oidc-models.ts';
 import type { OutboxStore } from './outbox.ts';
 import type { ResourceServerStore } from './resource-servers.ts';
@@ -14,6 +16,8 @@ export interface Storage {
   readonly signingKeys: SigningKeyStore;
   readonly outbox: OutboxStore;
   readonly leases: LeaseStore;
+  readonly accounts: AccountStore;
+  readonly loginThrottle: LoginThrottleStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

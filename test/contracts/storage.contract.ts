@@ -1,4 +1,6 @@
 import { describeLeaseStoreContract } from './lease-store.contract.ts';
+import { describeAccountStoreContract } from './account-store.contract.ts';
+import { describeLoginThrottleStoreContract } from './login-throttle-store.contract.ts';
 import { describeOidcModelStoreContract } from './oidc-model-store.contract.ts';
 import { describeOutboxStoreContract } from './outbox-store.contract.ts';
 import {
@@ -19,4 +21,6 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeSigningKeyStoreContract(adapter, open);
   describeOutboxStoreContract(adapter, open);
   describeLeaseStoreContract(adapter, open);
+  describeAccountStoreContract(adapter, open);
+  describeLoginThrottleStoreContract(adapter, open);
 }

@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { AccountRecord } from '../../src/ports/accounts.ts';
+import type { Storage } from '../../src/ports/storage.ts';
+import { testEvent } from './oidc-model-store.contract.ts';
+import { createTestClock, type OpenTestStorage } from './storage-fixture.ts';
+
+function account(id: string, overrides: Partial<AccountRecord> = {}): AccountRecord {
+  const username = overrides.username ?? `user-${id}`;
+  return {
+    id,
+    username,
+    usernameKey: username.toLowerCase(),
+    email: undefined,
+    emailVerified: false,
+    name: undefined,
+    disabled: false,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaA',
+    failedLogins: undefined,
+    lockedUntil: undefined,
+    createdAt: 1,
+    updatedAt: 1,
+    version: 1,
+    ...overrides,
+  };
+}
+
+export function describeAccountStoreContract(adapter: string, open: OpenTestStorage): void {
+  describe(`AccountStore contract (${adapter})`, () => {
+    let storage: Storage;
+    beforeEach(async () => {
+      storage = await open(createTestClock());
+    });
+    afterEach(async () => {
+      await storage.close();
+    });
+
+    it('returns an inserted account exactly, by id and by username key', async () => {
+      const record = account('acc_1', {
+        username: 'Alice',
+        usernameKey: 'alice',
+        email: 'alice@example.com',
+        emailVerified: true,
+        name: 'Alice Liddell',
+        failedLogins: { count: 2, firstAt: 10, lastAt: 20 },
+        lockedUntil: 99,
+      });
+      expect(await storage.accounts.insert(record)).toBe(true);
+      expect(await storage.accounts.get('acc_1')).toEqual(record);
+      expect(await storage.accounts.getByUsernameKey('alice')).toEqual(record);
+      expect(await storage.accounts.getByUsernameKey('Alice')).toBeUndefined();
+      expect(await storage.accounts.get('acc_2')).toBeUndefined();
+    });
+
+    it('refuses a second account with the same username key or id, and records no event', async () => {
+      await storage.accounts.insert(account('acc_1', { username: 'alice' }));
+      const event = testEvent();
+      const sameKey = account('acc_2', { username: 'ALICE', usernameKey: 'alice' });
+      expect(await storage.accounts.insert(sameKey, { events: [event] })).toBe(false);
+      expect(await storage.accounts.insert(account('acc_1', { username: 'bob' }))).toBe(false);
+      expect(await storage.accounts.get('acc_2')).toBeUndefined();
+      expect((await storage.accounts.get('acc_1'))?.username).toBe('alice');
+      const ids = (await storage.outbox.listRecent({ limit: 5 })).map((e) => e.id);
+      expect(ids).not.toContain(event.id);
+    });
+
+    it('lists accounts in id order, a page at a time', async () => {
+      for (const id of ['acc_c', 'acc_a', 'acc_d', 'acc_b']) {
+        await storage.accounts.insert(account(id));
+      }
+      const first = await storage.accounts.list({ limit: 2 });
+      expect(first.map((a) => a.id)).toEqual(['acc_a', 'acc_b']);
+      const second = await storage.accounts.list({ after: 'acc_b', limit: 2 });
+      expect(second.map((a) => a.id)).toEqual(['acc_c', 'acc_d']);
+      expect(await storage.accounts.list({ after: 'acc_d', limit: 2 })).toEqual([]);
+    });
+
+    it('searches username, email and name case-insensitively, wildcards taken literally', async () => {
+      await storage.accounts.insert(account('acc_1', { username: 'Alice' }));
+      await storage.accounts.insert(account('acc_2', { email: 'BOB@example.com' }));
+      await storage.accounts.insert(account('acc_3', { name: 'Carol 100% Real' }));
+      await storage.accounts.insert(account('acc_4', { name: 'Dave_x' }));
+      const search = async (text: string) =>
+        (await storage.accounts.list({ limit: 10, search: text })).map((a) => a.id);
+      expect(await search('ALI')).toEqual(['acc_1']);
+      expect(await search('bob@')).toEqual(['acc_2']);
+      expect(await search('100%')).toEqual(['acc_3']);
+      expect(await search('%')).toEqual(['acc_3']);
+      expect(await search('e_x')).toEqual(['acc_4']);
+      expect(await search('nobody')).toEqual([]);
+      expect(await storage.accounts.list({ limit: 1, search: 'user-acc', after: 'acc_1' })).toEqual(
+        [expect.objectContaining({ id: 'acc_2' })],
+      );
+    });
+
+    it('finds an account by its new email after an update', async () => {
+      await storage.accounts.insert(account('acc_1'));
+      await storage.accounts.update(account('acc_1', { email: 'new@example.com', version: 2 }));
+      expect(
+        (await storage.accounts.list({ limit: 5, search: 'new@example' })).map((a) => a.id),
+      ).toEqual(['acc_1']);
+    });
+
+    it('applies an update only over the version it was based on', async () => {
+      await storage.accounts.insert(account('acc_1'));
+      const v2 = account('acc_1', { disabled: true, version: 2 });
+      expect(await storage.accounts.update(v2)).toBe(true);
+      const stale = account('acc_1', { name: 'lost update', version: 2 });
+      expect(await storage.accounts.update(stale)).toBe(false);
+      expect(await storage.accounts.get('acc_1')).toEqual(v2);
+    });
+
+    it('reports false when updating an absent account', async () => {
+      expect(await storage.accounts.update(account('acc_x', { version: 2 }))).toBe(false);
+    });
+
+    it('lets exactly one of several concurrent updates of one version win', async () => {
+      await storage.accounts.insert(account('acc_1'));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, index) =>
+          storage.accounts.update(account('acc_1', { name: `writer ${index}`, version: 2 })),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('records the events of successful writes only', async () => {
+      const created = testEvent('acc_1');
+      const updated = testEvent('acc_1');
+      const lost = testEvent('acc_1');
+      await storage.accounts.insert(account('acc_1'), { events: [created] });
+      await storage.accounts.update(account('acc_1', { version: 2 }), { events: [updated] });
+      await storage.accounts.update(account('acc_1', { version: 2 }), { events: [lost] });
+      const ids = (await storage.outbox.listRecent({ limit: 5 })).map((e) => e.id);
+      expect(ids).toEqual([updated.id, created.id]);
+    });
+  });
+}
