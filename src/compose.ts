@@ -27,8 +27,11 @@ import {
   wrapProvider,
   type ProviderHolder,
 } from './provider/provider-holder.ts';
+import { createAccountService, type AccountService } from './services/account-service.ts';
 import { createClientSecretHasher } from './services/client-secrets.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
+import { createArgon2Pool } from './services/passwords/argon2-pool.ts';
+import { createPasswordHasher } from './services/passwords/password-hasher.ts';
 import { openStorage } from './storage/open-storage.ts';
 import {
   createResourceServerService,
@@ -50,6 +53,7 @@ export interface Tessera {
   readonly storage: Storage;
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
+  readonly accounts: AccountService;
   readonly holder: ProviderHolder;
   /** Operator actions on the signing keys (list, rotate, emergency retire). */
   readonly signingKeyAdmin: SigningKeyAdmin;
@@ -74,6 +78,8 @@ const PRUNE_INTERVAL_MS = 60_000;
 const KEY_LEASE_TTL_MS = 30_000;
 /** How long a replica starting on an empty store waits for another one creating the keys. */
 const KEY_STARTUP_WAIT_MS = 30_000;
+/** Password checks that may wait for an argon2 worker before sign-in answers "busy". */
+const ARGON2_QUEUE_PER_WORKER = 32;
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -112,6 +118,10 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
   const { port } = server.address() as AddressInfo;
   const issuer = config.http.issuer ?? `http://localhost:${port}`;
 
+  const argon2Pool = createArgon2Pool({
+    workers: config.passwords.workers,
+    maxQueued: config.passwords.workers * ARGON2_QUEUE_PER_WORKER,
+  });
   try {
     const newEvent = createEventFactory({ source: issuer, clock });
     const hasher = createClientSecretHasher(
@@ -135,6 +145,16 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         if (!built.holder) throw new Error('provider not built yet');
         return built.holder;
       }),
+    });
+    const accounts = createAccountService({
+      accounts: storage.accounts,
+      throttle: storage.loginThrottle,
+      outbox: storage.outbox,
+      hasher: createPasswordHasher({ pool: argon2Pool, params: config.passwords.argon2 }),
+      policy: config.login,
+      pepper: config.secrets.secretPepper,
+      newEvent,
+      clock,
     });
     const schedule = createKeySchedule(config.keys, {
       ...config.tokens,
@@ -220,7 +240,10 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     handler = (req, res) => void callback(req, res);
 
     const pruner = setInterval(() => {
-      storage.oidcModels.pruneExpired().catch((error: unknown) => {
+      Promise.all([
+        storage.oidcModels.pruneExpired(),
+        storage.loginThrottle.pruneExpired(clock()),
+      ]).catch((error: unknown) => {
         logger.warn({ err: error }, 'pruning expired records failed');
       });
     }, PRUNE_INTERVAL_MS);
@@ -242,6 +265,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       await closeServer(server, config.http.shutdownTimeoutMs, logger);
       await shutdownSteps.run(config.http.shutdownTimeoutMs);
       await rotationStopped;
+      await argon2Pool.close();
       await storage.close();
     };
 
@@ -251,6 +275,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       storage,
       clients,
       resourceServers,
+      accounts,
       holder,
       signingKeyAdmin,
       keyRotation,
@@ -262,6 +287,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     };
   } catch (error) {
     server.close();
+    await argon2Pool.close();
     if (!options.storage) await storage.close();
     throw error;
   }

@@ -24,6 +24,28 @@ export interface SecretsConfig {
   readonly secretPepper: Buffer;
 }
 
+export interface PasswordConfig {
+  /** argon2id cost of new hashes; older hashes are rehashed at the next sign-in. */
+  readonly argon2: {
+    readonly memoryKib: number;
+    readonly iterations: number;
+    readonly parallelism: number;
+  };
+  /** Worker threads that run argon2 (off libuv's thread pool). */
+  readonly workers: number;
+}
+
+export interface LoginThrottleConfig {
+  /** Failures within the window after which each further attempt waits (doubling delay). */
+  readonly throttleAfter: number;
+  /** Failures within the window that lock the account for `lockoutMs`. */
+  readonly lockoutAfter: number;
+  readonly failureWindowMs: number;
+  readonly lockoutMs: number;
+  /** Failures from one client IP within the window after which that IP is refused. */
+  readonly ipMaxFailures: number;
+}
+
 /** Tessera's whole configuration, parsed once from the environment and frozen. */
 export interface Config {
   readonly production: boolean;
@@ -62,6 +84,8 @@ export interface Config {
     /** How often every replica polls the store for key changes. */
     readonly pollInterval: number;
   };
+  readonly passwords: PasswordConfig;
+  readonly login: LoginThrottleConfig;
   readonly log: { readonly level: LevelWithSilent };
   readonly metrics: {
     /** When set, GET /metrics requires `Authorization: Bearer <token>`. */

@@ -64,6 +64,20 @@ export const envSchema = z.object({
   TESSERA_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   TESSERA_METRICS_TOKEN: optionalString,
   TESSERA_CLIENT_SECRET_BYTES: z.coerce.number().int().min(32).max(128).default(32),
+
+  // Password hashing (argon2id, RFC 9106). Defaults: OWASP's minimum, m = 19 MiB, t = 2, p = 1.
+  TESSERA_ARGON2_MEMORY_KIB: z.coerce.number().int().min(7168).max(4_194_304).default(19_456),
+  TESSERA_ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(100).default(2),
+  TESSERA_ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  /** Worker threads hashing passwords; unset = half the CPUs, at least 1. */
+  TESSERA_ARGON2_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+
+  // Sign-in throttling and lockout (per account and per client IP).
+  TESSERA_LOGIN_THROTTLE_AFTER: positiveInt(5, 1000),
+  TESSERA_LOGIN_LOCKOUT_AFTER: positiveInt(10, 1000),
+  TESSERA_LOGIN_FAILURE_WINDOW: positiveInt(900, 86_400),
+  TESSERA_LOGIN_LOCKOUT_DURATION: positiveInt(900, 86_400),
+  TESSERA_LOGIN_IP_MAX_FAILURES: positiveInt(100, 1_000_000),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 import type { Config } from './config.ts';
@@ -82,11 +83,36 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       clientSecretBytes: raw.TESSERA_CLIENT_SECRET_BYTES,
     },
     keys: resolveKeySchedule(raw),
+    passwords: {
+      argon2: {
+        memoryKib: raw.TESSERA_ARGON2_MEMORY_KIB,
+        iterations: raw.TESSERA_ARGON2_ITERATIONS,
+        parallelism: raw.TESSERA_ARGON2_PARALLELISM,
+      },
+      workers: raw.TESSERA_ARGON2_WORKERS ?? Math.max(1, Math.floor(availableParallelism() / 2)),
+    },
+    login: loginThrottleConfig(raw),
     log: { level: raw.LOG_LEVEL },
     metrics: { token: parseMetricsToken(raw.TESSERA_METRICS_TOKEN) },
     devDefaults,
   };
   return deepFreeze(config);
+}
+
+function loginThrottleConfig(raw: RawEnv): Config['login'] {
+  if (raw.TESSERA_LOGIN_THROTTLE_AFTER > raw.TESSERA_LOGIN_LOCKOUT_AFTER) {
+    throw new ConfigError(
+      'TESSERA_LOGIN_THROTTLE_AFTER',
+      `must not exceed TESSERA_LOGIN_LOCKOUT_AFTER (${raw.TESSERA_LOGIN_LOCKOUT_AFTER})`,
+    );
+  }
+  return {
+    throttleAfter: raw.TESSERA_LOGIN_THROTTLE_AFTER,
+    lockoutAfter: raw.TESSERA_LOGIN_LOCKOUT_AFTER,
+    failureWindowMs: raw.TESSERA_LOGIN_FAILURE_WINDOW * 1000,
+    lockoutMs: raw.TESSERA_LOGIN_LOCKOUT_DURATION * 1000,
+    ipMaxFailures: raw.TESSERA_LOGIN_IP_MAX_FAILURES,
+  };
 }
 
 function parseEnv(env: Record<string, string | undefined>): RawEnv {

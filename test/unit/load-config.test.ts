@@ -161,6 +161,15 @@ describe('loadConfig', () => {
     ['TESSERA_KEY_PUBLICATION_LEAD', 'soon'],
     ['TESSERA_KEY_RETIREMENT_GRACE', '-1'],
     ['TESSERA_KEY_POLL_INTERVAL', '1.5'],
+    ['TESSERA_ARGON2_MEMORY_KIB', '1024'],
+    ['TESSERA_ARGON2_ITERATIONS', '0'],
+    ['TESSERA_ARGON2_PARALLELISM', '17'],
+    ['TESSERA_ARGON2_WORKERS', '0'],
+    ['TESSERA_LOGIN_THROTTLE_AFTER', '0'],
+    ['TESSERA_LOGIN_LOCKOUT_AFTER', 'ten'],
+    ['TESSERA_LOGIN_FAILURE_WINDOW', '-1'],
+    ['TESSERA_LOGIN_LOCKOUT_DURATION', '0'],
+    ['TESSERA_LOGIN_IP_MAX_FAILURES', '1.5'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = errorOf({ TESSERA_DATA_DIR: dataDir, [variable]: value });
     expect(error.variable).toBe(variable);
@@ -235,5 +244,62 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ TESSERA_DATA_DIR: dataDir, TESSERA_ID_TOKEN_TTL: '300' }).tokens.idTokenTtl,
     ).toBe(300);
+  });
+
+  it('defaults password hashing to argon2id m=19 MiB, t=2, p=1 on at least one worker', () => {
+    const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
+    expect(config.passwords.argon2).toEqual({ memoryKib: 19_456, iterations: 2, parallelism: 1 });
+    expect(config.passwords.workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reads the argon2 cost and worker count from the environment', () => {
+    const config = loadConfig({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_ARGON2_MEMORY_KIB: '65536',
+      TESSERA_ARGON2_ITERATIONS: '3',
+      TESSERA_ARGON2_PARALLELISM: '4',
+      TESSERA_ARGON2_WORKERS: '3',
+    });
+    expect(config.passwords).toEqual({
+      argon2: { memoryKib: 65_536, iterations: 3, parallelism: 4 },
+      workers: 3,
+    });
+  });
+
+  it('defaults the sign-in throttle to a delay after 5 and a 15-minute lockout after 10 failures', () => {
+    expect(loadConfig({ TESSERA_DATA_DIR: dataDir }).login).toEqual({
+      throttleAfter: 5,
+      lockoutAfter: 10,
+      failureWindowMs: 900_000,
+      lockoutMs: 900_000,
+      ipMaxFailures: 100,
+    });
+  });
+
+  it('reads the sign-in throttle from the environment, in seconds', () => {
+    const config = loadConfig({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_LOGIN_THROTTLE_AFTER: '3',
+      TESSERA_LOGIN_LOCKOUT_AFTER: '6',
+      TESSERA_LOGIN_FAILURE_WINDOW: '600',
+      TESSERA_LOGIN_LOCKOUT_DURATION: '3600',
+      TESSERA_LOGIN_IP_MAX_FAILURES: '40',
+    });
+    expect(config.login).toEqual({
+      throttleAfter: 3,
+      lockoutAfter: 6,
+      failureWindowMs: 600_000,
+      lockoutMs: 3_600_000,
+      ipMaxFailures: 40,
+    });
+  });
+
+  it('refuses a throttle threshold above the lockout threshold', () => {
+    const error = errorOf({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_LOGIN_THROTTLE_AFTER: '12',
+      TESSERA_LOGIN_LOCKOUT_AFTER: '10',
+    });
+    expect(error.variable).toBe('TESSERA_LOGIN_THROTTLE_AFTER');
   });
 });

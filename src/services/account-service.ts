@@ -1,0 +1,174 @@
+import type { LoginThrottleConfig } from '../config/config.ts';
+import type { EventFactory } from '../events/event-factory.ts';
+import type { AccountRecord, AccountStore } from '../ports/accounts.ts';
+import type { LoginThrottleStore } from '../ports/login-throttle.ts';
+import type { OutboxStore } from '../ports/outbox.ts';
+import {
+  normaliseEmail,
+  normaliseName,
+  normaliseUsername,
+  usernameKeyOf,
+} from './account-rules.ts';
+import { toAccountView, type AccountView } from './account-view.ts';
+import { AppError } from './app-error.ts';
+import { createAuthenticator, type LoginAttempt, type LoginResult } from './authenticator.ts';
+import { generateId } from './ids.ts';
+import type { PasswordHasher } from './passwords/password-hasher.ts';
+import { assertAcceptablePassword } from './passwords/password-policy.ts';
+
+export interface NewAccount {
+  readonly username: string;
+  readonly password: string;
+  readonly email?: string | undefined;
+  readonly emailVerified?: boolean | undefined;
+  readonly name?: string | undefined;
+}
+
+/**
+ * End-user accounts: the admin API and CLI manage them, the sign-in pages authenticate against
+ * them. Errors are AppError: `not_found`, `conflict` (username taken), `validation_failed` with
+ * the offending field.
+ */
+export interface AccountService {
+  create(input: NewAccount): Promise<AccountView>;
+  get(id: string): Promise<AccountView>;
+  list(query: {
+    after?: string | undefined;
+    limit: number;
+    search?: string | undefined;
+  }): Promise<AccountView[]>;
+  setDisabled(id: string, disabled: boolean): Promise<AccountView>;
+  /** Clears the failed-attempt count and any lockout. */
+  unlock(id: string): Promise<AccountView>;
+  setPassword(id: string, password: string): Promise<void>;
+  /** Checks a sign-in attempt, applying throttling and lockout; see authenticator.ts. */
+  authenticate(attempt: LoginAttempt): Promise<LoginResult>;
+}
+
+export interface AccountServiceDeps {
+  readonly accounts: AccountStore;
+  readonly throttle: LoginThrottleStore;
+  readonly outbox: OutboxStore;
+  readonly hasher: PasswordHasher;
+  readonly policy: LoginThrottleConfig;
+  /** Keys the hashes of IPs and unknown usernames (the client-secret pepper). */
+  readonly pepper: Buffer;
+  readonly newEvent: EventFactory;
+  readonly clock: () => number;
+}
+
+export type { AccountView };
+
+export const MAX_LIST_LIMIT = 500;
+/** Optimistic updates retried this often when sign-in and an admin write the same account. */
+const UPDATE_ATTEMPTS = 8;
+
+/**
+ * Applies `change` to the stored account and saves it over the version it read, re-reading and
+ * re-applying when another writer got there first.
+ */
+export async function updateAccount(
+  accounts: AccountStore,
+  id: string,
+  change: (current: AccountRecord) => Omit<AccountRecord, 'version'>,
+  options?: Parameters<AccountStore['update']>[1],
+): Promise<AccountRecord> {
+  for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt += 1) {
+    const current = await accounts.get(id);
+    if (!current) throw new AppError('not_found', `account ${id} does not exist`);
+    const next: AccountRecord = { ...change(current), version: current.version + 1 };
+    if (await accounts.update(next, options)) return next;
+  }
+  throw new AppError('conflict', `account ${id} is being changed concurrently; retry`);
+}
+
+export function createAccountService(deps: AccountServiceDeps): AccountService {
+  const { accounts, hasher, clock } = deps;
+  const view = (record: AccountRecord) => toAccountView(record, clock());
+  const authenticator = createAuthenticator(deps);
+
+  return {
+    async create(input) {
+      const username = normaliseUsername(input.username);
+      const email = normaliseEmail(input.email);
+      const name = normaliseName(input.name);
+      assertAcceptablePassword(input.password, username);
+      const now = clock();
+      const record: AccountRecord = {
+        id: generateId('acc'),
+        username,
+        usernameKey: usernameKeyOf(username),
+        email,
+        emailVerified: email !== undefined && input.emailVerified === true,
+        name,
+        disabled: false,
+        passwordHash: await hasher.hash(input.password),
+        failedLogins: undefined,
+        lockedUntil: undefined,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      };
+      if (!(await accounts.insert(record))) {
+        throw new AppError('conflict', `username ${username} is taken`, { field: 'username' });
+      }
+      return view(record);
+    },
+
+    async get(id) {
+      const record = await accounts.get(id);
+      if (!record) throw new AppError('not_found', `account ${id} does not exist`);
+      return view(record);
+    },
+
+    async list(query) {
+      if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_LIST_LIMIT) {
+        throw new AppError('validation_failed', `limit must be 1 to ${MAX_LIST_LIMIT}`, {
+          field: 'limit',
+        });
+      }
+      const search = query.search?.trim();
+      const records = await accounts.list({
+        after: query.after,
+        limit: query.limit,
+        search: search === '' ? undefined : search,
+      });
+      return records.map(view);
+    },
+
+    async setDisabled(id, disabled) {
+      const saved = await updateAccount(accounts, id, (current) => ({
+        ...current,
+        disabled,
+        updatedAt: clock(),
+      }));
+      return view(saved);
+    },
+
+    async unlock(id) {
+      const saved = await updateAccount(accounts, id, (current) => ({
+        ...current,
+        failedLogins: undefined,
+        lockedUntil: undefined,
+      }));
+      return view(saved);
+    },
+
+    async setPassword(id, password) {
+      const current = await accounts.get(id);
+      if (!current) throw new AppError('not_found', `account ${id} does not exist`);
+      assertAcceptablePassword(password, current.username);
+      const passwordHash = await hasher.hash(password);
+      // A new password set by an administrator also lifts a lockout earned with the old one.
+      await updateAccount(accounts, id, (latest) => ({
+        ...latest,
+        passwordHash,
+        failedLogins: undefined,
+        lockedUntil: undefined,
+        updatedAt: clock(),
+      }));
+    },
+
+    authenticate: (attempt) => authenticator.authenticate(attempt),
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Worker-thread entry of the argon2 pool (argon2-pool.ts). It derives with the synchronous
+ * `crypto.argon2Sync`, which runs on this thread: argon2 never enters libuv's shared thread pool,
+ * where it would queue ahead of the WebCrypto signing jobs of the token endpoint (DESIGN.md
+ * "Runtime"; the asynchronous crypto.argon2 and the argon2 npm addon both run there).
+ */
+import { argon2Sync } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+
+import type { Argon2Reply, Argon2Task } from './argon2-pool.ts';
+
+if (!parentPort) throw new Error('argon2-worker.ts runs as a worker thread only');
+const port = parentPort;
+
+port.on('message', (task: Argon2Task) => {
+  let reply: Argon2Reply;
+  try {
+    const tag = argon2Sync('argon2id', {
+      message: task.message,
+      nonce: task.nonce,
+      memory: task.memoryKib,
+      passes: task.iterations,
+      parallelism: task.parallelism,
+      tagLength: task.tagLength,
+    });
+    reply = { id: task.id, tag: new Uint8Array(tag) };
+  } catch (error) {
+    reply = { id: task.id, error: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply);
+});

@@ -1,0 +1,200 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { startAccountHarness, type AccountHarness } from '../helpers/account-harness.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const MINUTE = 60_000;
+
+describe('authentication', () => {
+  let h: AccountHarness;
+  let aliceId: string;
+  beforeEach(async () => {
+    h = startAccountHarness();
+    aliceId = (await h.accounts.create({ username: 'Alice', password: PASSWORD })).id;
+  });
+  afterEach(() => h.stop());
+
+  const attempt = (username: string, password: string, ip = '192.0.2.1') =>
+    h.accounts.authenticate({ username, password, ip, clientId: 'cl_app' });
+
+  it('signs in with the right password, whatever the username case', async () => {
+    const result = await attempt('aLICE', PASSWORD);
+    expect(result).toEqual({
+      outcome: 'success',
+      account: expect.objectContaining({ id: aliceId, username: 'Alice' }),
+    });
+  });
+
+  it('answers invalid_credentials alike for a wrong password, an unknown user and a disabled account', async () => {
+    const disabled = await h.accounts.create({ username: 'dora', password: PASSWORD });
+    await h.accounts.setDisabled(disabled.id, true);
+    expect(await attempt('alice', 'wrong password!')).toEqual({ outcome: 'invalid_credentials' });
+    expect(await attempt('nobody', PASSWORD)).toEqual({ outcome: 'invalid_credentials' });
+    expect(await attempt('dora', PASSWORD)).toEqual({ outcome: 'invalid_credentials' });
+  });
+
+  it('records why each attempt failed, without the password or the typed username', async () => {
+    const disabled = await h.accounts.create({ username: 'dora', password: PASSWORD });
+    await h.accounts.setDisabled(disabled.id, true);
+    await attempt('alice', 'wrong password!');
+    await attempt('nobody-typo', PASSWORD);
+    await attempt('dora', PASSWORD);
+    const failed = await h.events('tessera.login.failed');
+    expect(failed.map((event) => [event.subject, event.data.reason])).toEqual([
+      [disabled.id, 'account_disabled'],
+      ['unknown', 'unknown_user'],
+      [aliceId, 'wrong_password'],
+    ]);
+    for (const event of failed) {
+      expect(event.data).toMatchObject({ client_id: 'cl_app', ip_hash: expect.any(String) });
+      const text = JSON.stringify(event);
+      for (const secret of [PASSWORD, 'wrong password!', 'nobody-typo', '192.0.2.1']) {
+        expect(text).not.toContain(secret);
+      }
+    }
+  });
+
+  it('records a successful sign-in with the account as subject', async () => {
+    await attempt('alice', PASSWORD);
+    const [event] = await h.events('tessera.login.succeeded');
+    expect(event).toMatchObject({
+      subject: aliceId,
+      key: aliceId,
+      data: { account_id: aliceId, client_id: 'cl_app', ip_hash: expect.any(String) },
+    });
+  });
+
+  it('verifies a dummy hash for an unknown user, so it takes about as long as a wrong password', async () => {
+    const lenient = h.rebuild({ policy: { throttleAfter: 100, lockoutAfter: 100 } });
+    const timed = async (username: string) => {
+      const started = performance.now();
+      await lenient.authenticate({
+        username,
+        password: 'wrong password!',
+        ip: '10.0.0.1',
+        clientId: 'c',
+      });
+      return performance.now() - started;
+    };
+    await timed('alice'); // warm up the worker
+    let known = 0;
+    let unknown = 0;
+    // Interleaved, so that load from elsewhere on the machine hits both alike.
+    for (let round = 0; round < 6; round += 1) {
+      known += await timed('alice');
+      unknown += await timed(`nobody-${round}`);
+    }
+    expect(unknown).toBeGreaterThan(known * 0.4);
+    expect(unknown).toBeLessThan(known * 2.5);
+  });
+
+  it('makes the sixth attempt wait after five failures, even with the right password', async () => {
+    for (let i = 0; i < 5; i += 1) await attempt('alice', `wrong ${i}`);
+    expect(await attempt('alice', PASSWORD)).toEqual({ outcome: 'throttled' });
+    h.clock.advance(1000);
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+  });
+
+  it('doubles the wait with each further failure', async () => {
+    for (let i = 0; i < 5; i += 1) await attempt('alice', `wrong ${i}`);
+    h.clock.advance(1000);
+    await attempt('alice', 'wrong 6');
+    h.clock.advance(1999);
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('throttled');
+    h.clock.advance(1);
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+  });
+
+  it('locks the account after ten failures within the window, for fifteen minutes', async () => {
+    for (let i = 0; i < 10; i += 1) {
+      await attempt('alice', `wrong ${i}`);
+      h.clock.advance(20_000); // past every delay, still inside the 15-minute window
+    }
+    const view = await h.accounts.get(aliceId);
+    expect(view.lockedUntil).toBeGreaterThan(h.clock());
+    expect(await attempt('alice', PASSWORD)).toEqual({ outcome: 'throttled' });
+    h.clock.advance(15 * MINUTE);
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+    expect((await h.accounts.get(aliceId)).lockedUntil).toBeUndefined();
+  });
+
+  it('marks the failure that locks the account in its event', async () => {
+    for (let i = 0; i < 10; i += 1) {
+      await attempt('alice', `wrong ${i}`);
+      h.clock.advance(20_000);
+    }
+    const [latest, before] = await h.events('tessera.login.failed');
+    expect(latest?.data).toMatchObject({ failures: 10, locked: true });
+    expect(before?.data).toMatchObject({ failures: 9, locked: false });
+  });
+
+  it('lifts a lockout when an administrator unlocks the account', async () => {
+    for (let i = 0; i < 10; i += 1) {
+      await attempt('alice', `wrong ${i}`);
+      h.clock.advance(20_000);
+    }
+    const unlocked = await h.accounts.unlock(aliceId);
+    expect(unlocked.lockedUntil).toBeUndefined();
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+  });
+
+  it('forgets failures older than the window', async () => {
+    for (let i = 0; i < 4; i += 1) await attempt('alice', `wrong ${i}`);
+    h.clock.advance(15 * MINUTE);
+    for (let i = 0; i < 4; i += 1) await attempt('alice', `wrong again ${i}`);
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+  });
+
+  it('clears the failure count on success', async () => {
+    for (let i = 0; i < 4; i += 1) await attempt('alice', `wrong ${i}`);
+    await attempt('alice', PASSWORD);
+    for (let i = 0; i < 4; i += 1) await attempt('alice', `wrong again ${i}`);
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+  });
+
+  it('throttles an unknown username exactly like an existing one', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      expect(await attempt('nobody', `wrong ${i}`)).toEqual({ outcome: 'invalid_credentials' });
+    }
+    expect(await attempt('nobody', PASSWORD)).toEqual({ outcome: 'throttled' });
+    h.clock.advance(1000);
+    expect(await attempt('nobody', PASSWORD)).toEqual({ outcome: 'invalid_credentials' });
+  });
+
+  it('counts concurrent failures on one account without losing any', async () => {
+    await Promise.all(Array.from({ length: 4 }, (_, i) => attempt('alice', `wrong ${i}`)));
+    const stored = await h.storage.accounts.get(aliceId);
+    expect(stored?.failedLogins?.count).toBe(4);
+  });
+
+  it('refuses a client IP after its failure budget, for every username, until the window ends', async () => {
+    const strict = h.rebuild({ policy: { ipMaxFailures: 3 } });
+    const from = (ip: string, username: string, password: string) =>
+      strict.authenticate({ username, password, ip, clientId: undefined });
+    for (const username of ['u1', 'u2', 'u3']) await from('198.51.100.7', username, 'x');
+    expect(await from('198.51.100.7', 'alice', PASSWORD)).toEqual({ outcome: 'throttled' });
+    expect((await from('198.51.100.8', 'alice', PASSWORD)).outcome).toBe('success');
+    h.clock.advance(15 * MINUTE);
+    expect((await from('198.51.100.7', 'alice', PASSWORD)).outcome).toBe('success');
+  });
+
+  it('rehashes the password at sign-in when the argon2 cost changed', async () => {
+    const upgraded = h.rebuild({ argon2: { memoryKib: 8192, iterations: 2, parallelism: 1 } });
+    const result = await upgraded.authenticate({
+      username: 'alice',
+      password: PASSWORD,
+      ip: '192.0.2.1',
+      clientId: 'cl_app',
+    });
+    expect(result.outcome).toBe('success');
+    const stored = await h.storage.accounts.get(aliceId);
+    expect(stored?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=8192,t=2,p=1\$/);
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+  });
+
+  it('accepts the password however its accents were composed (NFC)', async () => {
+    await h.accounts.create({ username: 'zoe', password: 'cr\u00e8me br\u00fbl\u00e9e' });
+    const decomposed = 'cre\u0300me bru\u0302le\u0301e';
+    expect((await attempt('zoe', decomposed)).outcome).toBe('success');
+  });
+});
