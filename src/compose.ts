@@ -19,6 +19,10 @@ import { closeServer } from './lifecycle/close-server.ts';
 import { createShutdownSteps } from './lifecycle/shutdown-steps.ts';
 import { createMetrics, type TesseraMetrics } from './metrics/create-metrics.ts';
 import { instrumentStorage } from './metrics/instrument-storage.ts';
+import { createCsrfGuard } from './interactions/csrf.ts';
+import { createInteractionRoutes } from './interactions/interaction-routes.ts';
+import { createPageRenderer } from './interactions/page-renderer.ts';
+import { createProviderPages } from './interactions/provider-pages.ts';
 import type { Storage } from './ports/storage.ts';
 import { createClientMetadataValidator } from './provider/client-metadata-validator.ts';
 import { createProvider } from './provider/create-provider.ts';
@@ -29,6 +33,7 @@ import {
 } from './provider/provider-holder.ts';
 import { createAccountService, type AccountService } from './services/account-service.ts';
 import { createClientSecretHasher } from './services/client-secrets.ts';
+import { createSessionEvents } from './services/session-events.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
 import { createArgon2Pool } from './services/passwords/argon2-pool.ts';
 import { createPasswordHasher } from './services/passwords/password-hasher.ts';
@@ -184,6 +189,9 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       timeoutMs: KEY_STARTUP_WAIT_MS,
       retryMs: 200,
     });
+    const pageRenderer = createPageRenderer();
+    const pages = createProviderPages(pageRenderer);
+    const sessionEvents = createSessionEvents({ outbox: storage.outbox, newEvent });
     const buildInstance = (ring: SigningKeyRing) =>
       wrapProvider(
         createProvider({
@@ -193,6 +201,9 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
           resourceServers,
           hasher,
           keyRing: ring,
+          accounts,
+          pages,
+          sessionEvents,
           logger,
           clock,
           tokenMetrics: metrics.tokens,
@@ -235,6 +246,15 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       jwksMaxAge: config.keys.jwksMaxAge,
       metrics,
       metricsToken: config.metrics.token,
+      interactions: createInteractionRoutes({
+        holder,
+        accounts,
+        pages: pageRenderer,
+        csrf: createCsrfGuard({
+          key: config.secrets.cookieKeys[0] as string,
+          https: issuer.startsWith('https:'),
+        }),
+      }),
     });
     const callback = app.callback();
     handler = (req, res) => void callback(req, res);
@@ -250,6 +270,11 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     pruner.unref();
     keyRotation.start();
 
+    if (issuer.startsWith('https:') && !config.http.trustProxy) {
+      logger.warn(
+        'TESSERA_ISSUER is https but TESSERA_TRUST_PROXY is false: Tessera serves plain HTTP, so the sign-in cookies (Secure) need a TLS-terminating proxy that Tessera trusts',
+      );
+    }
     logger.info({ issuer, storage: storage.kind, port }, 'tessera listening');
 
     let stopping: Promise<void> | undefined;

@@ -70,6 +70,12 @@ export interface Config {
     /** Seconds an ID token is valid. */
     readonly idTokenTtl: number;
     readonly clientSecretBytes: number;
+    /** Seconds a sign-in session lasts on Tessera's pages (with "keep me signed in"). */
+    readonly sessionTtl: number;
+    /** Seconds each refresh token lives; every use rotates it and starts a new one. */
+    readonly refreshTokenTtl: number;
+    /** Seconds a grant (consent, and the refresh tokens under it) lasts at most. */
+    readonly grantTtl: number;
   };
   /** Signing-key schedule, all in seconds (keys/key-schedule.ts turns it into rules). */
   readonly keys: {

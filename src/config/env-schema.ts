@@ -60,6 +60,9 @@ export const envSchema = z.object({
     .max(7 * DAY)
     .default(600),
   TESSERA_KEY_POLL_INTERVAL: positiveInt(15, 3600),
+  TESSERA_SESSION_TTL: positiveInt(14 * 86_400, 366 * 86_400),
+  TESSERA_REFRESH_TOKEN_TTL: positiveInt(14 * 86_400, 366 * 86_400),
+  TESSERA_GRANT_TTL: positiveInt(90 * 86_400, 3 * 366 * 86_400),
   TESSERA_SHUTDOWN_TIMEOUT_MS: positiveInt(10_000, 600_000),
   TESSERA_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   TESSERA_METRICS_TOKEN: optionalString,

@@ -81,6 +81,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       clientCredentialsTtl: raw.TESSERA_CLIENT_CREDENTIALS_TTL,
       idTokenTtl: raw.TESSERA_ID_TOKEN_TTL,
       clientSecretBytes: raw.TESSERA_CLIENT_SECRET_BYTES,
+      sessionTtl: raw.TESSERA_SESSION_TTL,
+      refreshTokenTtl: raw.TESSERA_REFRESH_TOKEN_TTL,
+      grantTtl: grantTtl(raw),
     },
     keys: resolveKeySchedule(raw),
     passwords: {
@@ -97,6 +100,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     devDefaults,
   };
   return deepFreeze(config);
+}
+
+function grantTtl(raw: RawEnv): number {
+  if (raw.TESSERA_GRANT_TTL < raw.TESSERA_REFRESH_TOKEN_TTL) {
+    throw new ConfigError(
+      'TESSERA_GRANT_TTL',
+      `must be at least TESSERA_REFRESH_TOKEN_TTL (${raw.TESSERA_REFRESH_TOKEN_TTL})`,
+    );
+  }
+  return raw.TESSERA_GRANT_TTL;
 }
 
 function loginThrottleConfig(raw: RawEnv): Config['login'] {

@@ -1,7 +1,9 @@
+import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 
 import type { TesseraMetrics } from '../metrics/create-metrics.ts';
+import { contentSecurityPolicy, newNonce } from '../interactions/content-security-policy.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
 import { createMetricsRoutes } from './metrics-routes.ts';
@@ -22,6 +24,8 @@ export interface AppDeps extends HealthDeps {
   readonly metrics: TesseraMetrics;
   /** TESSERA_METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
   readonly metricsToken: string | undefined;
+  /** The hosted sign-in pages (src/interactions), served before the provider. */
+  readonly interactions: Router;
 }
 
 /**
@@ -45,11 +49,16 @@ export function createApp(deps: AppDeps): Koa {
   app.use(health.allowedMethods());
   app.use(metrics.routes());
   app.use(metrics.allowedMethods());
+  app.use(deps.interactions.routes());
 
   app.use(async (ctx) => {
     if (ctx.path === '/jwks') {
       ctx.res.setHeader('cache-control', `public, max-age=${deps.jwksMaxAge}`);
     }
+    // Pages oidc-provider renders itself (form_post, errors, logout) get the strict policy too;
+    // the hosted-page hooks replace it with their own, and form_post adds the hash of its
+    // inline script to script-src (oidc-provider lib/helpers/script_src_sha.js).
+    ctx.res.setHeader('content-security-policy', contentSecurityPolicy({ nonce: newNonce() }));
     // Capture the instance now: a key rotation that swaps it mid-request must not matter.
     const instance = deps.holder.current();
     ctx.respond = false;

@@ -1,12 +1,21 @@
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  errors,
+  interactionPolicy,
+  type Configuration,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { Logger } from 'pino';
 
 import type { Config } from '../config/config.ts';
 import type { TokenMetrics } from '../metrics/create-metrics.ts';
+import type { ProviderPages } from '../interactions/provider-pages.ts';
 import type { Storage } from '../ports/storage.ts';
+import type { AccountService } from '../services/account-service.ts';
 import type { ClientSecretHasher } from '../services/client-secrets.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
+import type { SessionEvents } from '../services/session-events.ts';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
+import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
@@ -24,21 +33,68 @@ export interface ProviderDeps {
   readonly resourceServers: ResourceServerService;
   readonly hasher: ClientSecretHasher;
   readonly keyRing: SigningKeyRing;
+  readonly accounts: AccountService;
+  readonly pages: ProviderPages;
+  readonly sessionEvents: SessionEvents;
   readonly logger: Logger;
   readonly clock: () => number;
   readonly tokenMetrics: TokenMetrics;
 }
 
+/** Path of the hosted sign-in and consent pages (src/interactions/interaction-routes.ts). */
+export const interactionPath = (uid: string): string => `/interaction/${uid}`;
+
+/**
+ * oidc-provider's default prompts plus one login check: a browser session whose account was
+ * disabled or deleted since (findAccount answers undefined) must sign in again, not sail on.
+ */
+function endUserPolicy() {
+  const policy = interactionPolicy.base();
+  policy
+    .get('login')
+    ?.checks.add(
+      new interactionPolicy.Check(
+        'account_unavailable',
+        'the signed-in account is no longer available',
+        (ctx) =>
+          ctx.oidc.session?.accountId !== undefined && ctx.oidc.account === undefined
+            ? interactionPolicy.Check.REQUEST_PROMPT
+            : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    );
+  return policy;
+}
+
 export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
   const { config } = deps;
+  // oidc-provider's cookie guidance (docs "cookies"): signed, HttpOnly, SameSite=Lax; Secure
+  // whenever the issuer is https (behind a TLS proxy, with TESSERA_TRUST_PROXY=true).
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    ...(deps.issuer.startsWith('https:') ? { secure: true } : {}),
+  };
   return {
     adapter: createOidcAdapterFactory({
       models: deps.storage.oidcModels,
       clients: deps.storage.clients,
     }),
     jwks: { keys: [...deps.keyRing.jwks.keys] },
-    cookies: { keys: [...config.secrets.cookieKeys] },
+    cookies: { keys: [...config.secrets.cookieKeys], long: cookieOptions, short: cookieOptions },
     scopes: [...STATIC_SCOPES],
+    claims: Object.fromEntries(
+      Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]]),
+    ),
+    findAccount: createFindAccount(deps.accounts),
+    interactions: {
+      url: (_ctx, interaction) => interactionPath(interaction.uid),
+      policy: endUserPolicy(),
+    },
+    renderError: deps.pages.renderError,
+    // Every use of a refresh token consumes it and issues a new one; presenting a consumed one
+    // revokes the whole grant (RFC 9700 section 4.14.2; oidc-provider lib/actions/grants/
+    // refresh_token.js). The adapter makes the consumption itself atomic.
+    rotateRefreshToken: true,
     // Authorization code only: no implicit or hybrid responses (RFC 9700 section 2.1.2).
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -84,6 +140,12 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
         },
       },
       resourceIndicators: createResourceIndicators({ resourceServers: deps.resourceServers }),
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: deps.pages.logoutSource,
+        postLogoutSuccessSource: deps.pages.postLogoutSuccessSource,
+      },
+      backchannelLogout: { enabled: true },
     },
     ttl: {
       AccessToken: (_ctx, token) =>
@@ -93,6 +155,11 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       IdToken: config.tokens.idTokenTtl,
       // Single use and short-lived (DESIGN.md section 4).
       AuthorizationCode: 60,
+      RefreshToken: config.tokens.refreshTokenTtl,
+      Session: config.tokens.sessionTtl,
+      Grant: config.tokens.grantTtl,
+      // oidc-provider's own default, made explicit.
+      Interaction: 3600,
     },
   };
 }
@@ -105,6 +172,22 @@ export function createProvider(deps: ProviderDeps): Provider {
   installProviderMetrics(provider, deps.tokenMetrics);
   provider.on('server_error', (_ctx, error) => {
     deps.logger.error({ err: error }, 'oidc-provider server error');
+  });
+  provider.on('end_session.success', (ctx) => {
+    const { session, params } = ctx.oidc;
+    // Without `logout` the person chose to stay signed in: only that client's grant ended.
+    if (!params?.logout || !session?.accountId) return;
+    deps.sessionEvents
+      .sessionEnded({ accountId: session.accountId, clientId: ctx.oidc.client?.clientId })
+      .catch((error: unknown) => {
+        deps.logger.error({ err: error }, 'recording tessera.session.ended failed');
+      });
+  });
+  provider.on('backchannel.error', (_ctx, error, client) => {
+    deps.logger.warn(
+      { err: error, clientId: client.clientId },
+      'back-channel logout notification failed',
+    );
   });
   return provider;
 }

@@ -2,6 +2,7 @@ import { errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provi
 
 import type { ResourceServerRecord } from '../ports/resource-servers.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
+import { assertAuthorizationScopes } from './authorization-scopes.ts';
 import { allowedScopesOf } from './client-metadata.ts';
 import { withStoreErrors } from './protocol-errors.ts';
 import { isStaticScope, splitScope } from './scopes.ts';
@@ -52,6 +53,7 @@ export function createResourceIndicators(deps: ResourceIndicatorDeps) {
       oneOf?: readonly string[],
     ) {
       assertClientCredentialsScopes(ctx, client, isStaticScope, undefined);
+      assertAuthorizationScopes(ctx, client, { withoutResource: true });
       return oneOf;
     },
     // The token endpoint may omit `resource` when the grant holds exactly one.
@@ -61,6 +63,7 @@ export function createResourceIndicators(deps: ResourceIndicatorDeps) {
       resourceIndicator: string,
       client: ProviderClient,
     ): Promise<ResourceServer> {
+      assertAuthorizationScopes(ctx, client, { withoutResource: false });
       const record = await withStoreErrors(() =>
         deps.resourceServers.findByAudience(resourceIndicator),
       );

@@ -170,6 +170,9 @@ describe('loadConfig', () => {
     ['TESSERA_LOGIN_FAILURE_WINDOW', '-1'],
     ['TESSERA_LOGIN_LOCKOUT_DURATION', '0'],
     ['TESSERA_LOGIN_IP_MAX_FAILURES', '1.5'],
+    ['TESSERA_SESSION_TTL', '0'],
+    ['TESSERA_REFRESH_TOKEN_TTL', 'forever'],
+    ['TESSERA_GRANT_TTL', '60'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = errorOf({ TESSERA_DATA_DIR: dataDir, [variable]: value });
     expect(error.variable).toBe(variable);
@@ -301,5 +304,27 @@ describe('loadConfig', () => {
       TESSERA_LOGIN_LOCKOUT_AFTER: '10',
     });
     expect(error.variable).toBe('TESSERA_LOGIN_THROTTLE_AFTER');
+  });
+
+  it('defaults sessions and refresh tokens to 14 days within a 90-day grant', () => {
+    expect(loadConfig({ TESSERA_DATA_DIR: dataDir }).tokens).toMatchObject({
+      sessionTtl: 14 * 86_400,
+      refreshTokenTtl: 14 * 86_400,
+      grantTtl: 90 * 86_400,
+    });
+  });
+
+  it('reads the session, refresh-token and grant lifetimes from the environment', () => {
+    const config = loadConfig({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_SESSION_TTL: '3600',
+      TESSERA_REFRESH_TOKEN_TTL: '7200',
+      TESSERA_GRANT_TTL: '86400',
+    });
+    expect(config.tokens).toMatchObject({
+      sessionTtl: 3600,
+      refreshTokenTtl: 7200,
+      grantTtl: 86_400,
+    });
   });
 });

@@ -1,0 +1,56 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+import type { Context } from 'koa';
+
+/**
+ * CSRF protection for the hosted pages' forms: a signed double-submit token (OWASP CSRF Cheat
+ * Sheet, "Signed Double-Submit Cookie"). A random per-browser value lives in an HttpOnly cookie;
+ * each form carries HMAC(key, value ‖ interaction uid), so a token is bound to this browser and
+ * to this one interaction. oidc-provider's own logout form has its own token (lib/shared/xsrf.js).
+ */
+export interface CsrfGuard {
+  /** The token for `uid`'s forms; sets the browser cookie when it is missing. */
+  tokenFor(ctx: Context, uid: string): string;
+  /** Whether a submitted token matches this browser and interaction (constant time). */
+  verify(ctx: Context, uid: string, token: string | undefined): boolean;
+}
+
+const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
+
+export function createCsrfGuard(options: { key: string; https: boolean }): CsrfGuard {
+  // The __Host- prefix (RFC 6265bis section 4.1.3.2) pins the cookie to this host over https.
+  const cookieName = options.https ? '__Host-tessera-csrf' : 'tessera-csrf';
+  const key = createHmac('sha256', options.key).update('tessera-csrf-key').digest();
+
+  const sign = (browserValue: string, uid: string) =>
+    createHmac('sha256', key).update(`${browserValue}\0${uid}`).digest();
+
+  const browserValueOf = (ctx: Context) => {
+    const value = ctx.cookies.get(cookieName, { signed: false });
+    return value && COOKIE_VALUE.test(value) ? value : undefined;
+  };
+
+  return {
+    tokenFor(ctx, uid) {
+      let value = browserValueOf(ctx);
+      if (!value) {
+        value = randomBytes(32).toString('base64url');
+        // Written by hand: the cookies module refuses `Secure` on a request it believes is plain
+        // http, which is what a TLS-terminating proxy without TESSERA_TRUST_PROXY looks like.
+        ctx.append(
+          'set-cookie',
+          `${cookieName}=${value}; Path=/; HttpOnly; SameSite=Lax${options.https ? '; Secure' : ''}`,
+        );
+      }
+      return sign(value, uid).toString('base64url');
+    },
+
+    verify(ctx, uid, token) {
+      const value = browserValueOf(ctx);
+      if (!value || typeof token !== 'string') return false;
+      const presented = Buffer.from(token, 'base64url');
+      const expected = sign(value, uid);
+      return presented.length === expected.length && timingSafeEqual(presented, expected);
+    },
+  };
+}

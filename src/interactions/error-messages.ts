@@ -1,0 +1,27 @@
+import type { Messages } from './messages/catalog.ts';
+
+/**
+ * What the human error page says for an error code: a sentence from the catalog, never the
+ * error's description (which may name internals). The code itself is shown for support.
+ */
+export function errorMessageFor(
+  messages: Messages,
+  code: string,
+  options: { sessionNotFound?: boolean; status?: number } = {},
+): string {
+  if (options.sessionNotFound) return messages.error.sessionExpired;
+  switch (code) {
+    case 'access_denied':
+      return messages.error.accessDenied;
+    case 'csrf_failed':
+      return messages.error.formExpired;
+    case 'not_found':
+      return messages.error.notFound;
+    case 'temporarily_unavailable':
+      return messages.error.unavailable;
+    case 'server_error':
+      return messages.error.internal;
+    default:
+      return (options.status ?? 400) >= 500 ? messages.error.internal : messages.error.badRequest;
+  }
+}

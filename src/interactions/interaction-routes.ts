@@ -1,0 +1,278 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import { errors } from 'oidc-provider';
+
+import { StoreUnavailableError } from '../ports/storage.ts';
+import type { ProviderHolder } from '../provider/provider-holder.ts';
+import type { AccountService } from '../services/account-service.ts';
+import { applyConsent, describePermissions } from './consent.ts';
+import { sourceOf } from './content-security-policy.ts';
+import type { CsrfGuard } from './csrf.ts';
+import { errorMessageFor } from './error-messages.ts';
+import { FormBodyError, readForm } from './form-body.ts';
+import { selectMessages, type Messages } from './messages/catalog.ts';
+import { STYLESHEET_ROUTE, type PageRenderer } from './page-renderer.ts';
+
+export interface InteractionRouteDeps {
+  readonly holder: ProviderHolder;
+  readonly accounts: AccountService;
+  readonly pages: PageRenderer;
+  readonly csrf: CsrfGuard;
+}
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
+
+/** A refusal shown on the error page: a status and an error code for the catalog. */
+class PageError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string) {
+    super(code);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+interface Loaded {
+  readonly provider: Provider;
+  readonly interaction: Interaction;
+  readonly client: Client;
+  readonly messages: Messages;
+}
+
+const urls = (uid: string) => ({
+  loginAction: `/interaction/${uid}/login`,
+  confirmAction: `/interaction/${uid}/confirm`,
+  abortAction: `/interaction/${uid}/abort`,
+});
+
+/**
+ * The hosted sign-in and consent pages (oidc-provider docs "User flows"): oidc-provider sends
+ * the browser to /interaction/:uid with a cookie naming the interaction; these routes show the
+ * prompt, check what was submitted and hand the result back with interactionResult().
+ */
+export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
+  const { pages, csrf } = deps;
+  const router = new Router();
+
+  router.get(STYLESHEET_ROUTE, (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('cache-control', 'public, max-age=86400');
+    ctx.body = pages.stylesheet;
+  });
+
+  async function load(ctx: Context): Promise<Loaded> {
+    const { provider } = deps.holder.current();
+    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    // The interaction comes from the cookie; the URL must name the same one.
+    if (interaction.uid !== (ctx.params as { uid?: string }).uid)
+      throw new errors.SessionNotFound('interaction mismatch');
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    if (!client) throw new errors.SessionNotFound('client no longer exists');
+    const messages = selectMessages(
+      interaction.params.ui_locales as string | undefined,
+      ctx.get('accept-language'),
+    );
+    return { provider, interaction, client, messages };
+  }
+
+  /** The application's redirect origin: the sign-in POST's redirect chain ends there. */
+  const formActionOf = ({ interaction }: Loaded) => {
+    const redirect = sourceOf(interaction.params.redirect_uri as string | undefined);
+    return redirect ? [redirect] : [];
+  };
+
+  function renderLogin(ctx: Context, loaded: Loaded, status = 200, error?: string) {
+    const { interaction, client, messages } = loaded;
+    pages.render(ctx, {
+      view: 'login',
+      status,
+      messages,
+      formAction: formActionOf(loaded),
+      data: {
+        ...urls(interaction.uid),
+        csrf: csrf.tokenFor(ctx, interaction.uid),
+        clientName: client.clientName ?? client.clientId,
+        // Only the application's hint is echoed, never what was typed: a failed attempt shows
+        // the same page whether or not the account exists.
+        loginHint:
+          typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : '',
+        error,
+      },
+    });
+  }
+
+  async function renderConsent(ctx: Context, loaded: Loaded) {
+    const { interaction, client, messages } = loaded;
+    const accountId = interaction.session?.accountId;
+    const account = accountId ? await deps.accounts.get(accountId) : undefined;
+    pages.render(ctx, {
+      view: 'consent',
+      status: 200,
+      messages,
+      formAction: formActionOf(loaded),
+      data: {
+        ...urls(interaction.uid),
+        csrf: csrf.tokenFor(ctx, interaction.uid),
+        clientName: client.clientName ?? client.clientId,
+        username: account?.username ?? '',
+        permissions: describePermissions(messages, client, interaction.prompt.details),
+      },
+    });
+  }
+
+  /** Reads the form and checks its CSRF token before anything else happens. */
+  async function loadSubmission(ctx: Context) {
+    const form = await readForm(ctx);
+    const loaded = await load(ctx);
+    if (!csrf.verify(ctx, loaded.interaction.uid, form.csrf)) {
+      throw new PageError(403, 'csrf_failed');
+    }
+    return { form, loaded };
+  }
+
+  const finish = async (
+    ctx: Context,
+    provider: Provider,
+    result: InteractionResults,
+    merge: boolean,
+  ) => {
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, {
+      mergeWithLastSubmission: merge,
+    });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  };
+
+  router.use('/interaction', async (ctx, next) => {
+    ctx.set('cache-control', 'no-store');
+    try {
+      await next();
+    } catch (error) {
+      renderFailure(ctx, pages, error);
+    }
+  });
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const loaded = await load(ctx);
+    const prompt = loaded.interaction.prompt.name;
+    if (prompt === 'login') renderLogin(ctx, loaded);
+    else if (prompt === 'consent') await renderConsent(ctx, loaded);
+    else throw new PageError(400, 'unsupported_prompt');
+  });
+
+  router.post('/interaction/:uid/login', async (ctx) => {
+    const { form, loaded } = await loadSubmission(ctx);
+    const { interaction, messages, provider } = loaded;
+    if (interaction.prompt.name !== 'login') throw new errors.SessionNotFound('not a login prompt');
+    if (!form.username || !form.password) {
+      renderLogin(ctx, loaded, 400, messages.login.missingFields);
+      return;
+    }
+    const result = await deps.accounts.authenticate({
+      username: form.username,
+      password: form.password,
+      ip: ctx.ip,
+      clientId: loaded.client.clientId,
+    });
+    switch (result.outcome) {
+      case 'success':
+        await finish(
+          ctx,
+          provider,
+          {
+            login: {
+              accountId: result.account.id,
+              amr: ['pwd'],
+              // Unchecked: a browser-session cookie; checked: it outlives the browser (ttl.Session).
+              remember: form.remember === 'yes',
+            },
+          },
+          false,
+        );
+        return;
+      case 'invalid_credentials':
+        renderLogin(ctx, loaded, 400, messages.login.invalidCredentials);
+        return;
+      case 'throttled':
+        renderLogin(ctx, loaded, 429, messages.login.throttled);
+        return;
+      case 'busy':
+        renderLogin(ctx, loaded, 503, messages.login.busy);
+        return;
+    }
+  });
+
+  router.post('/interaction/:uid/confirm', async (ctx) => {
+    const { loaded } = await loadSubmission(ctx);
+    const { interaction, client, provider } = loaded;
+    if (interaction.prompt.name !== 'consent') {
+      throw new errors.SessionNotFound('not a consent prompt');
+    }
+    const accountId = interaction.session?.accountId;
+    if (!accountId) throw new errors.SessionNotFound('no signed-in account');
+    // Consent is remembered on the session's grant for this client (oidc-provider Grant):
+    // the next request for the same scopes skips this page.
+    const grant = interaction.grantId
+      ? await provider.Grant.find(interaction.grantId)
+      : new provider.Grant({ accountId, clientId: client.clientId });
+    if (!grant) throw new errors.SessionNotFound('grant no longer exists');
+    applyConsent(grant, client, interaction.prompt.details);
+    const grantId = await grant.save();
+    await finish(ctx, provider, { consent: interaction.grantId ? {} : { grantId } }, true);
+  });
+
+  router.post('/interaction/:uid/abort', async (ctx) => {
+    const { loaded } = await loadSubmission(ctx);
+    await finish(
+      ctx,
+      loaded.provider,
+      { error: 'access_denied', error_description: 'the end-user cancelled the request' },
+      false,
+    );
+  });
+
+  return router;
+}
+
+function renderFailure(ctx: Context, pages: PageRenderer, error: unknown): void {
+  const messages = selectMessages(undefined, ctx.get('accept-language'));
+  let status = 500;
+  let code = 'server_error';
+  let sessionNotFound = false;
+  if (error instanceof PageError) {
+    ({ status, code } = error);
+  } else if (error instanceof FormBodyError) {
+    ({ status } = error);
+    code = 'invalid_request';
+  } else if (error instanceof errors.SessionNotFound) {
+    status = 400;
+    code = 'invalid_request';
+    sessionNotFound = true;
+  } else if (
+    error instanceof StoreUnavailableError ||
+    (error instanceof errors.OIDCProviderError && error.statusCode === 503)
+  ) {
+    status = 503;
+    code = 'temporarily_unavailable';
+  } else if (error instanceof errors.OIDCProviderError && error.statusCode < 500) {
+    status = error.statusCode;
+    code = error.error;
+  }
+  if (status >= 500) ctx.state.log.error({ err: error }, 'interaction failed');
+  else ctx.state.log.info({ code, reason: (error as Error).message }, 'interaction refused');
+  pages.render(ctx, {
+    view: 'error',
+    status,
+    messages,
+    formAction: 'none',
+    data: {
+      code,
+      message: errorMessageFor(messages, code, { sessionNotFound, status }),
+      requestId: ctx.state.requestId,
+    },
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Every string the hosted pages show, in English. Another language is one more file with the
+ * same shape (`Messages`), registered in catalog.ts. `{name}` placeholders are filled by
+ * `formatMessage`; the templates escape the result.
+ */
+export const en = {
+  locale: 'en',
+  productName: 'Tessera',
+  common: {
+    continue: 'Continue',
+    cancel: 'Cancel',
+    requestReference: 'Reference: {id}',
+    errorCode: 'Error code: {code}',
+  },
+  login: {
+    title: 'Sign in',
+    heading: 'Sign in',
+    intro: 'to continue to {client}',
+    username: 'Username',
+    password: 'Password',
+    remember: 'Keep me signed in on this device',
+    submit: 'Sign in',
+    cancel: 'Cancel and return to the application',
+    invalidCredentials: 'The username or password is incorrect.',
+    throttled: 'Too many sign-in attempts. Wait a few minutes, then try again.',
+    busy: 'The service is busy. Try again in a moment.',
+    missingFields: 'Enter your username and password.',
+  },
+  consent: {
+    title: 'Allow access',
+    heading: '{client} wants to access your account',
+    signedInAs: 'Signed in as {username}',
+    intro: 'If you allow it, {client} will be able to:',
+    allow: 'Allow',
+    deny: 'Deny',
+    remembered: 'You will not be asked again for these permissions on this device.',
+    otherScope: 'Use the permission “{scope}”',
+    resourceScope: 'Use the permission “{scope}” at {resource}',
+  },
+  scopes: {
+    openid: 'Confirm who you are',
+    profile: 'See your name and username',
+    email: 'See your email address',
+    offline_access: 'Stay connected to your account when you are not using it',
+  } as Record<string, string>,
+  logout: {
+    title: 'Sign out',
+    heading: 'Sign out',
+    question: 'Do you want to sign out of {product}?',
+    fromClient: '{client} asked to sign you out.',
+    confirm: 'Sign out',
+    stay: 'Stay signed in',
+  },
+  loggedOut: {
+    title: 'Signed out',
+    heading: 'You have signed out',
+    body: 'You can close this window.',
+    fromClient: 'You have signed out of {client}.',
+  },
+  error: {
+    title: 'Error',
+    heading: 'Sign-in could not continue',
+    sessionExpired:
+      'This sign-in page has expired or was opened in another browser. Go back to the application and sign in again.',
+    badRequest:
+      'The application sent a request that cannot be processed. If this keeps happening, contact the application’s support.',
+    accessDenied: 'The request was denied.',
+    formExpired:
+      'This form has expired or was not sent from this page. Go back to the application and sign in again.',
+    notFound: 'This page does not exist.',
+    unavailable: 'The service is temporarily unavailable. Try again in a moment.',
+    internal: 'Something went wrong on our side. Try again later.',
+  },
+};
+
+/** The shape every language file follows. */
+export type Messages = typeof en;

@@ -1,0 +1,137 @@
+/**
+ * A minimal browser for driving the hosted pages over HTTP: a cookie jar (name, path, expiry
+ * as RFC 6265 section 5.3 stores them; Domain is ignored since every test talks to one host) and
+ * manual redirects, so each hop can be inspected. No JavaScript, like a browser with it off.
+ */
+interface StoredCookie {
+  readonly name: string;
+  readonly value: string;
+  readonly path: string;
+  readonly expiresAt: number | undefined;
+  readonly attributes: string;
+}
+
+export interface PageResponse {
+  readonly url: string;
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
+  /** Raw Set-Cookie header lines of this response. */
+  readonly setCookies: string[];
+}
+
+function defaultPath(url: URL): string {
+  const path = url.pathname;
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
+}
+
+function pathMatches(requestPath: string, cookiePath: string): boolean {
+  if (requestPath === cookiePath) return true;
+  if (!requestPath.startsWith(cookiePath)) return false;
+  return cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/';
+}
+
+export class BrowserSession {
+  readonly #cookies = new Map<string, StoredCookie>();
+  readonly #headers: Record<string, string>;
+
+  constructor(headers: Record<string, string> = {}) {
+    this.#headers = headers;
+  }
+
+  /** Cookies that would be sent to `url`, by name. */
+  cookiesFor(url: string): Map<string, string> {
+    const { pathname } = new URL(url);
+    const now = Date.now();
+    const sent = new Map<string, string>();
+    for (const cookie of this.#cookies.values()) {
+      if (cookie.expiresAt !== undefined && cookie.expiresAt <= now) continue;
+      if (pathMatches(pathname, cookie.path)) sent.set(cookie.name, cookie.value);
+    }
+    return sent;
+  }
+
+  /** Every stored cookie whose name starts with `prefix`, with its raw attributes. */
+  storedCookies(): StoredCookie[] {
+    return [...this.#cookies.values()];
+  }
+
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<PageResponse> {
+    const cookie = [...this.cookiesFor(url)].map(([name, value]) => `${name}=${value}`).join('; ');
+    const headers: Record<string, string> = { ...this.#headers, ...init.headers };
+    if (cookie) headers.cookie = cookie;
+    let body: string | undefined;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    }
+    const response = await fetch(url, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      headers,
+      ...(body === undefined ? {} : { body }),
+      redirect: 'manual',
+    });
+    const setCookies = response.headers.getSetCookie();
+    for (const line of setCookies) this.#store(new URL(url), line);
+    return {
+      url,
+      status: response.status,
+      headers: response.headers,
+      body: await response.text(),
+      setCookies,
+    };
+  }
+
+  /**
+   * Requests `url` and follows redirects while they stay on `origin`; stops at the first
+   * response that is not a redirect, or at a redirect leaving the origin (the application's
+   * callback), which it returns as `leftTo`.
+   */
+  async follow(
+    url: string,
+    origin: string,
+    init: { form?: Record<string, string> } = {},
+  ): Promise<{ page: PageResponse; leftTo: URL | undefined; hops: PageResponse[] }> {
+    const hops: PageResponse[] = [];
+    let page = await this.request(url, init);
+    hops.push(page);
+    for (let hop = 0; hop < 10; hop += 1) {
+      const location = page.headers.get('location');
+      if (page.status < 300 || page.status >= 400 || !location) {
+        return { page, leftTo: undefined, hops };
+      }
+      const next = new URL(location, page.url);
+      if (next.origin !== new URL(origin).origin) return { page, leftTo: next, hops };
+      page = await this.request(next.href);
+      hops.push(page);
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+
+  #store(url: URL, line: string): void {
+    const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    let path = defaultPath(url);
+    let expiresAt: number | undefined;
+    for (const attribute of attributes) {
+      const [key = '', attrValue = ''] = attribute.split('=');
+      if (key.toLowerCase() === 'path' && attrValue.startsWith('/')) path = attrValue;
+      if (key.toLowerCase() === 'max-age') expiresAt = Date.now() + Number(attrValue) * 1000;
+      if (key.toLowerCase() === 'expires' && expiresAt === undefined) {
+        expiresAt = Date.parse(attrValue);
+      }
+    }
+    const key = `${path}\0${name}`;
+    if (value === '' || (expiresAt !== undefined && expiresAt <= Date.now())) {
+      this.#cookies.delete(key);
+      return;
+    }
+    this.#cookies.set(key, { name, value, path, expiresAt, attributes: attributes.join('; ') });
+  }
+}
