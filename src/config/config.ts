@@ -55,6 +55,11 @@ export interface Config {
     /** Absent only when PORT=0 and TESSERA_ISSUER is unset: derived from the bound port. */
     readonly issuer: string | undefined;
     readonly trustProxy: boolean;
+    /**
+     * Let oidc-provider's outgoing requests (back-channel logout, client jwks_uri) reach
+     * loopback and private addresses, which its SSRF guard refuses by default.
+     */
+    readonly fetchAllowPrivateNetworks: boolean;
     /** Bounds the request drain, and separately the shutdown steps (relay flush…). */
     readonly shutdownTimeoutMs: number;
     /** After a stop signal: keep serving (with /readyz at 503) this long before closing. */

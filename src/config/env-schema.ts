@@ -29,6 +29,7 @@ export const envSchema = z.object({
   TESSERA_ISSUER: optionalString.pipe(urlString.optional()),
   TESSERA_DATA_DIR: z.string().min(1).default('./data'),
   TESSERA_TRUST_PROXY: z.stringbool().default(false),
+  TESSERA_FETCH_ALLOW_PRIVATE_NETWORKS: z.stringbool().default(false),
 
   MONGODB_URI: optionalString,
   MONGODB_DB: z

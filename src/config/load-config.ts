@@ -56,6 +56,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       host: raw.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
       issuer,
       trustProxy: raw.TESSERA_TRUST_PROXY,
+      fetchAllowPrivateNetworks: raw.TESSERA_FETCH_ALLOW_PRIVATE_NETWORKS,
       shutdownTimeoutMs: raw.TESSERA_SHUTDOWN_TIMEOUT_MS,
       shutdownDelayMs: raw.TESSERA_SHUTDOWN_DELAY_MS,
     },

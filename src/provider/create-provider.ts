@@ -91,6 +91,14 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       policy: endUserPolicy(),
     },
     renderError: deps.pages.renderError,
+    // oidc-provider hands fetch an undici dispatcher that refuses loopback and private
+    // addresses (SSRF guard, docs "fetch"); dropping it is the operator's explicit choice.
+    fetch: (url, options) => {
+      if (!config.http.fetchAllowPrivateNetworks) return globalThis.fetch(url, options);
+      const unguarded: RequestInit & { dispatcher?: unknown } = { ...options };
+      delete unguarded.dispatcher;
+      return globalThis.fetch(url, unguarded);
+    },
     // Every use of a refresh token consumes it and issues a new one; presenting a consumed one
     // revokes the whole grant (RFC 9700 section 4.14.2; oidc-provider lib/actions/grants/
     // refresh_token.js). The adapter makes the consumption itself atomic.

@@ -23,6 +23,8 @@ export async function registerAppClient(
     name?: string;
     redirectUris?: string[];
     metadata?: Record<string, unknown>;
+    /** false: build the RP from the issuer alone, without fetching discovery (unreachable issuers). */
+    discover?: boolean;
   } = {},
 ): Promise<AppClient> {
   const { client, secret } = await t.tessera.clients.create({
@@ -37,9 +39,17 @@ export async function registerAppClient(
     },
   });
   const clientAuth = secret ? oidc.ClientSecretBasic(secret.secret) : oidc.None();
-  const rp = await oidc.discovery(new URL(t.issuer), client.clientId, undefined, clientAuth, {
-    execute: [oidc.allowInsecureRequests],
-  });
+  const rp =
+    options.discover === false
+      ? new oidc.Configuration(
+          { issuer: t.issuer, authorization_endpoint: `${t.issuer}/auth` },
+          client.clientId,
+          undefined,
+          clientAuth,
+        )
+      : await oidc.discovery(new URL(t.issuer), client.clientId, undefined, clientAuth, {
+          execute: [oidc.allowInsecureRequests],
+        });
   return { clientId: client.clientId, clientSecret: secret?.secret, rp };
 }
 

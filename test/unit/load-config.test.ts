@@ -171,6 +171,7 @@ describe('loadConfig', () => {
     ['TESSERA_LOGIN_LOCKOUT_DURATION', '0'],
     ['TESSERA_LOGIN_IP_MAX_FAILURES', '1.5'],
     ['TESSERA_SESSION_TTL', '0'],
+    ['TESSERA_FETCH_ALLOW_PRIVATE_NETWORKS', 'sometimes'],
     ['TESSERA_REFRESH_TOKEN_TTL', 'forever'],
     ['TESSERA_GRANT_TTL', '60'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
@@ -326,5 +327,13 @@ describe('loadConfig', () => {
       refreshTokenTtl: 7200,
       grantTtl: 86_400,
     });
+  });
+
+  it("keeps oidc-provider's guard against private addresses unless told otherwise", () => {
+    expect(loadConfig({ TESSERA_DATA_DIR: dataDir }).http.fetchAllowPrivateNetworks).toBe(false);
+    expect(
+      loadConfig({ TESSERA_DATA_DIR: dataDir, TESSERA_FETCH_ALLOW_PRIVATE_NETWORKS: 'true' }).http
+        .fetchAllowPrivateNetworks,
+    ).toBe(true);
   });
 });

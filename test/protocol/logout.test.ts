@@ -1,0 +1,196 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { BrowserSession } from '../helpers/browser-session.ts';
+import {
+  authorizationRequest,
+  createUser,
+  formValue,
+  POST_LOGOUT_URI,
+  registerAppClient,
+  signInAndRedeem,
+  type AppClient,
+} from '../helpers/sign-in-fixtures.ts';
+import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+
+const OFFLINE = { params: { scope: 'openid offline_access', prompt: 'consent' } };
+
+/** A relying party's back-channel logout endpoint on loopback, recording what it receives. */
+async function startLogoutReceiver(): Promise<{
+  url: string;
+  received: URLSearchParams[];
+  server: Server;
+}> {
+  const received: URLSearchParams[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push(new URLSearchParams(body));
+      res.writeHead(200, { 'cache-control': 'no-store' }).end();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/backchannel-logout`, received, server };
+}
+
+describe('logout', () => {
+  let t: TestTessera;
+  let app: AppClient;
+  let aliceId: string;
+
+  beforeAll(async () => {
+    // The back-channel receiver listens on loopback, which the SSRF guard refuses by default.
+    t = await startTestTessera({ TESSERA_FETCH_ALLOW_PRIVATE_NETWORKS: 'true' });
+    aliceId = await createUser(t);
+    app = await registerAppClient(t, { public: true, name: 'Photo Gallery' });
+  });
+  afterAll(() => t.stop());
+
+  const endSessionUrl = (params: Record<string, string>) => {
+    const url = new URL(`${t.issuer}/session/end`);
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return url.href;
+  };
+
+  const confirmLogout = (browser: BrowserSession, confirmPage: string, logout = true) =>
+    browser.follow(`${t.issuer}/session/end/confirm`, t.issuer, {
+      form: { xsrf: formValue(confirmPage, 'xsrf'), ...(logout ? { logout: 'yes' } : {}) },
+    });
+
+  const promptNone = async (browser: BrowserSession) => {
+    const request = await authorizationRequest(app, {
+      params: { prompt: 'none', scope: 'openid' },
+    });
+    return (await browser.follow(request.url.href, t.issuer)).leftTo;
+  };
+
+  it('asks to confirm, ends the session and returns to the registered URI with the state', async () => {
+    const { tokens, browser } = await signInAndRedeem(t, app);
+    const confirm = await browser.request(
+      endSessionUrl({
+        id_token_hint: tokens.id_token!,
+        post_logout_redirect_uri: POST_LOGOUT_URI,
+        state: 'after-logout',
+      }),
+    );
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('Photo Gallery asked to sign you out.');
+    expect(confirm.body).toContain('Do you want to sign out of Tessera?');
+
+    const { leftTo } = await confirmLogout(browser, confirm.body);
+    expect(leftTo?.origin + leftTo!.pathname).toBe(POST_LOGOUT_URI);
+    expect(leftTo?.searchParams.get('state')).toBe('after-logout');
+    expect((await promptNone(browser))?.searchParams.get('error')).toBe('login_required');
+    // The session's grant ended with it: its access token no longer works.
+    const userinfo = await fetch(`${t.issuer}/me`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(userinfo.status).toBe(401);
+  });
+
+  it('keeps offline access (refresh tokens) across a sign-out, as OIDC Core section 11 intends', async () => {
+    const { tokens, browser } = await signInAndRedeem(t, app, undefined, OFFLINE);
+    const confirm = await browser.request(endSessionUrl({ id_token_hint: tokens.id_token! }));
+    await confirmLogout(browser, confirm.body);
+    expect((await promptNone(browser))?.searchParams.get('error')).toBe('login_required');
+    const refreshed = await oidc.refreshTokenGrant(app.rp, tokens.refresh_token!);
+    expect(refreshed.access_token).toEqual(expect.any(String));
+  });
+
+  it('records tessera.session.ended for the account', async () => {
+    const { tokens, browser } = await signInAndRedeem(t, app);
+    const confirm = await browser.request(endSessionUrl({ id_token_hint: tokens.id_token! }));
+    await confirmLogout(browser, confirm.body);
+    const [event] = await t.tessera.storage.outbox.listRecent({
+      type: 'tessera.session.ended',
+      limit: 1,
+    });
+    expect(event).toMatchObject({
+      subject: aliceId,
+      data: { account_id: aliceId, client_id: app.clientId },
+    });
+  });
+
+  it('shows the signed-out page when no redirect URI was given', async () => {
+    const { browser } = await signInAndRedeem(t, app);
+    const confirm = await browser.request(endSessionUrl({}));
+    const { page, leftTo } = await confirmLogout(browser, confirm.body);
+    expect(leftTo).toBeUndefined();
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>You have signed out</h1>');
+  });
+
+  it('keeps the session when the person chooses to stay signed in', async () => {
+    const { tokens, browser } = await signInAndRedeem(t, app);
+    const confirm = await browser.request(endSessionUrl({ id_token_hint: tokens.id_token! }));
+    await confirmLogout(browser, confirm.body, false);
+    expect((await promptNone(browser))?.searchParams.get('error')).not.toBe('login_required');
+  });
+
+  it('refuses a post-logout redirect URI the client did not register, without redirecting', async () => {
+    const { tokens, browser } = await signInAndRedeem(t, app);
+    const page = await browser.request(
+      endSessionUrl({
+        id_token_hint: tokens.id_token!,
+        post_logout_redirect_uri: 'https://evil.example/bye',
+      }),
+      { headers: { accept: 'text/html' } },
+    );
+    expect(page.status).toBe(400);
+    expect(page.headers.get('location')).toBeNull();
+    expect(page.body).toContain('<h1>Sign-in could not continue</h1>');
+  });
+
+  it('refuses a sign-out confirmation without its xsrf token', async () => {
+    const { browser } = await signInAndRedeem(t, app);
+    await browser.request(endSessionUrl({}));
+    const page = await browser.request(`${t.issuer}/session/end/confirm`, {
+      form: { logout: 'yes' },
+      headers: { accept: 'text/html' },
+    });
+    expect(page.status).toBe(400);
+    expect((await promptNone(browser))?.searchParams.get('code')).toEqual(expect.any(String));
+  });
+
+  it('notifies a client with a back-channel logout URI, with a signed logout token', async () => {
+    const receiver = await startLogoutReceiver();
+    try {
+      const notified = await registerAppClient(t, {
+        public: true,
+        name: 'Notified App',
+        metadata: {
+          backchannel_logout_uri: receiver.url,
+          backchannel_logout_session_required: true,
+        },
+      });
+      const { tokens, browser } = await signInAndRedeem(t, notified);
+      const confirm = await browser.request(endSessionUrl({ id_token_hint: tokens.id_token! }));
+      await confirmLogout(browser, confirm.body);
+
+      expect(receiver.received).toHaveLength(1);
+      const logoutToken = receiver.received[0]!.get('logout_token')!;
+      const jwks = (await (await fetch(`${t.issuer}/jwks`)).json()) as JSONWebKeySet;
+      const { payload, protectedHeader } = await jwtVerify(logoutToken, createLocalJWKSet(jwks), {
+        issuer: t.issuer,
+        audience: notified.clientId,
+      });
+      expect(protectedHeader.typ).toBe('logout+jwt');
+      expect(payload).toMatchObject({
+        sub: aliceId,
+        sid: tokens.claims()!.sid,
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+      });
+      expect(payload.nonce).toBeUndefined();
+    } finally {
+      receiver.server.close();
+    }
+  });
+});
