@@ -55,17 +55,20 @@ export function createArgon2Pool(options: { workers: number; maxQueued: number }
       const worker = idle.pop() as Worker;
       const waiting = queue.shift() as Waiting;
       running.set(worker, waiting);
+      // A busy worker keeps the process alive until its caller has the answer.
+      worker.ref();
       worker.postMessage(waiting.task);
     }
   };
 
   const spawn = (): Worker => {
     const worker = new Worker(WORKER_URL);
-    // Idle workers must not keep the process alive; a busy one is awaited by its caller anyway.
+    // Idle workers must not keep the process alive.
     worker.unref();
     worker.on('message', (reply: Argon2Reply) => {
       const waiting = running.get(worker);
       running.delete(worker);
+      worker.unref();
       idle.push(worker);
       if (waiting) {
         if ('tag' in reply) waiting.resolve(reply.tag);
