@@ -38,6 +38,8 @@ export interface AccountHarness {
     policy?: Partial<LoginThrottleConfig>;
   }): AccountService;
   events(type: string): Promise<StoredOutboxEvent[]>;
+  /** argon2 derivations run so far by `accounts` (hashes, verifications, dummy verifications). */
+  derivations(): number;
   stop(): Promise<void>;
 }
 
@@ -50,14 +52,25 @@ export function startAccountHarness(
   const clock = createTestClock(Date.UTC(2026, 0, 1));
   const pepper = randomBytes(32);
   const pools: Argon2Pool[] = [];
+  let derivations = 0;
   const build = (argon2: Argon2Params, policy: Partial<LoginThrottleConfig>) => {
     const pool = createArgon2Pool({ workers: 1, maxQueued: 64 });
     pools.push(pool);
+    const counting: Argon2Pool = {
+      derive: (input) => {
+        derivations += 1;
+        return pool.derive(input);
+      },
+      get pending() {
+        return pool.pending;
+      },
+      close: () => pool.close(),
+    };
     return createAccountService({
       accounts: storage.accounts,
       throttle: storage.loginThrottle,
       outbox: storage.outbox,
-      hasher: createPasswordHasher({ pool, params: argon2 }),
+      hasher: createPasswordHasher({ pool: counting, params: argon2 }),
       policy: { ...DEFAULT_POLICY, ...policy },
       pepper,
       newEvent: createEventFactory({ source: 'http://localhost', clock }),
@@ -70,6 +83,7 @@ export function startAccountHarness(
     accounts: build(options.argon2 ?? FAST_ARGON2, options.policy ?? {}),
     rebuild: (next) => build(next.argon2 ?? FAST_ARGON2, next.policy ?? options.policy ?? {}),
     events: (type) => storage.outbox.listRecent({ type, limit: 100 }),
+    derivations: () => derivations,
     async stop() {
       await Promise.all(pools.map((pool) => pool.close()));
       await storage.close();
