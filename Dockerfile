@@ -24,7 +24,7 @@ RUN npm run build
 FROM node:${NODE_VERSION}-trixie-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: no registry code runs at build time; argon2 loads its N-API prebuild.
+# --ignore-scripts: no registry code runs at build time (no dependency needs a native build).
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 

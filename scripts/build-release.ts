@@ -57,8 +57,8 @@ export async function buildRelease(
 
   started = performance.now();
   copyInputs(DEPS_INPUTS, depsDir);
-  // --ignore-scripts: no registry code runs while building the runtime layer. The one native
-  // dependency, argon2, ships N-API prebuilds that node-gyp-build selects when it loads.
+  // --ignore-scripts: no registry code runs while building the runtime layer. No dependency
+  // needs a native build (passwords use node:crypto's argon2).
   await run(
     'npm',
     ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],

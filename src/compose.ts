@@ -160,6 +160,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       pepper: config.secrets.secretPepper,
       newEvent,
       clock,
+      metrics: metrics.logins,
     });
     const schedule = createKeySchedule(config.keys, {
       ...config.tokens,

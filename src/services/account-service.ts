@@ -1,5 +1,6 @@
 import type { LoginThrottleConfig } from '../config/config.ts';
 import type { EventFactory } from '../events/event-factory.ts';
+import type { LoginMetrics } from '../metrics/create-metrics.ts';
 import type { AccountRecord, AccountStore } from '../ports/accounts.ts';
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
 import type { OutboxStore } from '../ports/outbox.ts';
@@ -55,6 +56,7 @@ export interface AccountServiceDeps {
   readonly pepper: Buffer;
   readonly newEvent: EventFactory;
   readonly clock: () => number;
+  readonly metrics?: LoginMetrics | undefined;
 }
 
 export type { AccountView };

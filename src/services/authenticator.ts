@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 
 import type { LoginThrottleConfig } from '../config/config.ts';
 import type { EventFactory } from '../events/event-factory.ts';
+import type { LoginMetrics } from '../metrics/create-metrics.ts';
 import type { AccountRecord, AccountStore, FailureWindow } from '../ports/accounts.ts';
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
 import type { OutboxEvent, OutboxStore } from '../ports/outbox.ts';
@@ -47,7 +48,15 @@ export interface AuthenticatorDeps {
   readonly pepper: Buffer;
   readonly newEvent: EventFactory;
   readonly clock: () => number;
+  /** tessera_logins_total / tessera_lockouts_total (none when omitted). */
+  readonly metrics?: LoginMetrics | undefined;
 }
+
+const NO_METRICS: LoginMetrics = {
+  succeeded: () => undefined,
+  failed: () => undefined,
+  lockedOut: () => undefined,
+};
 
 /** Longest username text that is looked at; longer input cannot name an account anyway. */
 const MAX_USERNAME_INPUT = MAX_USERNAME_LENGTH * 4;
@@ -55,6 +64,7 @@ const UPDATE_ATTEMPTS = 8;
 
 export function createAuthenticator(deps: AuthenticatorDeps) {
   const { accounts, throttle, hasher, policy, newEvent, clock } = deps;
+  const metrics = deps.metrics ?? NO_METRICS;
 
   /** Keyed hash, so neither raw IPs nor mistyped usernames are ever stored or published. */
   const digest = (purpose: string, value: string) =>
@@ -90,7 +100,10 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         lockedUntil,
         version: current.version + 1,
       };
-      if (await accounts.update(next, { events: [event(window)] })) return;
+      if (await accounts.update(next, { events: [event(window)] })) {
+        if (window.count === policy.lockoutAfter) metrics.lockedOut();
+        return;
+      }
       current = await accounts.get(account.id);
     }
   }
@@ -119,6 +132,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     });
     const passwordHash = await rehashed(account.passwordHash, attempt.password);
     const rehash = passwordHash !== account.passwordHash;
+    metrics.succeeded();
     if (!rehash && account.failedLogins === undefined && account.lockedUntil === undefined) {
       await deps.outbox.append([event]);
       return { outcome: 'success', account: viewOf(account) };
@@ -148,6 +162,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       const ipHash = digest('ip', attempt.ip);
       const ipKey = `ip:${ipHash}`;
       if (ipRefusedUntil(await throttle.get(ipKey, now), policy, now) !== undefined) {
+        metrics.failed('throttled');
         return { outcome: 'throttled' };
       }
 
@@ -158,7 +173,14 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       const refusedUntil = account
         ? usernameRefusedUntil(account.failedLogins, account.lockedUntil, policy, now)
         : usernameRefusedUntil(unknownWindow, undefined, policy, now);
-      if (refusedUntil !== undefined) return { outcome: 'throttled' };
+      if (refusedUntil !== undefined) {
+        const window = account ? account.failedLogins : unknownWindow;
+        const locked =
+          (account?.lockedUntil ?? 0) > now ||
+          (window !== undefined && (lockedUntilFor(window, policy) ?? 0) > now);
+        metrics.failed(locked ? 'locked' : 'throttled');
+        return { outcome: 'throttled' };
+      }
 
       let verified = false;
       try {
@@ -189,13 +211,17 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
             locked: lockedUntilFor(window, policy) !== undefined,
           },
         });
+      metrics.failed(reason === 'account_disabled' ? 'disabled' : 'invalid_credentials');
       await countFailure(ipKey, now);
       if (account) {
         await recordAccountFailure(account, now, failedEvent);
       } else {
         // The event carries the window as read before counting; a concurrent failure may
         // make the stored count one higher, which only matters for the event's `failures`.
-        await countFailure(unknownKey, now, [failedEvent(nextWindow(unknownWindow, now))]);
+        const counted = await countFailure(unknownKey, now, [
+          failedEvent(nextWindow(unknownWindow, now)),
+        ]);
+        if (counted.count === policy.lockoutAfter) metrics.lockedOut();
       }
       return { outcome: 'invalid_credentials' };
     },

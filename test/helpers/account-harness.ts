@@ -40,6 +40,8 @@ export interface AccountHarness {
   events(type: string): Promise<StoredOutboxEvent[]>;
   /** argon2 derivations run so far by `accounts` (hashes, verifications, dummy verifications). */
   derivations(): number;
+  /** What the sign-in metrics hooks were told, in order (`succeeded`, `failed:<reason>`, `lockedOut`). */
+  readonly metricCalls: string[];
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,12 @@ export function startAccountHarness(
   const pepper = randomBytes(32);
   const pools: Argon2Pool[] = [];
   let derivations = 0;
+  const metricCalls: string[] = [];
+  const metrics = {
+    succeeded: () => void metricCalls.push('succeeded'),
+    failed: (reason: string) => void metricCalls.push(`failed:${reason}`),
+    lockedOut: () => void metricCalls.push('lockedOut'),
+  };
   const build = (argon2: Argon2Params, policy: Partial<LoginThrottleConfig>) => {
     const pool = createArgon2Pool({ workers: 1, maxQueued: 64 });
     pools.push(pool);
@@ -75,6 +83,7 @@ export function startAccountHarness(
       pepper,
       newEvent: createEventFactory({ source: 'http://localhost', clock }),
       clock,
+      metrics,
     });
   };
   return {
@@ -84,6 +93,7 @@ export function startAccountHarness(
     rebuild: (next) => build(next.argon2 ?? FAST_ARGON2, next.policy ?? options.policy ?? {}),
     events: (type) => storage.outbox.listRecent({ type, limit: 100 }),
     derivations: () => derivations,
+    metricCalls,
     async stop() {
       await Promise.all(pools.map((pool) => pool.close()));
       await storage.close();

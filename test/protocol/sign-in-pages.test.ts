@@ -206,4 +206,11 @@ describe('sign-in pages', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/css');
   });
+
+  it('counts sign-in attempts by result on /metrics', async () => {
+    const { browser, page } = await loginPage();
+    await post(browser, page, { csrf: formValue(page.body, 'csrf'), username: 'x', password: 'y' });
+    const metrics = await (await fetch(`${t.issuer}/metrics`)).text();
+    expect(metrics).toMatch(/^tessera_logins_total\{result="invalid_credentials"\} [1-9]\d*$/m);
+  });
 });

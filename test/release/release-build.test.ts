@@ -12,6 +12,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildRelease, type ReleaseBuild } from '../../scripts/build-release.ts';
+import { BrowserSession } from '../helpers/browser-session.ts';
 import { basicAuth } from '../helpers/oauth-fixtures.ts';
 import { createServiceClient, seedTessera } from '../helpers/seed-tessera.ts';
 import {
@@ -19,6 +20,7 @@ import {
   spawnTessera,
   type TesseraProcess,
 } from '../helpers/tessera-process.ts';
+import { formValue, PASSWORD } from '../helpers/sign-in-fixtures.ts';
 import { testSecrets } from '../helpers/test-tessera.ts';
 
 const ISSUER = 'https://id.tessera.test';
@@ -37,6 +39,7 @@ describe('the release build (what the Dockerfile produces)', () => {
   let entry: string;
   let productionEnv: Record<string, string>;
   let client: { clientId: string; clientSecret: string };
+  let app: { clientId: string };
   let tessera: TesseraProcess;
 
   beforeAll(async () => {
@@ -52,6 +55,17 @@ describe('the release build (what the Dockerfile produces)', () => {
     const secrets = testSecrets();
     client = await seedTessera({ TESSERA_DATA_DIR: dataDir, ...secrets }, async (seeded) => {
       await seeded.resourceServers.create({ audience: API, scopes: ['orders:read'] });
+      await seeded.accounts.create({ username: 'release-user', password: PASSWORD });
+      const web = await seeded.clients.create({
+        name: 'release test app',
+        metadata: {
+          grant_types: ['authorization_code'],
+          redirect_uris: ['https://app.tessera.test/callback'],
+          token_endpoint_auth_method: 'none',
+          scope: 'openid',
+        },
+      });
+      app = { clientId: web.client.clientId };
       return createServiceClient(seeded, 'orders:read');
     });
     productionEnv = {
@@ -92,14 +106,36 @@ describe('the release build (what the Dockerfile produces)', () => {
     );
   });
 
-  it('loads the native argon2 binding without having run install scripts', () => {
-    const result = spawnSync(
-      process.execPath,
-      ['--input-type=module', '-e', "await import('argon2'); console.log('loaded')"],
-      { cwd: release.appDir, encoding: 'utf8' },
+  it('signs a person in on its hosted pages: templates, stylesheet and argon2 worker are built in', async () => {
+    const proxy = { 'x-forwarded-proto': 'https', 'x-forwarded-host': new URL(ISSUER).host };
+    const browser = new BrowserSession(proxy);
+    const authorize = new URL(`${tessera.origin}/auth`);
+    for (const [name, value] of Object.entries({
+      client_id: app.clientId,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: 'https://app.tessera.test/callback',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    })) {
+      authorize.searchParams.set(name, value);
+    }
+    const started = await browser.request(authorize.href);
+    const loginUrl = new URL(
+      new URL(started.headers.get('location')!, ISSUER).pathname,
+      tessera.origin,
     );
-    expect(result.stderr).toBe('');
-    expect(result.stdout.trim()).toBe('loaded');
+    const login = await browser.request(loginUrl.href);
+    expect(login.status).toBe(200);
+    expect(login.body).toContain('name="password"');
+    const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(login.body)![1]!;
+    expect((await fetch(new URL(stylesheet, tessera.origin), { headers: proxy })).status).toBe(200);
+
+    const signedIn = await browser.request(`${loginUrl.href}/login`, {
+      form: { csrf: formValue(login.body, 'csrf'), username: 'release-user', password: PASSWORD },
+    });
+    expect(signedIn.status, signedIn.body).toBe(303);
+    expect(new URL(signedIn.headers.get('location')!).pathname).toMatch(/^\/auth\//);
   });
 
   it('answers /healthz and /readyz with 200 in production mode', async () => {

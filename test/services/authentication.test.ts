@@ -203,4 +203,24 @@ describe('authentication', () => {
     const decomposed = 'cre\u0300me bru\u0302le\u0301e';
     expect((await attempt('zoe', decomposed)).outcome).toBe('success');
   });
+
+  it('counts sign-ins, refusals by reason and lockouts in the metrics', async () => {
+    const disabled = await h.accounts.create({ username: 'dora', password: PASSWORD });
+    await h.accounts.setDisabled(disabled.id, true);
+    await attempt('alice', PASSWORD);
+    await attempt('nobody', 'x');
+    await attempt('dora', PASSWORD);
+    for (let i = 0; i < 10; i += 1) {
+      await attempt('alice', `wrong ${i}`);
+      h.clock.advance(20_000);
+    }
+    await attempt('alice', PASSWORD);
+    expect(h.metricCalls.slice(0, 3)).toEqual([
+      'succeeded',
+      'failed:invalid_credentials',
+      'failed:disabled',
+    ]);
+    expect(h.metricCalls.filter((call) => call === 'lockedOut')).toHaveLength(1);
+    expect(h.metricCalls.at(-1)).toBe('failed:locked');
+  });
 });

@@ -1,3 +1,4 @@
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /** Argon2id cost parameters (RFC 9106 section 3.1); memory in KiB. */
@@ -36,7 +37,9 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-const WORKER_URL = new URL('./argon2-worker.ts', import.meta.url);
+// The worker module has this module's extension: .ts from the sources, .js in the build (tsc
+// rewrites import specifiers, not URLs).
+const WORKER_URL = new URL(`./argon2-worker${extname(import.meta.url)}`, import.meta.url);
 
 /**
  * A fixed set of worker threads deriving argon2id one task each at a time, with a bounded FIFO
