@@ -252,7 +252,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         accounts,
         pages: pageRenderer,
         csrf: createCsrfGuard({
-          key: config.secrets.cookieKeys[0] as string,
+          keys: config.secrets.cookieKeys,
           https: issuer.startsWith('https:'),
         }),
       }),

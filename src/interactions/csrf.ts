@@ -17,12 +17,19 @@ export interface CsrfGuard {
 
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
 
-export function createCsrfGuard(options: { key: string; https: boolean }): CsrfGuard {
+/**
+ * `keys`: the cookie keys (TESSERA_COOKIE_KEYS). The first signs; all verify, so rotating the
+ * keys does not void the forms people have open at that moment.
+ */
+export function createCsrfGuard(options: { keys: readonly string[]; https: boolean }): CsrfGuard {
   // The __Host- prefix (RFC 6265bis section 4.1.3.2) pins the cookie to this host over https.
   const cookieName = options.https ? '__Host-tessera-csrf' : 'tessera-csrf';
-  const key = createHmac('sha256', options.key).update('tessera-csrf-key').digest();
+  const keys = options.keys.map((key) =>
+    createHmac('sha256', key).update('tessera-csrf-key').digest(),
+  );
+  if (keys.length === 0) throw new Error('the CSRF guard needs at least one key');
 
-  const sign = (browserValue: string, uid: string) =>
+  const sign = (key: Buffer, browserValue: string, uid: string) =>
     createHmac('sha256', key).update(`${browserValue}\0${uid}`).digest();
 
   const browserValueOf = (ctx: Context) => {
@@ -42,15 +49,22 @@ export function createCsrfGuard(options: { key: string; https: boolean }): CsrfG
           `${cookieName}=${value}; Path=/; HttpOnly; SameSite=Lax${options.https ? '; Secure' : ''}`,
         );
       }
-      return sign(value, uid).toString('base64url');
+      return sign(keys[0] as Buffer, value, uid).toString('base64url');
     },
 
     verify(ctx, uid, token) {
       const value = browserValueOf(ctx);
       if (!value || typeof token !== 'string') return false;
       const presented = Buffer.from(token, 'base64url');
-      const expected = sign(value, uid);
-      return presented.length === expected.length && timingSafeEqual(presented, expected);
+      // Every key is tried, whatever matches first, so the timing does not tell which one did.
+      let valid = false;
+      for (const key of keys) {
+        const expected = sign(key, value, uid);
+        if (presented.length === expected.length && timingSafeEqual(presented, expected)) {
+          valid = true;
+        }
+      }
+      return valid;
     },
   };
 }

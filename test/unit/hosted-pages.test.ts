@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { applyConsent, describePermissions } from '../../src/interactions/consent.ts';
 import { contentSecurityPolicy, sourceOf } from '../../src/interactions/content-security-policy.ts';
+import { createCsrfGuard } from '../../src/interactions/csrf.ts';
 import { en } from '../../src/interactions/messages/en.ts';
 import { formatMessage, selectMessages } from '../../src/interactions/messages/catalog.ts';
 import { ALLOWED_SCOPES_PROPERTY } from '../../src/provider/client-metadata.ts';
@@ -99,5 +100,43 @@ describe('consent', () => {
       'Confirm who you are',
       'Use the permission “photos:read” at https://photos.example/',
     ]);
+  });
+});
+
+describe('CSRF tokens', () => {
+  /** Just enough of a Koa context: a cookie jar the guard reads and writes. */
+  function browser() {
+    const jar = new Map<string, string>();
+    return {
+      cookies: { get: (name: string) => jar.get(name) },
+      append(_header: string, line: string) {
+        const [pair = ''] = line.split(';');
+        const [name = '', value = ''] = pair.split('=');
+        jar.set(name, value);
+      },
+    } as never;
+  }
+  const KEY_A = 'a'.repeat(32);
+  const KEY_B = 'b'.repeat(32);
+
+  it('accepts the token of this browser and interaction only', () => {
+    const guard = createCsrfGuard({ keys: [KEY_A], https: false });
+    const mine = browser();
+    const token = guard.tokenFor(mine, 'uid-1');
+    expect(guard.verify(mine, 'uid-1', token)).toBe(true);
+    expect(guard.verify(mine, 'uid-2', token)).toBe(false);
+    expect(guard.verify(browser(), 'uid-1', token)).toBe(false);
+    expect(guard.verify(mine, 'uid-1', undefined)).toBe(false);
+  });
+
+  it('still accepts a token signed with the previous first cookie key after a rotation', () => {
+    const ctx = browser();
+    const token = createCsrfGuard({ keys: [KEY_A], https: false }).tokenFor(ctx, 'uid-1');
+    expect(
+      createCsrfGuard({ keys: [KEY_B, KEY_A], https: false }).verify(ctx, 'uid-1', token),
+    ).toBe(true);
+    expect(createCsrfGuard({ keys: [KEY_B], https: false }).verify(ctx, 'uid-1', token)).toBe(
+      false,
+    );
   });
 });
