@@ -23,6 +23,9 @@ export const COLLECTIONS = {
   documentLocks: 'document_locks',
   /** Named leases (lease-store.ts). */
   leases: 'leases',
+  accounts: 'accounts',
+  /** Failed sign-in counters per hashed IP and unknown username (login-throttle-store.ts). */
+  loginThrottle: 'login_throttle',
 } as const;
 
 /** One collection per oidc-provider model, so each lookup index serves exactly one model. */
@@ -112,6 +115,28 @@ export interface LeaseDocument {
   expiresAt: Date;
 }
 
+export interface AccountDocument {
+  _id: string;
+  /** Unique index: one account per lower-cased NFKC username. */
+  usernameKey: string;
+  /** Lower-cased username, email and name, one per line: what `search` matches. */
+  searchText: string;
+  version: number;
+  /** JSON text of the AccountRecord. */
+  record: string;
+}
+
+export interface LoginThrottleDocument {
+  /** The hashed key (`ip:…`, `user:…`). */
+  _id: string;
+  count: number;
+  /** Epoch ms, as the port hands them over. */
+  firstAt: number;
+  lastAt: number;
+  /** A Date, so that a TTL index could delete it where the server has them. */
+  retainUntil: Date;
+}
+
 export interface CounterDocument {
   _id: string;
   value: number;
@@ -145,5 +170,9 @@ export const documentLocksOf = (db: Db): Collection<DocumentLockDocument> =>
   db.collection<DocumentLockDocument>(COLLECTIONS.documentLocks);
 export const leasesOf = (db: Db): Collection<LeaseDocument> =>
   db.collection<LeaseDocument>(COLLECTIONS.leases);
+export const accountsOf = (db: Db): Collection<AccountDocument> =>
+  db.collection<AccountDocument>(COLLECTIONS.accounts);
+export const loginThrottleOf = (db: Db): Collection<LoginThrottleDocument> =>
+  db.collection<LoginThrottleDocument>(COLLECTIONS.loginThrottle);
 export const oidcModelsOf = (db: Db, model: OidcModelName): Collection<OidcModelDocument> =>
   db.collection<OidcModelDocument>(OIDC_MODEL_COLLECTIONS[model]);

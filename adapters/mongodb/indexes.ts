@@ -25,6 +25,10 @@ function lookupIndexes(): Map<string, IndexDescription[]> {
     { key: { userCode: 1 }, name: 'userCode' },
   ]);
   // Client ids, resource-server ids and kids are the `_id`, indexed by MongoDB itself.
+  indexes.set(COLLECTIONS.accounts, [
+    { key: { usernameKey: 1 }, name: 'usernameKey_unique', unique: true },
+  ]);
+  indexes.set(COLLECTIONS.loginThrottle, [{ key: { retainUntil: 1 }, name: 'retainUntil' }]);
   indexes.set(COLLECTIONS.resourceServers, [
     { key: { audience: 1 }, name: 'audience_unique', unique: true },
   ]);

@@ -2,9 +2,11 @@ import type { MongoClient, MongoClientOptions } from 'mongodb';
 import type { Logger } from 'pino';
 
 import type { Storage } from '../../src/ports/storage.ts';
+import { createMongoAccountStore } from './account-store.ts';
 import { createMongoClientStore } from './client-store.ts';
 import type { MongoStoreContext } from './collections.ts';
 import { createMongoLeaseStore } from './lease-store.ts';
+import { createMongoLoginThrottleStore } from './login-throttle-store.ts';
 import { createMongoConnection } from './mongo-connection.ts';
 import { createMongoOidcModelStore } from './oidc-model-store.ts';
 import { createMongoOutboxStore } from './outbox-store.ts';
@@ -85,6 +87,8 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<Mo
     signingKeys: guard(createMongoSigningKeyStore(ctx)),
     outbox: guard(createMongoOutboxStore(ctx)),
     leases: guard(createMongoLeaseStore(ctx)),
+    accounts: guard(createMongoAccountStore(ctx)),
+    loginThrottle: guard(createMongoLoginThrottleStore(ctx)),
     ping: health.ping,
     async close() {
       await connection.close();

@@ -18,17 +18,18 @@ import {
   type AppClient,
   type RequestOptions,
 } from '../helpers/sign-in-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
+import type { TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://photos.example.com/api';
 
-describe('authorization code with PKCE', () => {
+describe.each(STORAGE_BACKENDS)('authorization code with PKCE (%s store)', (backend) => {
   let t: TestTessera;
   let app: AppClient;
   let aliceId: string;
 
   beforeAll(async () => {
-    t = await startTestTessera();
+    t = await startTestTesseraOn(backend);
     aliceId = await createUser(t);
     await t.tessera.resourceServers.create({
       audience: API,

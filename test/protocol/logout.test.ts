@@ -16,7 +16,8 @@ import {
   signInAndRedeem,
   type AppClient,
 } from '../helpers/sign-in-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
+import type { TestTessera } from '../helpers/test-tessera.ts';
 
 const OFFLINE = { params: { scope: 'openid offline_access', prompt: 'consent' } };
 
@@ -41,14 +42,14 @@ async function startLogoutReceiver(): Promise<{
   return { url: `http://127.0.0.1:${port}/backchannel-logout`, received, server };
 }
 
-describe('logout', () => {
+describe.each(STORAGE_BACKENDS)('logout (%s store)', (backend) => {
   let t: TestTessera;
   let app: AppClient;
   let aliceId: string;
 
   beforeAll(async () => {
     // The back-channel receiver listens on loopback, which the SSRF guard refuses by default.
-    t = await startTestTessera({ TESSERA_FETCH_ALLOW_PRIVATE_NETWORKS: 'true' });
+    t = await startTestTesseraOn(backend, { TESSERA_FETCH_ALLOW_PRIVATE_NETWORKS: 'true' });
     aliceId = await createUser(t);
     app = await registerAppClient(t, { public: true, name: 'Photo Gallery' });
   });

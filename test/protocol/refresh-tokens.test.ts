@@ -10,19 +10,20 @@ import {
   signInAndRedeem,
   type AppClient,
 } from '../helpers/sign-in-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
+import type { TestTessera } from '../helpers/test-tessera.ts';
 
 // OIDC Core section 11: offline_access is only honoured together with prompt=consent
 // (oidc-provider drops it otherwise, lib/actions/authorization/scopes.js).
 const OFFLINE = { params: { scope: 'openid profile offline_access', prompt: 'consent' } };
 const PARALLEL = 8;
 
-describe('refresh tokens', () => {
+describe.each(STORAGE_BACKENDS)('refresh tokens (%s store)', (backend) => {
   let t: TestTessera;
   let app: AppClient;
 
   beforeAll(async () => {
-    t = await startTestTessera();
+    t = await startTestTesseraOn(backend);
     await createUser(t);
     app = await registerAppClient(t, { public: true });
   });

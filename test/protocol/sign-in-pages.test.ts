@@ -12,16 +12,17 @@ import {
   submitLogin,
   type AppClient,
 } from '../helpers/sign-in-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
+import type { TestTessera } from '../helpers/test-tessera.ts';
 
-describe('sign-in pages', () => {
+describe.each(STORAGE_BACKENDS)('sign-in pages (%s store)', (backend) => {
   let t: TestTessera;
   let app: AppClient;
   // Tessera's own clock (throttling, lockout); oidc-provider keeps the system clock.
   const clock = createTestClock(Date.now());
 
   beforeAll(async () => {
-    t = await startTestTessera({}, { clock });
+    t = await startTestTesseraOn(backend, {}, { clock });
     await createUser(t);
     const dora = await createUser(t, 'dora');
     await t.tessera.accounts.setDisabled(dora, true);

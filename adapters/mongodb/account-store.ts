@@ -1,0 +1,87 @@
+import type { AccountQuery, AccountRecord, AccountStore } from '../../src/ports/accounts.ts';
+import type { WriteOptions } from '../../src/ports/write-options.ts';
+import { accountsOf, type AccountDocument, type MongoStoreContext } from './collections.ts';
+import { withDocumentLocks } from './document-locks.ts';
+import { isDuplicateKeyError } from './store-errors.ts';
+import { inSession, writeWithEvents } from './write-with-events.ts';
+
+/** What `search` matches against: lower-cased username, email and name, one per line. */
+const searchTextOf = (record: AccountRecord): string =>
+  [record.username, record.email ?? '', record.name ?? ''].join('\n').toLowerCase();
+
+const toDocument = (record: AccountRecord): AccountDocument => ({
+  _id: record.id,
+  usernameKey: record.usernameKey,
+  searchText: searchTextOf(record),
+  version: record.version,
+  record: JSON.stringify(record),
+});
+
+const toRecord = (document: Pick<AccountDocument, 'record'>): AccountRecord =>
+  JSON.parse(document.record) as AccountRecord;
+
+const RECORD_ONLY = { projection: { record: 1 } } as const;
+
+/** A regular expression matching `text` literally. */
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Accounts keyed by id, with a unique index on the username key (indexes.ts). Updates are
+ * optimistic on `version`, as in client-store.ts; the username key is part of the filter so an
+ * update can never move an account onto another's username.
+ */
+export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
+  // Resolved per call: the connection may be replaced (mongo-connection.ts).
+  const accounts = () => accountsOf(ctx.db);
+  return {
+    async insert(record: AccountRecord, options?: WriteOptions) {
+      try {
+        return await writeWithEvents(ctx, options, async (session) => {
+          await accounts().insertOne(toDocument(record), inSession(session));
+          return { value: true, applied: true };
+        });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+    },
+
+    async get(id: string) {
+      const document = await accounts().findOne({ _id: id }, RECORD_ONLY);
+      return document ? toRecord(document) : undefined;
+    },
+
+    async getByUsernameKey(usernameKey: string) {
+      const document = await accounts().findOne({ usernameKey }, RECORD_ONLY);
+      return document ? toRecord(document) : undefined;
+    },
+
+    async list(query: AccountQuery) {
+      const filter = {
+        _id: { $gt: query.after ?? '' },
+        ...(query.search ? { searchText: { $regex: literal(query.search.toLowerCase()) } } : {}),
+      };
+      const documents = await accounts()
+        .find(filter, RECORD_ONLY)
+        .sort({ _id: 1 })
+        .limit(query.limit)
+        .toArray();
+      return documents.map(toRecord);
+    },
+
+    async update(record: AccountRecord, options?: WriteOptions) {
+      return withDocumentLocks(ctx, [`accounts:${record.id}`], () =>
+        writeWithEvents(ctx, options, async (session) => {
+          const { _id, usernameKey, ...fields } = toDocument(record);
+          const result = await accounts().updateOne(
+            { _id, usernameKey, version: record.version - 1 },
+            { $set: fields },
+            inSession(session),
+          );
+          const applied = result.matchedCount === 1;
+          return { value: applied, applied };
+        }),
+      );
+    },
+  };
+}
