@@ -11,9 +11,9 @@ import { createKeyReconciler, ensureSigningKeyRing } from '../keys/key-reconcile
 import { createKeySchedule } from '../keys/key-schedule.ts';
 import { createRotationScheduler, type RotationScheduler } from '../keys/rotation-scheduler.ts';
 import { createSigningKeyAdmin, type SigningKeyAdmin } from '../keys/signing-key-admin.ts';
-import type { SigningKeyRing } from '../keys/signing-key-ring.ts';
 import type { Config } from './config/config.ts';
 import { createEventFactory } from './events/event-factory.ts';
+import { composeServices } from './compose-services.ts';
 import { createApp } from './http/create-app.ts';
 import { closeServer } from './lifecycle/close-server.ts';
 import { createShutdownSteps } from './lifecycle/shutdown-steps.ts';
@@ -21,25 +21,14 @@ import { createMetrics, type TesseraMetrics } from './metrics/create-metrics.ts'
 import { instrumentStorage } from './metrics/instrument-storage.ts';
 import { createCsrfGuard } from './interactions/csrf.ts';
 import { createInteractionRoutes } from './interactions/interaction-routes.ts';
-import { createPageRenderer } from './interactions/page-renderer.ts';
-import { createProviderPages } from './interactions/provider-pages.ts';
 import type { Storage } from './ports/storage.ts';
-import { createClientMetadataValidator } from './provider/client-metadata-validator.ts';
-import { createProvider } from './provider/create-provider.ts';
-import {
-  createProviderHolder,
-  wrapProvider,
-  type ProviderHolder,
-} from './provider/provider-holder.ts';
-import { createAccountService, type AccountService } from './services/account-service.ts';
-import { createClientSecretHasher } from './services/client-secrets.ts';
-import { createSessionEvents } from './services/session-events.ts';
-import { createClientService, type ClientService } from './services/client-service.ts';
+import { createClientCredentialsTokenLookup } from './provider/client-credentials-token.ts';
+import type { ProviderHolder } from './provider/provider-holder.ts';
+import type { AccountService } from './services/account-service.ts';
+import type { ClientService } from './services/client-service.ts';
 import { createArgon2Pool } from './services/passwords/argon2-pool.ts';
-import { createPasswordHasher } from './services/passwords/password-hasher.ts';
 import { openStorage } from './storage/open-storage.ts';
 import {
-  createResourceServerService,
   RESOURCE_SERVER_MAX_TTL,
   type ResourceServerService,
 } from './services/resource-server-service.ts';
@@ -129,39 +118,6 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
   });
   try {
     const newEvent = createEventFactory({ source: issuer, clock });
-    const hasher = createClientSecretHasher(
-      config.secrets.secretPepper,
-      config.tokens.clientSecretBytes,
-    );
-    const resourceServers = createResourceServerService({
-      resourceServers: storage.resourceServers,
-      newEvent,
-      clock,
-      defaultAccessTokenTtl: config.tokens.accessTokenTtl,
-    });
-    // Client metadata is validated by the provider, which is built after the services: bind late.
-    const built: { holder?: ProviderHolder } = {};
-    const clients = createClientService({
-      clients: storage.clients,
-      hasher,
-      newEvent,
-      clock,
-      validateMetadata: createClientMetadataValidator(() => {
-        if (!built.holder) throw new Error('provider not built yet');
-        return built.holder;
-      }),
-    });
-    const accounts = createAccountService({
-      accounts: storage.accounts,
-      throttle: storage.loginThrottle,
-      outbox: storage.outbox,
-      hasher: createPasswordHasher({ pool: argon2Pool, params: config.passwords.argon2 }),
-      policy: config.login,
-      pepper: config.secrets.secretPepper,
-      newEvent,
-      clock,
-      metrics: metrics.logins,
-    });
     const schedule = createKeySchedule(config.keys, {
       ...config.tokens,
       resourceServerMaxTtl: RESOURCE_SERVER_MAX_TTL,
@@ -190,29 +146,8 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       timeoutMs: KEY_STARTUP_WAIT_MS,
       retryMs: 200,
     });
-    const pageRenderer = createPageRenderer();
-    const pages = createProviderPages(pageRenderer);
-    const sessionEvents = createSessionEvents({ outbox: storage.outbox, newEvent });
-    const buildInstance = (ring: SigningKeyRing) =>
-      wrapProvider(
-        createProvider({
-          config,
-          issuer,
-          storage,
-          resourceServers,
-          hasher,
-          keyRing: ring,
-          accounts,
-          pages,
-          sessionEvents,
-          logger,
-          clock,
-          tokenMetrics: metrics.tokens,
-        }),
-        ring,
-      );
-    const holder = createProviderHolder(buildInstance(keyRing));
-    built.holder = holder;
+    const { clients, resourceServers, accounts, holder, buildInstance, pageRenderer } =
+      composeServices(config, { storage, logger, clock, issuer, keyRing, argon2Pool, metrics });
     metrics.keys.trackKeys(() => holder.current().keyRing.records);
     const keyRotation = createRotationScheduler({
       reconciler,
@@ -256,6 +191,13 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
           https: issuer.startsWith('https:'),
         }),
       }),
+      admin: {
+        issuer,
+        clients,
+        resourceServers,
+        outbox: storage.outbox,
+        lookupToken: createClientCredentialsTokenLookup({ holder, clock }),
+      },
     });
     const callback = app.callback();
     handler = (req, res) => void callback(req, res);

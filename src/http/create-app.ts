@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 
 import type { TesseraMetrics } from '../metrics/create-metrics.ts';
+import { createAdminApi, type AdminApiDeps } from '../admin/admin-api.ts';
 import { contentSecurityPolicy, newNonce } from '../interactions/content-security-policy.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
@@ -26,6 +27,8 @@ export interface AppDeps extends HealthDeps {
   readonly metricsToken: string | undefined;
   /** The hosted sign-in pages (src/interactions), served before the provider. */
   readonly interactions: Router;
+  /** The admin API under /admin/v1 (src/admin), served before the provider. */
+  readonly admin: AdminApiDeps;
 }
 
 /**
@@ -50,6 +53,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(metrics.routes());
   app.use(metrics.allowedMethods());
   app.use(deps.interactions.routes());
+  app.use(createAdminApi(deps.admin));
 
   app.use(async (ctx) => {
     if (ctx.path === '/jwks') {

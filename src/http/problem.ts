@@ -7,16 +7,24 @@ export const PROBLEM_STATUS: Record<AppErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   version_mismatch: 412,
+  precondition_required: 428,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  method_not_allowed: 405,
   store_unavailable: 503,
 };
 
-const TITLES: Record<AppErrorCode, string> = {
+export const PROBLEM_TITLES: Record<AppErrorCode, string> = {
   validation_failed: 'Invalid request',
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed',
   not_found: 'Not found',
   conflict: 'Conflict',
   version_mismatch: 'Version mismatch',
+  precondition_required: 'Precondition required',
+  unsupported_media_type: 'Unsupported media type',
+  payload_too_large: 'Payload too large',
+  method_not_allowed: 'Method not allowed',
   store_unavailable: 'Temporarily unavailable',
 };
 
@@ -33,7 +41,7 @@ export interface Problem {
 export function problemFor(code: AppErrorCode, detail: string, field?: string): Problem {
   return {
     type: `urn:tessera:problem:${code}`,
-    title: TITLES[code],
+    title: PROBLEM_TITLES[code],
     status: PROBLEM_STATUS[code],
     detail,
     code,

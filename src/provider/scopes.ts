@@ -1,3 +1,6 @@
+/** The scope an access token needs for the admin API (DESIGN.md section 8). */
+export const ADMIN_SCOPE = 'tessera:admin';
+
 /**
  * Scopes oidc-provider knows statically (its `scopes` configuration). Resource-server scopes are
  * registered at runtime and reach oidc-provider through resource indicators instead.
@@ -7,7 +10,7 @@ export const STATIC_SCOPES: readonly string[] = [
   'offline_access',
   'profile',
   'email',
-  'tessera:admin',
+  ADMIN_SCOPE,
 ];
 
 const STATIC_SCOPE_SET: ReadonlySet<string> = new Set(STATIC_SCOPES);

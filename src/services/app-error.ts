@@ -4,6 +4,10 @@ export type AppErrorCode =
   | 'not_found'
   | 'conflict'
   | 'version_mismatch'
+  | 'precondition_required'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'method_not_allowed'
   | 'unauthorized'
   | 'forbidden'
   | 'store_unavailable';

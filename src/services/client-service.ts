@@ -33,6 +33,7 @@ export interface CreatedSecret {
   readonly id: string;
   /** The plaintext secret: returned this once, never stored. */
   readonly secret: string;
+  readonly createdAt: number;
   readonly expiresAt: number | undefined;
 }
 
@@ -65,9 +66,10 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
   const newSecret = (expiresAt: number | undefined): [ClientSecretRecord, CreatedSecret] => {
     const secret = hasher.generate();
     const id = generateId('sec');
+    const createdAt = clock();
     return [
-      { id, hash: hasher.hash(secret), createdAt: clock(), expiresAt },
-      { id, secret, expiresAt },
+      { id, hash: hasher.hash(secret), createdAt, expiresAt },
+      { id, secret, createdAt, expiresAt },
     ];
   };
 

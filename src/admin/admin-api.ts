@@ -1,0 +1,81 @@
+import Router from '@koa/router';
+import type { Context, Middleware, Next } from 'koa';
+
+import type { OutboxStore } from '../ports/outbox.ts';
+import type { ClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';
+import { AppError } from '../services/app-error.ts';
+import type { ClientService } from '../services/client-service.ts';
+import type { ResourceServerService } from '../services/resource-server-service.ts';
+import { requireAdminToken } from './admin-auth.ts';
+import { mountRoutes, type AdminRoute } from './admin-route.ts';
+import { createClientRoutes } from './client-routes.ts';
+import { createClientSecretRoutes } from './client-secret-routes.ts';
+import { createEventRoutes } from './event-routes.ts';
+import { buildOpenApiDocument } from './openapi-document.ts';
+import { createResourceServerRoutes } from './resource-server-routes.ts';
+
+export const ADMIN_PREFIX = '/admin/v1';
+
+export interface AdminApiDeps {
+  readonly issuer: string;
+  readonly clients: ClientService;
+  readonly resourceServers: ResourceServerService;
+  readonly outbox: OutboxStore;
+  readonly lookupToken: ClientCredentialsTokenLookup;
+}
+
+/** Every admin operation, one module per resource. */
+export function createAdminRoutes(deps: AdminApiDeps): AdminRoute[] {
+  return [
+    ...createClientRoutes(deps.clients),
+    ...createClientSecretRoutes(deps.clients),
+    ...createResourceServerRoutes(deps.resourceServers),
+    ...createEventRoutes(deps.outbox),
+  ];
+}
+
+/**
+ * The admin API under /admin/v1 as one middleware: the OpenAPI document (public: it describes,
+ * it reveals nothing), then bearer-token authentication, then the routes. Requests under the
+ * prefix never fall through to oidc-provider: unknown paths are 404, wrong methods 405.
+ */
+export function createAdminApi(deps: AdminApiDeps): Middleware {
+  const routes = createAdminRoutes(deps);
+  const openApi = JSON.stringify(buildOpenApiDocument(routes, deps.issuer));
+
+  const router = new Router({ prefix: ADMIN_PREFIX });
+  mountRoutes(router, routes);
+
+  const authenticate = requireAdminToken(deps.lookupToken);
+  const dispatch = router.routes() as Middleware;
+
+  return async function adminApiMiddleware(ctx: Context, next: Next) {
+    if (ctx.path !== ADMIN_PREFIX && !ctx.path.startsWith(`${ADMIN_PREFIX}/`)) {
+      await next();
+      return;
+    }
+    // Admin responses carry client metadata and one-time secrets: never cache them.
+    ctx.set('cache-control', 'no-store');
+    if (ctx.path === `${ADMIN_PREFIX}/openapi.json` && ctx.method === 'GET') {
+      ctx.type = 'application/json';
+      ctx.body = openApi;
+      return;
+    }
+    await authenticate(ctx, async () => {
+      await dispatch(ctx, () => answerUnmatched(ctx));
+    });
+  };
+}
+
+async function answerUnmatched(ctx: Context): Promise<void> {
+  const allowed = new Set(
+    ((ctx.matched ?? []) as { methods: string[] }[])
+      .flatMap((layer) => layer.methods)
+      .filter((method) => method !== 'HEAD'),
+  );
+  if (allowed.size > 0) {
+    ctx.set('allow', [...allowed].join(', '));
+    throw new AppError('method_not_allowed', `${ctx.method} is not allowed here`);
+  }
+  throw new AppError('not_found', `no admin operation at ${ctx.path}`);
+}

@@ -1,0 +1,158 @@
+import type { ClientMetadata } from '../ports/clients.ts';
+import type { ClientService } from '../services/client-service.ts';
+import { defineRoute, type AdminRoute } from './admin-route.ts';
+import {
+  clientCreateSchema,
+  clientIdParams,
+  clientListQuery,
+  clientPageSchema,
+  clientPatchSchema,
+  clientSchema,
+  createdClientSchema,
+} from './client-schemas.ts';
+import { toClientView } from './client-view.ts';
+import { fetchPage } from './common-schemas.ts';
+import { requiredVersion } from './preconditions.ts';
+
+const TAG = 'clients';
+
+/**
+ * Applies a JSON merge patch (RFC 7396) to stored metadata. When grant_types change and
+ * response_types are not given, the latter are dropped so ClientService derives them afresh.
+ */
+function mergeMetadata(current: ClientMetadata, patch: Record<string, unknown>): ClientMetadata {
+  const next: Record<string, unknown> = { ...current };
+  if ('grant_types' in patch && !('response_types' in patch)) delete next.response_types;
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === null) delete next[field];
+    else if (value !== undefined) next[field] = value;
+  }
+  return next;
+}
+
+const IF_MATCH = {
+  name: 'If-Match',
+  description: 'The ETag of the version being changed (or send `version` in the body)',
+};
+
+export function createClientRoutes(clients: ClientService): AdminRoute[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/clients',
+      operationId: 'createClient',
+      tag: TAG,
+      summary: 'Register a client',
+      description:
+        'Confidential clients get a first secret, returned once in `client_secret`; public clients (`token_endpoint_auth_method: none`) get none.',
+      body: clientCreateSchema,
+      responses: { 201: { description: 'Created', body: createdClientSchema, etag: true } },
+      problems: ['validation_failed', 'unsupported_media_type', 'payload_too_large'],
+      async handle({ body }) {
+        const { name, secret_expires_at: secretExpiresAt, ...metadata } = body;
+        const { client, secret } = await clients.create({
+          name,
+          metadata,
+          secretExpiresAt: secretExpiresAt === undefined ? undefined : Date.parse(secretExpiresAt),
+        });
+        return {
+          status: 201,
+          body: {
+            ...toClientView(client),
+            ...(secret ? { client_secret: secret.secret } : {}),
+          },
+          version: client.version,
+          target: client.clientId,
+        };
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/clients',
+      operationId: 'listClients',
+      tag: TAG,
+      summary: 'List clients, ordered by id',
+      query: clientListQuery,
+      responses: { 200: { description: 'One page of clients', body: clientPageSchema } },
+      problems: ['validation_failed'],
+      async handle({ query }) {
+        const page = await fetchPage(
+          query,
+          (p) => clients.list(p),
+          (c) => c.clientId,
+        );
+        return {
+          status: 200,
+          body: { items: page.records.map(toClientView), next_cursor: page.nextCursor },
+        };
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/clients/{client_id}',
+      operationId: 'getClient',
+      tag: TAG,
+      summary: 'Get a client',
+      params: clientIdParams,
+      responses: { 200: { description: 'The client', body: clientSchema, etag: true } },
+      problems: ['not_found'],
+      async handle({ params }) {
+        const client = await clients.get(params.client_id);
+        return { status: 200, body: toClientView(client), version: client.version };
+      },
+    }),
+
+    defineRoute({
+      method: 'patch',
+      path: '/clients/{client_id}',
+      operationId: 'updateClient',
+      tag: TAG,
+      summary: 'Change a client',
+      description:
+        'Requires If-Match (or `version`): a change based on an outdated read is refused with 412 instead of silently overwriting someone else’s.',
+      params: clientIdParams,
+      body: clientPatchSchema,
+      headers: [IF_MATCH],
+      responses: { 200: { description: 'The changed client', body: clientSchema, etag: true } },
+      problems: [
+        'validation_failed',
+        'not_found',
+        'version_mismatch',
+        'precondition_required',
+        'unsupported_media_type',
+        'payload_too_large',
+      ],
+      async handle({ params, body, header }) {
+        const { name, version, ...patch } = body;
+        const expected = requiredVersion(header('if-match'), version);
+        const current = await clients.get(params.client_id);
+        const changesMetadata = Object.values(patch).some((value) => value !== undefined);
+        const updated = await clients.update(params.client_id, {
+          name,
+          metadata: changesMetadata ? mergeMetadata(current.metadata, patch) : undefined,
+          // With `If-Match: *` the merge still applies only to the version it was based on.
+          expectedVersion: expected ?? current.version,
+        });
+        return { status: 200, body: toClientView(updated), version: updated.version };
+      },
+    }),
+
+    defineRoute({
+      method: 'delete',
+      path: '/clients/{client_id}',
+      operationId: 'deleteClient',
+      tag: TAG,
+      summary: 'Delete a client',
+      description: 'The client can no longer authenticate; its admin tokens stop working at once.',
+      params: clientIdParams,
+      responses: { 204: { description: 'Deleted' } },
+      problems: ['not_found'],
+      async handle({ params }) {
+        await clients.delete(params.client_id);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

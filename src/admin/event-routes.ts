@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+import { EVENT_TYPES } from '../events/event-types.ts';
+import type { OutboxStore, StoredOutboxEvent } from '../ports/outbox.ts';
+import { defineRoute, type AdminRoute } from './admin-route.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, optionalTimestamp } from './common-schemas.ts';
+import { named } from './named-schema.ts';
+
+export const eventSchema = z
+  .object({
+    specversion: z.literal('1.0'),
+    id: z.string(),
+    source: z.string(),
+    type: z.string(),
+    subject: z.string(),
+    time: z.string().describe('RFC 3339'),
+    datacontenttype: z.literal('application/json'),
+    data: z.record(z.string(), z.unknown()),
+    sequence: z.int().describe('Position in the outbox (append order)'),
+    published_at: z
+      .string()
+      .nullable()
+      .describe('When the relay published it to Kafka; null while pending'),
+  })
+  .describe('A CloudEvents 1.0 event from the outbox');
+
+export const eventListSchema = named(
+  'EventList',
+  z.object({ items: z.array(eventSchema).describe('Newest first') }),
+);
+
+const eventQuery = z
+  .object({
+    type: z.enum(EVENT_TYPES).optional().describe('Only events of this type'),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_PAGE_SIZE)
+      .default(DEFAULT_PAGE_SIZE)
+      .describe(`How many, 1-${MAX_PAGE_SIZE}`),
+  })
+  .strict();
+
+export function toEventView(event: StoredOutboxEvent) {
+  return {
+    specversion: '1.0' as const,
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    time: event.time,
+    datacontenttype: 'application/json' as const,
+    data: event.data,
+    sequence: event.sequence,
+    published_at: optionalTimestamp(event.publishedAt),
+  };
+}
+
+/** Recent events from the transactional outbox (DESIGN.md section 7), with or without Kafka. */
+export function createEventRoutes(outbox: OutboxStore): AdminRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/events',
+      operationId: 'listEvents',
+      tag: 'events',
+      summary: 'Recent events, newest first',
+      query: eventQuery,
+      responses: { 200: { description: 'The events', body: eventListSchema } },
+      problems: ['validation_failed'],
+      async handle({ query }) {
+        const events = await outbox.listRecent({
+          limit: query.limit,
+          ...(query.type === undefined ? {} : { type: query.type }),
+        });
+        return { status: 200, body: { items: events.map(toEventView) } };
+      },
+    }),
+  ];
+}

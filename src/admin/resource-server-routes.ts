@@ -1,0 +1,207 @@
+import { z } from 'zod';
+
+import type { ResourceServerRecord } from '../ports/resource-servers.ts';
+import type { ResourceServerService } from '../services/resource-server-service.ts';
+import { defineRoute, type AdminRoute } from './admin-route.ts';
+import {
+  fetchPage,
+  pageOf,
+  pageQueryShape,
+  timestampSchema,
+  toTimestamp,
+} from './common-schemas.ts';
+import { named } from './named-schema.ts';
+import { requiredVersion } from './preconditions.ts';
+
+const TAG = 'resource-servers';
+
+const scopes = z
+  .array(z.string().min(1).max(200))
+  .min(1)
+  .max(100)
+  .describe('Scopes this API offers (RFC 6749 scope tokens)');
+const format = z
+  .enum(['jwt', 'opaque'])
+  .describe('jwt: RFC 9068 ES256 JWT; opaque: checked by introspection');
+const ttl = z.int().min(1).max(86_400).describe('Access-token lifetime in seconds');
+
+export const resourceServerSchema = named(
+  'ResourceServer',
+  z.object({
+    id: z.string(),
+    audience: z.string().describe('The RFC 8707 resource indicator clients send'),
+    name: z.string(),
+    scopes: z.array(z.string()),
+    access_token_format: format,
+    access_token_ttl: z.int(),
+    created_at: timestampSchema,
+    updated_at: timestampSchema,
+    version: z.int().min(1),
+  }),
+);
+
+const resourceServerCreateSchema = named(
+  'ResourceServerCreate',
+  z
+    .object({
+      audience: z.string().min(1).max(2000).describe('Absolute URI without fragment; unique'),
+      name: z.string().trim().min(1).max(200).optional().describe('Defaults to the audience'),
+      scopes,
+      access_token_format: format.optional().describe('Default jwt'),
+      access_token_ttl: ttl.optional().describe('Default TESSERA_ACCESS_TOKEN_TTL'),
+    })
+    .strict(),
+);
+
+const resourceServerPatchSchema = named(
+  'ResourceServerPatch',
+  z
+    .object({
+      name: z.string().trim().min(1).max(200).optional(),
+      scopes: scopes.optional(),
+      access_token_format: format.optional(),
+      access_token_ttl: ttl.optional(),
+      version: z.int().min(1).optional().describe('An alternative to If-Match'),
+    })
+    .strict()
+    .describe('Given fields replace; the audience never changes (create another server)'),
+);
+
+const resourceServerPageSchema = named('ResourceServerPage', pageOf(resourceServerSchema.schema));
+const idParams = z.object({ id: z.string().min(1).max(200) }).strict();
+
+export function toResourceServerView(record: ResourceServerRecord) {
+  return {
+    id: record.id,
+    audience: record.audience,
+    name: record.name,
+    scopes: [...record.scopes],
+    access_token_format: record.accessTokenFormat,
+    access_token_ttl: record.accessTokenTtl,
+    created_at: toTimestamp(record.createdAt),
+    updated_at: toTimestamp(record.updatedAt),
+    version: record.version,
+  };
+}
+
+/** The APIs tokens are issued for (RFC 8707 resource indicators). */
+export function createResourceServerRoutes(resourceServers: ResourceServerService): AdminRoute[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/resource-servers',
+      operationId: 'createResourceServer',
+      tag: TAG,
+      summary: 'Register an API that tokens are issued for',
+      body: resourceServerCreateSchema,
+      responses: { 201: { description: 'Created', body: resourceServerSchema, etag: true } },
+      problems: ['validation_failed', 'conflict', 'unsupported_media_type', 'payload_too_large'],
+      async handle({ body }) {
+        const record = await resourceServers.create({
+          audience: body.audience,
+          name: body.name,
+          scopes: body.scopes,
+          accessTokenFormat: body.access_token_format,
+          accessTokenTtl: body.access_token_ttl,
+        });
+        return {
+          status: 201,
+          body: toResourceServerView(record),
+          version: record.version,
+          target: record.id,
+        };
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/resource-servers',
+      operationId: 'listResourceServers',
+      tag: TAG,
+      summary: 'List resource servers, ordered by id',
+      query: z.object(pageQueryShape).strict(),
+      responses: { 200: { description: 'One page', body: resourceServerPageSchema } },
+      problems: ['validation_failed'],
+      async handle({ query }) {
+        const page = await fetchPage(
+          query,
+          (p) => resourceServers.list(p),
+          (r) => r.id,
+        );
+        return {
+          status: 200,
+          body: { items: page.records.map(toResourceServerView), next_cursor: page.nextCursor },
+        };
+      },
+    }),
+
+    defineRoute({
+      method: 'get',
+      path: '/resource-servers/{id}',
+      operationId: 'getResourceServer',
+      tag: TAG,
+      summary: 'Get a resource server',
+      params: idParams,
+      responses: {
+        200: { description: 'The resource server', body: resourceServerSchema, etag: true },
+      },
+      problems: ['not_found'],
+      async handle({ params }) {
+        const record = await resourceServers.get(params.id);
+        return { status: 200, body: toResourceServerView(record), version: record.version };
+      },
+    }),
+
+    defineRoute({
+      method: 'patch',
+      path: '/resource-servers/{id}',
+      operationId: 'updateResourceServer',
+      tag: TAG,
+      summary: 'Change a resource server',
+      description: 'Requires If-Match (or `version`); an outdated one is refused with 412.',
+      params: idParams,
+      body: resourceServerPatchSchema,
+      headers: [{ name: 'If-Match', description: 'The ETag of the version being changed' }],
+      responses: {
+        200: { description: 'The changed resource server', body: resourceServerSchema, etag: true },
+      },
+      problems: [
+        'validation_failed',
+        'not_found',
+        'version_mismatch',
+        'precondition_required',
+        'unsupported_media_type',
+        'payload_too_large',
+      ],
+      async handle({ params, body, header }) {
+        const expected = requiredVersion(header('if-match'), body.version);
+        const current = await resourceServers.get(params.id);
+        const record = await resourceServers.update(params.id, {
+          name: body.name,
+          scopes: body.scopes,
+          accessTokenFormat: body.access_token_format,
+          accessTokenTtl: body.access_token_ttl,
+          expectedVersion: expected ?? current.version,
+        });
+        return { status: 200, body: toResourceServerView(record), version: record.version };
+      },
+    }),
+
+    defineRoute({
+      method: 'delete',
+      path: '/resource-servers/{id}',
+      operationId: 'deleteResourceServer',
+      tag: TAG,
+      summary: 'Delete a resource server',
+      description:
+        'New tokens for its audience are refused (invalid_target); issued ones run to expiry.',
+      params: idParams,
+      responses: { 204: { description: 'Deleted' } },
+      problems: ['not_found'],
+      async handle({ params }) {
+        await resourceServers.delete(params.id);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

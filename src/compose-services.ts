@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+
+import type { SigningKeyRing } from '../keys/signing-key-ring.ts';
+import type { Config } from './config/config.ts';
+import { createEventFactory } from './events/event-factory.ts';
+import { createPageRenderer, type PageRenderer } from './interactions/page-renderer.ts';
+import { createProviderPages } from './interactions/provider-pages.ts';
+import type { TesseraMetrics } from './metrics/create-metrics.ts';
+import type { Storage } from './ports/storage.ts';
+import { createClientMetadataValidator } from './provider/client-metadata-validator.ts';
+import { createProvider } from './provider/create-provider.ts';
+import {
+  createProviderHolder,
+  wrapProvider,
+  type ProviderHolder,
+  type ProviderInstance,
+} from './provider/provider-holder.ts';
+import { createAccountService, type AccountService } from './services/account-service.ts';
+import { createClientSecretHasher } from './services/client-secrets.ts';
+import { createClientService, type ClientService } from './services/client-service.ts';
+import type { Argon2Pool } from './services/passwords/argon2-pool.ts';
+import { createPasswordHasher } from './services/passwords/password-hasher.ts';
+import {
+  createResourceServerService,
+  type ResourceServerService,
+} from './services/resource-server-service.ts';
+import { createSessionEvents } from './services/session-events.ts';
+
+export interface ServiceDeps {
+  readonly storage: Storage;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  /** Where events come from (CloudEvents `source`) and what oidc-provider issues as. */
+  readonly issuer: string;
+  /** The keys the provider is built with; the server manages them (keys/), the CLI only reads. */
+  readonly keyRing: SigningKeyRing;
+  /**
+   * The argon2 worker threads that hash and verify passwords. Its creator closes it: the server
+   * when it stops; `tessera init`, which hashes no password, passes one without workers.
+   */
+  readonly argon2Pool: Argon2Pool;
+  readonly metrics: Pick<TesseraMetrics, 'tokens' | 'logins'>;
+}
+
+/** Everything built on top of a store: the business services and the oidc-provider instance. */
+export interface Services {
+  readonly clients: ClientService;
+  readonly resourceServers: ResourceServerService;
+  readonly accounts: AccountService;
+  readonly holder: ProviderHolder;
+  /** A provider instance for another key ring, for the holder to swap in on rotation. */
+  readonly buildInstance: (keyRing: SigningKeyRing) => ProviderInstance;
+  /** The hosted pages' renderer, shared by the provider's pages and the interaction routes. */
+  readonly pageRenderer: PageRenderer;
+}
+
+/**
+ * The inner half of the composition root: services → provider, over an open store and a key
+ * ring. The server (compose.ts) wraps it in an HTTP app; `tessera init` uses it directly, so a
+ * client it creates passes exactly the validation and emits exactly the event the admin API's
+ * would.
+ */
+export function composeServices(config: Config, deps: ServiceDeps): Services {
+  const { storage, logger, clock, issuer } = deps;
+  const newEvent = createEventFactory({ source: issuer, clock });
+  const hasher = createClientSecretHasher(
+    config.secrets.secretPepper,
+    config.tokens.clientSecretBytes,
+  );
+  const resourceServers = createResourceServerService({
+    resourceServers: storage.resourceServers,
+    newEvent,
+    clock,
+    defaultAccessTokenTtl: config.tokens.accessTokenTtl,
+  });
+  // Client metadata is validated by the provider, which is built after the services: bind late.
+  const built: { holder?: ProviderHolder } = {};
+  const clients = createClientService({
+    clients: storage.clients,
+    hasher,
+    newEvent,
+    clock,
+    validateMetadata: createClientMetadataValidator(() => {
+      if (!built.holder) throw new Error('provider not built yet');
+      return built.holder;
+    }),
+  });
+  const accounts = createAccountService({
+    accounts: storage.accounts,
+    throttle: storage.loginThrottle,
+    outbox: storage.outbox,
+    hasher: createPasswordHasher({ pool: deps.argon2Pool, params: config.passwords.argon2 }),
+    policy: config.login,
+    pepper: config.secrets.secretPepper,
+    newEvent,
+    clock,
+    metrics: deps.metrics.logins,
+  });
+  const pageRenderer = createPageRenderer();
+  const pages = createProviderPages(pageRenderer);
+  const sessionEvents = createSessionEvents({ outbox: storage.outbox, newEvent });
+  const buildInstance = (ring: SigningKeyRing) =>
+    wrapProvider(
+      createProvider({
+        config,
+        issuer,
+        storage,
+        resourceServers,
+        hasher,
+        keyRing: ring,
+        accounts,
+        pages,
+        sessionEvents,
+        logger,
+        clock,
+        tokenMetrics: deps.metrics.tokens,
+      }),
+      ring,
+    );
+  const holder = createProviderHolder(buildInstance(deps.keyRing));
+  built.holder = holder;
+  return { clients, resourceServers, accounts, holder, buildInstance, pageRenderer };
+}

@@ -1,0 +1,127 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { adminClient, issueToken, type AdminCall } from '../helpers/admin-fixtures.ts';
+import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+
+/** The admin API surface this issue promises; the document must describe exactly these. */
+const OPERATIONS = [
+  'POST /clients',
+  'GET /clients',
+  'GET /clients/{client_id}',
+  'PATCH /clients/{client_id}',
+  'DELETE /clients/{client_id}',
+  'GET /clients/{client_id}/secrets',
+  'POST /clients/{client_id}/secrets',
+  'DELETE /clients/{client_id}/secrets/{secret_id}',
+  'POST /resource-servers',
+  'GET /resource-servers',
+  'GET /resource-servers/{id}',
+  'PATCH /resource-servers/{id}',
+  'DELETE /resource-servers/{id}',
+  'GET /events',
+];
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+interface Operation {
+  operationId: string;
+  parameters: { name: string; in: string; required: boolean }[];
+  requestBody?: unknown;
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+}
+
+type Document = {
+  openapi: string;
+  paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
+  components: { schemas: Record<string, unknown> };
+};
+
+function operationsOf(document: Document): [string, string, Operation][] {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    METHODS.flatMap((method) => (item[method] ? [[method, path, item[method]] as const] : [])),
+  ) as [string, string, Operation][];
+}
+
+function refsIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(refsIn);
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, child]) =>
+      key === '$ref' && typeof child === 'string' ? [child] : refsIn(child),
+    );
+  }
+  return [];
+}
+
+describe('the admin OpenAPI document', () => {
+  let t: TestTessera;
+  let call: AdminCall;
+  let document: Document;
+
+  beforeAll(async () => {
+    t = await startTestTessera();
+    call = adminClient(t, (await issueToken(t)).token);
+    const response = await fetch(`${t.issuer}/admin/v1/openapi.json`);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    document = (await response.json()) as Document;
+  });
+  afterAll(() => t.stop());
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(document.openapi).toBe('3.1.0');
+    // swagger-parser validates against the official 3.1 schema and resolves every $ref.
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeTruthy();
+  });
+
+  it('describes exactly the operations of the admin API', () => {
+    const described = operationsOf(document).map(
+      ([method, path]) => `${method.toUpperCase()} ${path}`,
+    );
+    expect(described.sort()).toEqual([...OPERATIONS].sort());
+  });
+
+  it('documents every path parameter and uses unique operation ids', () => {
+    const ids = new Set<string>();
+    for (const [, path, operation] of operationsOf(document)) {
+      expect(ids.has(operation.operationId)).toBe(false);
+      ids.add(operation.operationId);
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
+      const declared = operation.parameters
+        .filter((parameter) => parameter.in === 'path')
+        .map((parameter) => parameter.name);
+      expect(declared.sort()).toEqual(templated.sort());
+    }
+  });
+
+  it('resolves every $ref to a component schema', () => {
+    const refs = refsIn(document);
+    expect(refs.length).toBeGreaterThan(OPERATIONS.length);
+    for (const ref of refs) {
+      const name = ref.replace('#/components/schemas/', '');
+      expect(ref.startsWith('#/components/schemas/'), ref).toBe(true);
+      expect(document.components.schemas, ref).toHaveProperty([name]);
+    }
+  });
+
+  it('gives every operation problem+json answers for 401 and 403', () => {
+    for (const [, , operation] of operationsOf(document)) {
+      for (const status of ['401', '403', '500']) {
+        expect(operation.responses[status]?.content).toHaveProperty(['application/problem+json']);
+      }
+    }
+  });
+
+  it('describes only operations the server actually routes', async () => {
+    for (const [method, path] of operationsOf(document)) {
+      const concrete = path.replace(/\{\w+\}/g, 'does-not-exist');
+      const response = await call(method.toUpperCase(), concrete, {
+        ...(method === 'get' || method === 'delete' ? {} : { body: {} }),
+      });
+      expect(
+        { operation: `${method} ${path}`, status: response.status },
+        JSON.stringify(response.body),
+      ).not.toMatchObject({ status: 405 });
+      expect(response.body?.detail ?? '').not.toMatch(/^no admin operation/);
+    }
+  });
+});

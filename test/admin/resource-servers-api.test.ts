@@ -1,0 +1,130 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { adminClient, issueToken, type AdminCall } from '../helpers/admin-fixtures.ts';
+import { refusal, registerClient, relyingParty } from '../helpers/oauth-fixtures.ts';
+import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+
+describe('admin API: resource servers', () => {
+  let t: TestTessera;
+  let call: AdminCall;
+  let counter = 0;
+
+  beforeAll(async () => {
+    t = await startTestTessera();
+    call = adminClient(t, (await issueToken(t)).token);
+  });
+  afterAll(() => t.stop());
+
+  const create = (body: Record<string, unknown> = {}) =>
+    call('POST', '/resource-servers', {
+      body: {
+        audience: `https://api${(counter += 1)}.example.com`,
+        scopes: ['things:read'],
+        ...body,
+      },
+    });
+
+  it('registers an API with format and TTL, which tokens are then issued for', async () => {
+    const response = await create({
+      audience: 'https://orders.example.com',
+      scopes: ['orders:read', 'orders:write'],
+      access_token_format: 'opaque',
+      access_token_ttl: 300,
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('etag')).toBe('"1"');
+    expect(response.body).toMatchObject({
+      id: expect.stringMatching(/^rs_/),
+      audience: 'https://orders.example.com',
+      name: 'https://orders.example.com',
+      scopes: ['orders:read', 'orders:write'],
+      access_token_format: 'opaque',
+      access_token_ttl: 300,
+      version: 1,
+    });
+    const rp = await relyingParty(t, await registerClient(t, { scope: 'orders:read' }));
+    const token = await oidc.clientCredentialsGrant(rp, {
+      resource: 'https://orders.example.com',
+      scope: 'orders:read',
+    });
+    expect(token.expires_in).toBe(300);
+  });
+
+  it('defaults to JWT tokens and the configured TTL', async () => {
+    const response = await create();
+    expect(response.body).toMatchObject({ access_token_format: 'jwt', access_token_ttl: 3600 });
+  });
+
+  it('refuses a duplicate audience with 409 naming audience', async () => {
+    await create({ audience: 'https://dup.example.com' });
+    const response = await create({ audience: 'https://dup.example.com' });
+    expect(response.status).toBe(409);
+    expect(response.body.field).toBe('audience');
+  });
+
+  it('refuses bad input, naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ audience: 'not a uri' }, 'audience'],
+      [{ audience: 'https://x.example.com/#frag' }, 'audience'],
+      [{ scopes: [] }, 'scopes'],
+      [{ scopes: ['has space'] }, 'scopes'],
+      [{ access_token_format: 'paseto' }, 'access_token_format'],
+      [{ access_token_ttl: 0 }, 'access_token_ttl'],
+      [{ access_token_ttl: 86_401 }, 'access_token_ttl'],
+    ];
+    for (const [body, field] of cases) {
+      const response = await create(body);
+      expect({ body, status: response.status, field: response.body.field }).toEqual({
+        body,
+        status: 400,
+        field,
+      });
+    }
+  });
+
+  it('gets, lists with paging, and answers 404 for unknown ids', async () => {
+    const { body: created } = await create();
+    expect((await call('GET', `/resource-servers/${created.id}`)).body).toEqual(created);
+    const page = await call('GET', '/resource-servers?limit=1');
+    expect(page.body.items).toHaveLength(1);
+    expect(page.body.next_cursor).toEqual(expect.any(String));
+    expect((await call('GET', '/resource-servers/rs_nope')).status).toBe(404);
+  });
+
+  it('updates scopes with If-Match and refuses an outdated version', async () => {
+    const { body: created } = await create();
+    const path = `/resource-servers/${created.id}`;
+    const updated = await call('PATCH', path, {
+      body: { scopes: ['things:read', 'things:write'] },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ scopes: ['things:read', 'things:write'], version: 2 });
+    const stale = await call('PATCH', path, {
+      body: { access_token_ttl: 60 },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(stale.status).toBe(412);
+    expect((await call('PATCH', path, { body: { access_token_ttl: 60 } })).status).toBe(428);
+  });
+
+  it('refuses to change the audience', async () => {
+    const { body: created } = await create();
+    const response = await call('PATCH', `/resource-servers/${created.id}`, {
+      body: { audience: 'https://elsewhere.example.com', version: 1 },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.field).toBe('audience');
+  });
+
+  it('deletes, after which its audience is an invalid target', async () => {
+    const { body: created } = await create({ scopes: ['gone:read'] });
+    expect((await call('DELETE', `/resource-servers/${created.id}`)).status).toBe(204);
+    expect((await call('DELETE', `/resource-servers/${created.id}`)).status).toBe(404);
+    const rp = await relyingParty(t, await registerClient(t, { scope: 'gone:read' }));
+    expect(
+      await refusal(oidc.clientCredentialsGrant(rp, { resource: created.audience })),
+    ).toMatchObject({ error: 'invalid_target' });
+  });
+});
