@@ -8,7 +8,7 @@ export default defineConfig({
       'adapters/**/*.test.ts',
       'keys/**/*.test.ts',
     ],
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/build-setup.ts', 'test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Each file gets its own worker; the machine has 2 cores and the suite starts real servers.

@@ -67,7 +67,10 @@ const resourceServerPatchSchema = named(
     .describe('Given fields replace; the audience never changes (create another server)'),
 );
 
-const resourceServerPageSchema = named('ResourceServerPage', pageOf(resourceServerSchema.schema));
+export const resourceServerPageSchema = named(
+  'ResourceServerPage',
+  pageOf(resourceServerSchema.schema),
+);
 const idParams = z.object({ id: z.string().min(1).max(200) }).strict();
 
 export function toResourceServerView(record: ResourceServerRecord) {

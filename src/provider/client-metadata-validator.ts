@@ -30,10 +30,28 @@ export function createClientMetadataValidator(
         error instanceof errors.InvalidRedirectUri
       ) {
         const description = error.error_description ?? error.message;
-        const field = /^([a-z_]+)\b/.exec(description)?.[1];
-        throw new AppError('validation_failed', description, field ? { field } : undefined);
+        const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+        const field = offendingField(description, metadata);
+        throw new AppError(
+          'validation_failed',
+          `${description}${cause}`,
+          field ? { field } : undefined,
+        );
       }
       throw error;
     }
   };
+}
+
+/**
+ * oidc-provider's messages start with the property at fault ("redirect_uris must not contain
+ * fragments", lib/helpers/client_schema.js), except for key sets ("client JSON Web Key Set is
+ * invalid", lib/models/client.js).
+ */
+function offendingField(description: string, metadata: ClientMetadata): string | undefined {
+  if (description.includes('JSON Web Key Set')) return 'jwks_uri' in metadata ? 'jwks_uri' : 'jwks';
+  const leading = /^([a-z]+(?:_[a-z]+)*)\b/.exec(description)?.[1];
+  return leading !== undefined && (leading.includes('_') || leading in metadata)
+    ? leading
+    : undefined;
 }

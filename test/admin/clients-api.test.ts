@@ -1,3 +1,4 @@
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -59,6 +60,35 @@ describe('admin API: clients', () => {
     expect(response.status).toBe(201);
     expect(response.body).not.toHaveProperty('client_secret');
     expect(response.body).toMatchObject({ response_types: ['code'], secrets: [] });
+  });
+
+  it('registers a private_key_jwt client with its public keys and no secret', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const response = await create({
+      name: 'signer',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [publicJwk] },
+    });
+    expect(response.status).toBe(201);
+    expect(response.body).not.toHaveProperty('client_secret');
+    expect(response.body.jwks).toEqual({ keys: [publicJwk] });
+
+    const withPrivate = await create({
+      name: 'leaky',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'k2' }] },
+    });
+    expect(withPrivate.status).toBe(400);
+    expect(withPrivate.body.field).toBe('jwks');
+
+    const byUri = await create({
+      name: 'remote keys',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: 'https://signer.example.com/jwks',
+    });
+    expect(byUri.status).toBe(201);
+    expect(byUri.body.jwks_uri).toBe('https://signer.example.com/jwks');
   });
 
   it('names the offending field for a redirect URI oidc-provider refuses', async () => {

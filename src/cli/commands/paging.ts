@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+
+import type { CliContext } from '../cli-context.ts';
+
+type PageSchema<T> = z.ZodType<{ items: T[]; next_cursor: string | null }>;
+
+/** Safety bound for --all: 1000 pages of 100 is more than any admin reads in a terminal. */
+const MAX_PAGES = 1000;
+
+/** One page, or with `all` every page joined (next_cursor then null). */
+export async function fetchPages<T>(
+  context: CliContext,
+  path: string,
+  schema: PageSchema<T>,
+  options: { limit: number; cursor?: string | undefined; all?: boolean | undefined },
+): Promise<{ items: T[]; next_cursor: string | null }> {
+  const items: T[] = [];
+  let cursor = options.cursor;
+  for (let pages = 0; pages < MAX_PAGES; pages += 1) {
+    const { body } = await context.api().call('GET', path, {
+      query: { limit: options.all ? 100 : options.limit, cursor },
+      response: schema,
+    });
+    items.push(...body.items);
+    if (!options.all || body.next_cursor === null) return { items, next_cursor: body.next_cursor };
+    cursor = body.next_cursor;
+  }
+  return { items, next_cursor: cursor ?? null };
+}
+
+/** Tells a human reader (on stderr, so stdout stays the table) how to get the next page. */
+export function printNextPageHint(
+  context: CliContext,
+  command: string,
+  nextCursor: string | null,
+): void {
+  if (nextCursor !== null) {
+    context.io.stderr.write(`More: tessera ${command} --cursor ${nextCursor}\n`);
+  }
+}

@@ -1,0 +1,185 @@
+import { Option, type Command } from 'commander';
+import type { z } from 'zod';
+
+import {
+  resourceServerPageSchema,
+  resourceServerSchema,
+} from '../../admin/resource-server-routes.ts';
+import { usageError } from '../cli-error.ts';
+import { action, type CliContext } from '../cli-context.ts';
+import type { CliIo } from '../cli-io.ts';
+import { integerBetween, splitScopes } from '../option-parsers.ts';
+import { joinList, printFields, printJson, printTable } from '../output.ts';
+import { fetchPages, printNextPageHint } from './paging.ts';
+
+type ResourceServer = z.output<typeof resourceServerSchema.schema>;
+
+interface SettingsOptions {
+  name?: string;
+  scope?: string;
+  format?: 'jwt' | 'opaque';
+  ttl?: number;
+}
+
+const formatOption = () =>
+  new Option('--format <format>', 'access token format').choices(['jwt', 'opaque']);
+const ttlOption = () =>
+  new Option('--ttl <seconds>', 'access-token lifetime in seconds (1-86400)').argParser(
+    integerBetween(1, 86_400),
+  );
+
+function settingsFrom(options: SettingsOptions): Record<string, unknown> {
+  return {
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.scope === undefined ? {} : { scopes: splitScopes(options.scope) }),
+    ...(options.format === undefined ? {} : { access_token_format: options.format }),
+    ...(options.ttl === undefined ? {} : { access_token_ttl: options.ttl }),
+  };
+}
+
+function printResourceServer(io: CliIo, server: ResourceServer): void {
+  printFields(io, [
+    ['id', server.id],
+    ['audience', server.audience],
+    ['name', server.name],
+    ['scopes', server.scopes.join(' ')],
+    ['format', server.access_token_format],
+    ['ttl', `${server.access_token_ttl}s`],
+    ['version', String(server.version)],
+  ]);
+}
+
+const path = (id: string) => `/resource-servers/${encodeURIComponent(id)}`;
+
+async function showResult(context: CliContext, server: ResourceServer): Promise<void> {
+  if (context.json) printJson(context.io, server);
+  else printResourceServer(context.io, server);
+}
+
+/** `tessera resources …`: the APIs tokens are issued for (RFC 8707 resource indicators). */
+export function registerResourcesCommand(program: Command, io: CliIo): void {
+  const resources = program
+    .command('resources')
+    .description('resource servers: the APIs access tokens are issued for')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tessera resources create --audience https://orders.example.com --scope "orders:read orders:write"
+  $ tessera resources create --audience https://ledger.example.com --scope ledger:read --format opaque --ttl 300
+  $ tessera resources list
+  $ tessera resources delete rs_abc`,
+    );
+
+  resources
+    .command('create')
+    .description('register an API; clients then ask for tokens with resource=<audience>')
+    .requiredOption('--audience <uri>', 'the resource indicator (absolute URI, unique)')
+    .requiredOption('--scope <scopes>', 'space-separated scopes the API offers')
+    .option('--name <name>', 'display name (default: the audience)')
+    .addOption(formatOption().default('jwt'))
+    .addOption(ttlOption())
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ tessera resources create --audience https://orders.example.com --scope "orders:read orders:write" --ttl 900',
+    )
+    .action(
+      action(io, async (context, options: SettingsOptions & { audience: string }) => {
+        const { body } = await context.api().call('POST', '/resource-servers', {
+          body: { audience: options.audience, ...settingsFrom(options) },
+          response: resourceServerSchema.schema,
+        });
+        await showResult(context, body);
+      }),
+    );
+
+  resources
+    .command('list')
+    .description('list resource servers')
+    .option('--limit <n>', 'page size (1-100)', integerBetween(1, 100), 20)
+    .option('--cursor <cursor>', 'continue after a previous page')
+    .option('--all', 'follow every page')
+    .addHelpText('after', '\nExample:\n  $ tessera resources list --json')
+    .action(
+      action(io, async (context, options: { limit: number; cursor?: string; all?: boolean }) => {
+        const page = await fetchPages(
+          context,
+          '/resource-servers',
+          resourceServerPageSchema.schema,
+          options,
+        );
+        if (context.json) printJson(context.io, page);
+        else {
+          printTable(
+            context.io,
+            page.items,
+            [
+              { header: 'ID', value: (r: ResourceServer) => r.id },
+              { header: 'AUDIENCE', value: (r: ResourceServer) => r.audience },
+              { header: 'FORMAT', value: (r: ResourceServer) => r.access_token_format },
+              { header: 'TTL', value: (r: ResourceServer) => `${r.access_token_ttl}s` },
+              { header: 'SCOPES', value: (r: ResourceServer) => joinList(r.scopes) },
+            ],
+            'No resource servers.',
+          );
+          printNextPageHint(context, 'resources list', page.next_cursor);
+        }
+      }),
+    );
+
+  resources
+    .command('get')
+    .description('show one resource server')
+    .argument('<id>')
+    .addHelpText('after', '\nExample:\n  $ tessera resources get rs_abc')
+    .action(
+      action(io, async (context, id: string) => {
+        const { body } = await context
+          .api()
+          .call('GET', path(id), { response: resourceServerSchema.schema });
+        await showResult(context, body);
+      }),
+    );
+
+  resources
+    .command('update')
+    .description("change a resource server's name, scopes, format or TTL (the audience is fixed)")
+    .argument('<id>')
+    .option('--name <name>', 'display name')
+    .option('--scope <scopes>', 'space-separated scopes (replaces the list)')
+    .addOption(formatOption())
+    .addOption(ttlOption())
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ tessera resources update rs_abc --scope "orders:read orders:write orders:admin"',
+    )
+    .action(
+      action(io, async (context, id: string, options: SettingsOptions) => {
+        const patch = settingsFrom(options);
+        if (Object.keys(patch).length === 0) {
+          throw usageError('nothing to change: pass at least one option (see --help)');
+        }
+        const api = context.api();
+        const { etag } = await api.call('GET', path(id), { response: resourceServerSchema.schema });
+        const { body } = await api.call('PATCH', path(id), {
+          body: patch,
+          ...(etag === undefined ? {} : { ifMatch: etag }),
+          response: resourceServerSchema.schema,
+        });
+        await showResult(context, body);
+      }),
+    );
+
+  resources
+    .command('delete')
+    .description('delete a resource server; tokens for its audience are no longer issued')
+    .argument('<id>')
+    .addHelpText('after', '\nExample:\n  $ tessera resources delete rs_abc')
+    .action(
+      action(io, async (context, id: string) => {
+        await context.api().call('DELETE', path(id));
+        if (context.json) printJson(context.io, { id, deleted: true });
+        else context.io.stdout.write(`Deleted resource server ${id}.\n`);
+      }),
+    );
+}

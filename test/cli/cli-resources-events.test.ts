@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startCliFixture, type CliFixture } from '../helpers/cli-fixture.ts';
+import { runTessera, stderrLines } from '../helpers/cli-runner.ts';
+
+const RESOURCE_KEYS = [
+  'access_token_format',
+  'access_token_ttl',
+  'audience',
+  'created_at',
+  'id',
+  'name',
+  'scopes',
+  'updated_at',
+  'version',
+];
+
+describe('tessera resources and events', () => {
+  let f: CliFixture;
+  const tessera = (...args: string[]) => runTessera(args, f.env);
+
+  beforeAll(async () => {
+    f = await startCliFixture();
+  });
+  afterAll(() => f.t.stop());
+
+  it('creates a resource server with format and TTL; --json has the stable shape', async () => {
+    const run = await tessera(
+      'resources',
+      'create',
+      '--audience',
+      'https://orders.example.com',
+      '--scope',
+      'orders:read orders:write',
+      '--format',
+      'opaque',
+      '--ttl',
+      '300',
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    const server = run.json();
+    expect(Object.keys(server).sort()).toEqual(RESOURCE_KEYS);
+    expect(server).toMatchObject({
+      audience: 'https://orders.example.com',
+      scopes: ['orders:read', 'orders:write'],
+      access_token_format: 'opaque',
+      access_token_ttl: 300,
+    });
+  });
+
+  it('lists, gets, updates and deletes resource servers', async () => {
+    const created = (
+      await tessera(
+        'resources',
+        'create',
+        '--audience',
+        'https://cycle.example.com',
+        '--scope',
+        'c:read',
+        '--json',
+      )
+    ).json();
+    const table = await tessera('resources', 'list');
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+AUDIENCE\s+FORMAT\s+TTL\s+SCOPES$/);
+    expect(table.stdout).toContain('https://cycle.example.com');
+    expect((await tessera('resources', 'get', created.id, '--json')).json()).toEqual(created);
+
+    const updated = await tessera(
+      'resources',
+      'update',
+      created.id,
+      '--scope',
+      'c:read c:write',
+      '--ttl',
+      '60',
+      '--json',
+    );
+    expect(updated.json()).toMatchObject({
+      scopes: ['c:read', 'c:write'],
+      access_token_ttl: 60,
+      version: 2,
+    });
+
+    expect((await tessera('resources', 'delete', created.id, '--json')).json()).toEqual({
+      id: created.id,
+      deleted: true,
+    });
+    const gone = await tessera('resources', 'get', created.id);
+    expect(gone.code).toBe(1);
+    expect(stderrLines(gone)).toEqual([expect.stringContaining('HTTP 404')]);
+  });
+
+  it('exits 1 naming audience for a duplicate or malformed audience', async () => {
+    await tessera('resources', 'create', '--audience', 'https://dup.example.com', '--scope', 'd');
+    const duplicate = await tessera(
+      'resources',
+      'create',
+      '--audience',
+      'https://dup.example.com',
+      '--scope',
+      'd',
+    );
+    expect(duplicate.code).toBe(1);
+    expect(stderrLines(duplicate)).toEqual([expect.stringContaining('HTTP 409')]);
+    const malformed = await tessera(
+      'resources',
+      'create',
+      '--audience',
+      'not a uri',
+      '--scope',
+      'd',
+    );
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toContain('audience');
+  });
+
+  it('lists recent events with --type and --limit, as a table or CloudEvents JSON', async () => {
+    const run = await tessera(
+      'events',
+      'list',
+      '--type',
+      'tessera.resource_server.created',
+      '--limit',
+      '2',
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    const { items } = run.json();
+    expect(items).toHaveLength(2);
+    for (const event of items) {
+      expect(Object.keys(event).sort()).toEqual([
+        'data',
+        'datacontenttype',
+        'id',
+        'published_at',
+        'sequence',
+        'source',
+        'specversion',
+        'subject',
+        'time',
+        'type',
+      ]);
+      expect(event.type).toBe('tessera.resource_server.created');
+    }
+    const table = await tessera('events', 'list');
+    expect(table.stdout.split('\n')[0]).toMatch(/^TIME\s+TYPE\s+SUBJECT\s+PUBLISHED\s+ID$/);
+    expect(table.stdout).toContain('tessera.client.created');
+  });
+
+  it('exits 1 for an event type the API does not know', async () => {
+    const run = await tessera('events', 'list', '--type', 'nope');
+    expect(run.code).toBe(1);
+    expect(stderrLines(run)).toEqual([expect.stringContaining('type')]);
+  });
+});
