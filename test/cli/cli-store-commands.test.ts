@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import { startCliFixture, type CliFixture } from '../helpers/cli-fixture.ts';
 import { runTessera, stderrLines } from '../helpers/cli-runner.ts';
 import { testSecrets } from '../helpers/test-tessera.ts';
@@ -80,6 +81,25 @@ describe('tessera init and migrate (against the store)', () => {
     expect(run.code).toBe(1);
     expect(stderrLines(run)).toEqual([expect.stringContaining('TESSERA_KEY_ENCRYPTION_KEY')]);
     expect((await f.t.tessera.clients.list({ limit: 100 })).length).toBe(before);
+  });
+
+  it('works before the server ever ran, leaving the signing keys to the server', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-init-first-'));
+    try {
+      const env = { TESSERA_DATA_DIR: dataDir, ...testSecrets() };
+      const run = await runTessera(['init', '--json'], env);
+      expect(run.code).toBe(0);
+      expect(run.json()).toMatchObject({ created: true });
+      const storage = openSqliteStorage({ path: join(dataDir, 'tessera.sqlite') });
+      try {
+        expect(await storage.signingKeys.list()).toEqual([]);
+        expect(await storage.clients.get(run.json().client_id)).toBeDefined();
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('migrates a fresh SQLite store and reports it, repeatably', async () => {
