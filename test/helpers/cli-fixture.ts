@@ -14,9 +14,9 @@ export interface CliFixture {
  * A real Tessera on port 0 plus an admin client made the way an operator makes one:
  * `tessera init` run as a child process against the server's store while it is running.
  */
-export async function startCliFixture(): Promise<CliFixture> {
+export async function startCliFixture(env: Record<string, string> = {}): Promise<CliFixture> {
   const secrets = testSecrets();
-  const t = await startTestTessera(secrets);
+  const t = await startTestTessera({ ...secrets, ...env });
   const storeEnv = { TESSERA_DATA_DIR: t.dataDir, ...secrets, LOG_LEVEL: 'error' };
   const init = await runTessera(['init', '--json'], storeEnv);
   if (init.code !== 0) throw new Error(`tessera init failed (${init.code}): ${init.stderr}`);

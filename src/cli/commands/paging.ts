@@ -13,12 +13,13 @@ export async function fetchPages<T>(
   path: string,
   schema: PageSchema<T>,
   options: { limit: number; cursor?: string | undefined; all?: boolean | undefined },
+  filters: Readonly<Record<string, string | undefined>> = {},
 ): Promise<{ items: T[]; next_cursor: string | null }> {
   const items: T[] = [];
   let cursor = options.cursor;
   for (let pages = 0; pages < MAX_PAGES; pages += 1) {
     const { body } = await context.api().call('GET', path, {
-      query: { limit: options.all ? 100 : options.limit, cursor },
+      query: { ...filters, limit: options.all ? 100 : options.limit, cursor },
       response: schema,
     });
     items.push(...body.items);
