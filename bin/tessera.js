@@ -2,10 +2,9 @@
 // The `tessera` bin. Plain JavaScript that any Node can parse, because `npx tessera` starts it
 // with the machine's own node: when that is older than 24 (which Tessera needs, DESIGN.md
 // section 9), it runs itself again under the Node 24 that scripts/node24.sh provides.
-// Under Node 24 it runs the compiled CLI (npm run build, done by `npm install`), or the
-// TypeScript sources directly when no build exists.
+// Under Node 24 it runs the compiled CLI when `npm run build` is up to date, otherwise the
+// TypeScript sources directly (bin/cli-entry.js).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -31,7 +30,6 @@ if (major < 24) {
   }
   process.exit(result.status ?? 1);
 } else {
-  const built = join(root, 'dist', 'src', 'cli', 'main.js');
-  const entry = existsSync(built) ? built : join(root, 'src', 'cli', 'main.ts');
-  await import(pathToFileURL(entry).href);
+  const { chooseCliEntry } = await import('./cli-entry.js');
+  await import(pathToFileURL(chooseCliEntry(root).entry).href);
 }

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+
+import { chooseCliEntry } from '../../bin/cli-entry.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = resolve(ROOT, 'bin/tessera.js');
-const BUILT_CLI = resolve(ROOT, 'dist/src/cli/main.js');
 
 export interface CliRun {
   readonly code: number | null;
@@ -24,7 +24,10 @@ export async function runTessera(
   env: Record<string, string> = {},
   options: { stdin?: string; timeoutMs?: number } = {},
 ): Promise<CliRun> {
-  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: the build did not run`);
+  // The bin runs dist/ only while the build is newer than the sources: make sure it does here.
+  if (!chooseCliEntry(ROOT).built) {
+    throw new Error('dist/ is missing or older than the sources: test/build-setup.ts did not run');
+  }
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
