@@ -196,6 +196,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         clients,
         resourceServers,
         outbox: storage.outbox,
+        signingKeyAdmin,
         lookupToken: createClientCredentialsTokenLookup({ holder, clock }),
       },
     });

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 
+import type { SigningKeyAdmin } from '../../keys/signing-key-admin.ts';
 import type { OutboxStore } from '../ports/outbox.ts';
 import type { ClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';
 import { AppError } from '../services/app-error.ts';
@@ -11,6 +12,7 @@ import { mountRoutes, type AdminRoute } from './admin-route.ts';
 import { createClientRoutes } from './client-routes.ts';
 import { createClientSecretRoutes } from './client-secret-routes.ts';
 import { createEventRoutes } from './event-routes.ts';
+import { createKeyRoutes } from './key-routes.ts';
 import { buildOpenApiDocument } from './openapi-document.ts';
 import { createResourceServerRoutes } from './resource-server-routes.ts';
 
@@ -21,6 +23,7 @@ export interface AdminApiDeps {
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
   readonly outbox: OutboxStore;
+  readonly signingKeyAdmin: SigningKeyAdmin;
   readonly lookupToken: ClientCredentialsTokenLookup;
 }
 
@@ -30,6 +33,7 @@ export function createAdminRoutes(deps: AdminApiDeps): AdminRoute[] {
     ...createClientRoutes(deps.clients),
     ...createClientSecretRoutes(deps.clients),
     ...createResourceServerRoutes(deps.resourceServers),
+    ...createKeyRoutes(deps.signingKeyAdmin),
     ...createEventRoutes(deps.outbox),
   ];
 }

@@ -5,6 +5,7 @@ import type { CliIo } from './cli-io.ts';
 import { registerClientsCommand } from './commands/clients-command.ts';
 import { registerEventsCommand } from './commands/events-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
+import { registerKeysCommand } from './commands/keys-command.ts';
 import { registerMigrateCommand } from './commands/migrate-command.ts';
 import { registerResourcesCommand } from './commands/resources-command.ts';
 
@@ -49,6 +50,7 @@ Examples:
   registerMigrateCommand(program, io);
   registerClientsCommand(program, io);
   registerResourcesCommand(program, io);
+  registerKeysCommand(program, io);
   registerEventsCommand(program, io);
   return program;
 }

@@ -19,6 +19,9 @@ const OPERATIONS = [
   'GET /resource-servers/{id}',
   'PATCH /resource-servers/{id}',
   'DELETE /resource-servers/{id}',
+  'GET /keys',
+  'POST /keys/rotate',
+  'POST /keys/{kid}/retire',
   'GET /events',
 ];
 

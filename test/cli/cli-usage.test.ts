@@ -25,6 +25,10 @@ const COMMANDS = [
   ['resources', 'get'],
   ['resources', 'update'],
   ['resources', 'delete'],
+  ['keys'],
+  ['keys', 'list'],
+  ['keys', 'rotate'],
+  ['keys', 'retire'],
   ['events'],
   ['events', 'list'],
 ];
