@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 
 import { createKeyEncrypter, KeyDecryptionError } from '../../keys/key-encryption.ts';
 import { generateKeyGeneration } from '../../keys/generate-key-generation.ts';
@@ -15,14 +15,10 @@ import { CliError } from './cli-error.ts';
 import type { CliIo } from './cli-io.ts';
 
 /**
- * Runs `work` against the store the server uses, configured from the same environment
- * (`loadConfig(process.env)`), and closes it afterwards. Only `tessera init` and
- * `tessera migrate` come here; every other command goes through the admin API.
+ * The server's configuration, from the same environment (`loadConfig(process.env)`). Only
+ * `tessera init` and `tessera migrate` read it; every other command goes through the admin API.
  */
-export async function withStore<T>(
-  io: CliIo,
-  work: (config: Config, storage: Storage) => Promise<T>,
-): Promise<T> {
+export function loadCliConfig(io: CliIo): Config {
   let config: Config;
   try {
     config = loadConfig(io.env);
@@ -36,12 +32,23 @@ export async function withStore<T>(
         `(${config.devDefaults.join(', ')} not set); the server must run with the same environment.\n`,
     );
   }
-  // Loaded lazily: only these two commands need the storage adapters and the provider.
+  return config;
+}
+
+/** The services' own log in a CLI run: real trouble only, on stderr (stdout is the output). */
+export const cliLogger = (): Logger => createLogger('error', pino.destination(2));
+
+/** Runs `work` against the store the server uses, and closes it afterwards. */
+export async function withStore<T>(
+  io: CliIo,
+  work: (config: Config, storage: Storage) => Promise<T>,
+): Promise<T> {
+  const config = loadCliConfig(io);
+  // Loaded lazily: only the store commands need the storage adapters.
   const { openStorage } = await import('../storage/open-storage.ts');
   let storage: Storage;
   try {
-    // The store's own log: real trouble only, on stderr (stdout is the command's output).
-    storage = await openStorage(config, { logger: createLogger('error', pino.destination(2)) });
+    storage = await openStorage(config, { logger: cliLogger() });
   } catch (error) {
     throw new CliError(`cannot open the store: ${(error as Error).message}`);
   }

@@ -1,14 +1,12 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
 
-import { createLogger } from '../../logging/create-logger.ts';
 import type { ClientRecord } from '../../ports/clients.ts';
 import { ADMIN_SCOPE, splitScope } from '../../provider/scopes.ts';
 import type { ClientService } from '../../services/client-service.ts';
 import { action, type CliContext } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
 import { printFields, printJson, warnSecretShownOnce } from '../output.ts';
-import { readKeyRing, withStore } from '../store-session.ts';
+import { cliLogger, readKeyRing, withStore } from '../store-session.ts';
 
 const isAdminClient = (client: ClientRecord): boolean =>
   splitScope(client.metadata.scope).includes(ADMIN_SCOPE) &&
@@ -39,7 +37,7 @@ async function initialise(context: CliContext, options: { force?: boolean; name:
         // are read (never created or rotated), so a wrong TESSERA_KEY_ENCRYPTION_KEY still shows.
         keyRing: await readKeyRing(config, storage),
         // The CLI prints its own messages; only real trouble from the services reaches stderr.
-        logger: createLogger('error', pino.destination(2)),
+        logger: cliLogger(),
         clock: Date.now,
         issuer: config.http.issuer ?? `http://localhost:${config.http.port}`,
         argon2Pool,

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 
+import { CliError } from '../cli-error.ts';
 import { action } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
 import { printJson } from '../output.ts';
-import { withStore } from '../store-session.ts';
+import { loadCliConfig } from '../store-session.ts';
 
 /**
- * `tessera migrate`: brings the store's schema and indexes up to date. Opening the SQLite store
- * applies its pending migrations (adapters/sqlite/migrations.ts), so that is all this does there.
+ * `tessera migrate`: brings the store's schema and indexes up to date through
+ * migrateStorage() — SQLite applies its pending migrations, MongoDB creates missing indexes.
+ * Idempotent and safe while Tessera serves.
  */
 export function registerMigrateCommand(program: Command, io: CliIo): void {
   program
@@ -16,20 +18,46 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
     .addHelpText(
       'after',
       `
-Run it with the server's environment before starting a new version.
+Run it with the server's environment (TESSERA_DATA_DIR, or MONGODB_URI and MONGODB_DB) before
+starting a new version, or when TESSERA_MONGODB_ENSURE_INDEXES=false keeps the server from
+creating indexes itself.
 
 Examples:
   $ tessera migrate
-  $ TESSERA_DATA_DIR=/var/lib/tessera tessera migrate --json`,
+  $ MONGODB_URI=mongodb://db.internal:27017 tessera migrate --json`,
     )
     .action(
       action(io, async (context) => {
-        await withStore(io, async (config, storage) => {
-          const location =
-            config.storage.kind === 'sqlite' ? config.storage.path : config.storage.dbName;
-          if (context.json) printJson(io, { storage: storage.kind, location, migrated: true });
-          else io.stdout.write(`The ${storage.kind} store at ${location} is up to date.\n`);
-        });
+        const config = loadCliConfig(io);
+        const { migrateStorage } = await import('../../storage/migrate-storage.ts');
+        let report: Awaited<ReturnType<typeof migrateStorage>>;
+        try {
+          report = await migrateStorage(config);
+        } catch (error) {
+          throw new CliError(`cannot migrate the store: ${(error as Error).message}`);
+        }
+        if (report.kind === 'sqlite') {
+          if (context.json) {
+            printJson(io, { storage: 'sqlite', location: report.path, migrated: true });
+          } else io.stdout.write(`The sqlite store at ${report.path} is up to date.\n`);
+          return;
+        }
+        if (context.json) {
+          printJson(io, {
+            storage: 'mongodb',
+            location: report.database,
+            migrated: true,
+            created_indexes: report.created,
+            existing_indexes: report.existing,
+            ttl_indexes: !report.ttlUnsupported,
+          });
+        } else {
+          io.stdout.write(
+            `The mongodb database ${report.database} is up to date: ${report.created.length} ` +
+              `index(es) created, ${report.existing.length} already there` +
+              `${report.ttlUnsupported ? ' (the server has no TTL indexes: expired records are pruned periodically)' : ''}.\n`,
+          );
+        }
       }),
     );
 }
