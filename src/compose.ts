@@ -196,6 +196,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         clients,
         resourceServers,
         outbox: storage.outbox,
+        accounts,
         signingKeyAdmin,
         lookupToken: createClientCredentialsTokenLookup({ holder, clock }),
       },

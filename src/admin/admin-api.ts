@@ -5,6 +5,7 @@ import type { SigningKeyAdmin } from '../../keys/signing-key-admin.ts';
 import type { OutboxStore } from '../ports/outbox.ts';
 import type { ClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';
 import { AppError } from '../services/app-error.ts';
+import type { AccountService } from '../services/account-service.ts';
 import type { ClientService } from '../services/client-service.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
 import { requireAdminToken } from './admin-auth.ts';
@@ -15,6 +16,7 @@ import { createEventRoutes } from './event-routes.ts';
 import { createKeyRoutes } from './key-routes.ts';
 import { buildOpenApiDocument } from './openapi-document.ts';
 import { createResourceServerRoutes } from './resource-server-routes.ts';
+import { createUserRoutes } from './user-routes.ts';
 
 export const ADMIN_PREFIX = '/admin/v1';
 
@@ -23,6 +25,7 @@ export interface AdminApiDeps {
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
   readonly outbox: OutboxStore;
+  readonly accounts: AccountService;
   readonly signingKeyAdmin: SigningKeyAdmin;
   readonly lookupToken: ClientCredentialsTokenLookup;
 }
@@ -33,6 +36,7 @@ export function createAdminRoutes(deps: AdminApiDeps): AdminRoute[] {
     ...createClientRoutes(deps.clients),
     ...createClientSecretRoutes(deps.clients),
     ...createResourceServerRoutes(deps.resourceServers),
+    ...createUserRoutes(deps.accounts),
     ...createKeyRoutes(deps.signingKeyAdmin),
     ...createEventRoutes(deps.outbox),
   ];

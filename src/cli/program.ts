@@ -8,6 +8,7 @@ import { registerInitCommand } from './commands/init-command.ts';
 import { registerKeysCommand } from './commands/keys-command.ts';
 import { registerMigrateCommand } from './commands/migrate-command.ts';
 import { registerResourcesCommand } from './commands/resources-command.ts';
+import { registerUsersCommand } from './commands/users-command.ts';
 
 /**
  * The `tessera` command tree (INTERFACE.md "CLI"). Built on commander: subcommands, repeatable
@@ -50,6 +51,7 @@ Examples:
   registerMigrateCommand(program, io);
   registerClientsCommand(program, io);
   registerResourcesCommand(program, io);
+  registerUsersCommand(program, io);
   registerKeysCommand(program, io);
   registerEventsCommand(program, io);
   return program;

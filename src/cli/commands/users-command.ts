@@ -1,0 +1,178 @@
+import type { Command } from 'commander';
+import type { z } from 'zod';
+
+import { userPageSchema, userSchema } from '../../admin/user-routes.ts';
+import { action, type CliContext } from '../cli-context.ts';
+import type { CliIo } from '../cli-io.ts';
+import { integerBetween } from '../option-parsers.ts';
+import { orDash, printFields, printJson, printTable } from '../output.ts';
+import { readPasswordFromStdin } from '../read-password.ts';
+import { fetchPages, printNextPageHint } from './paging.ts';
+
+type User = z.output<typeof userSchema.schema>;
+
+const path = (id: string) => `/users/${encodeURIComponent(id)}`;
+
+function printUser(context: CliContext, user: User): void {
+  if (context.json) {
+    printJson(context.io, user);
+    return;
+  }
+  printFields(context.io, [
+    ['id', user.id],
+    ['username', user.username],
+    ['email', `${orDash(user.email)}${user.email && user.email_verified ? ' (verified)' : ''}`],
+    ['name', orDash(user.name)],
+    ['disabled', user.disabled ? 'yes' : 'no'],
+    ['locked_until', orDash(user.locked_until)],
+    ['created_at', user.created_at],
+  ]);
+}
+
+/** disable / enable / unlock: POST /users/{id}/<verb>, the user back. */
+function registerUserAction(users: Command, io: CliIo, verb: string, description: string): void {
+  users
+    .command(verb)
+    .description(description)
+    .argument('<id>')
+    .addHelpText('after', `\nExample:\n  $ tessera users ${verb} acc_abc`)
+    .action(
+      action(io, async (context, id: string) => {
+        const { body } = await context
+          .api()
+          .call('POST', `${path(id)}/${verb}`, { response: userSchema.schema });
+        printUser(context, body);
+      }),
+    );
+}
+
+/** `tessera users …`: end-user accounts. */
+export function registerUsersCommand(program: Command, io: CliIo): void {
+  const users = program
+    .command('users')
+    .description('end-user accounts: create, list, inspect, disable, unlock, set passwords')
+    .addHelpText(
+      'after',
+      `
+Passwords are read from standard input (--password-stdin), never from the command line.
+
+Examples:
+  $ printf '%s' "$PASSWORD" | tessera users create --username alice --email alice@example.com --password-stdin
+  $ tessera users list --search alice
+  $ tessera users disable acc_abc
+  $ tessera users set-password acc_abc --password-stdin < new-password.txt`,
+    );
+
+  users
+    .command('create')
+    .description('create a user; the password comes from standard input')
+    .requiredOption('--username <username>', 'sign-in name')
+    .option('--email <email>', 'email address')
+    .option('--email-verified', 'mark the email address as verified')
+    .option('--name <name>', 'display name')
+    .option('--password-stdin', 'read the password from standard input (required)')
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ printf '%s' "$PASSWORD" | tessera users create --username alice --password-stdin`,
+    )
+    .action(
+      action(
+        io,
+        async (
+          context,
+          options: {
+            username: string;
+            email?: string;
+            emailVerified?: boolean;
+            name?: string;
+            passwordStdin?: boolean;
+          },
+        ) => {
+          const password = await readPasswordFromStdin(context.io.stdin, options.passwordStdin);
+          const { body } = await context.api().call('POST', '/users', {
+            body: {
+              username: options.username,
+              password,
+              ...(options.email === undefined ? {} : { email: options.email }),
+              ...(options.emailVerified ? { email_verified: true } : {}),
+              ...(options.name === undefined ? {} : { name: options.name }),
+            },
+            response: userSchema.schema,
+          });
+          printUser(context, body);
+        },
+      ),
+    );
+
+  users
+    .command('list')
+    .description('list users, ordered by id')
+    .option('--search <text>', 'only users whose username, email or name contains this (any case)')
+    .option('--limit <n>', 'page size (1-100)', integerBetween(1, 100), 20)
+    .option('--cursor <cursor>', 'continue after a previous page')
+    .option('--all', 'follow every page')
+    .addHelpText('after', '\nExample:\n  $ tessera users list --search example.com --json')
+    .action(
+      action(
+        io,
+        async (
+          context,
+          options: { search?: string; limit: number; cursor?: string; all?: boolean },
+        ) => {
+          const query =
+            options.search === undefined ? '' : `?search=${encodeURIComponent(options.search)}`;
+          const page = await fetchPages(context, `/users${query}`, userPageSchema.schema, options);
+          if (context.json) printJson(context.io, page);
+          else {
+            printTable(
+              context.io,
+              page.items,
+              [
+                { header: 'ID', value: (u: User) => u.id },
+                { header: 'USERNAME', value: (u: User) => u.username },
+                { header: 'EMAIL', value: (u: User) => orDash(u.email) },
+                { header: 'DISABLED', value: (u: User) => (u.disabled ? 'yes' : 'no') },
+                { header: 'LOCKED_UNTIL', value: (u: User) => orDash(u.locked_until) },
+              ],
+              'No users.',
+            );
+            printNextPageHint(context, 'users list', page.next_cursor);
+          }
+        },
+      ),
+    );
+
+  users
+    .command('get')
+    .description('show one user')
+    .argument('<id>')
+    .addHelpText('after', '\nExample:\n  $ tessera users get acc_abc')
+    .action(
+      action(io, async (context, id: string) => {
+        const { body } = await context.api().call('GET', path(id), { response: userSchema.schema });
+        printUser(context, body);
+      }),
+    );
+
+  registerUserAction(users, io, 'disable', 'disable a user: sign-in is refused');
+  registerUserAction(users, io, 'enable', 'enable a disabled user');
+  registerUserAction(users, io, 'unlock', 'clear failed sign-ins and any lockout');
+
+  users
+    .command('set-password')
+    .description("set a user's password, read from standard input")
+    .argument('<id>')
+    .option('--password-stdin', 'read the password from standard input (required)')
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ tessera users set-password acc_abc --password-stdin < new-password.txt`,
+    )
+    .action(
+      action(io, async (context, id: string, options: { passwordStdin?: boolean }) => {
+        const password = await readPasswordFromStdin(context.io.stdin, options.passwordStdin);
+        await context.api().call('PUT', `${path(id)}/password`, { body: { password } });
+        if (context.json) printJson(context.io, { id, password_changed: true });
+        else context.io.stdout.write(`Changed the password of user ${id}.\n`);
+      }),
+    );
+}
