@@ -18,6 +18,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY adapters adapters
 COPY keys keys
+# The `tessera` CLI's launcher (plain JavaScript); it runs the compiled CLI in dist/.
+COPY bin/tessera.js bin/cli-entry.js bin/
 RUN npm run build
 
 # ---- deps: production dependencies only ---------------------------------------------------
@@ -34,7 +36,8 @@ FROM node:${NODE_VERSION}-trixie-slim AS runtime
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
       /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
- && mkdir -p /app/data && chown 1000:1000 /app/data
+ && mkdir -p /app/data && chown 1000:1000 /app/data \
+ && ln -s /app/bin/tessera.js /usr/local/bin/tessera
 WORKDIR /app
 ENV NODE_ENV=production \
     PORT=3000 \
@@ -42,6 +45,9 @@ ENV NODE_ENV=production \
 COPY --from=deps --chown=0:0 /app/package.json ./package.json
 COPY --from=deps --chown=0:0 /app/node_modules ./node_modules
 COPY --from=build --chown=0:0 /build/dist ./dist
+# `tessera` on PATH (linked above): `docker exec <container> tessera init` runs the CLI with the
+# container's environment, so it sees the server's store and secrets.
+COPY --from=build --chown=0:0 /build/bin ./bin
 # uid:gid of the image's `node` user, numeric so Kubernetes' runAsNonRoot can verify it.
 # The code is owned by root and read-only to this user; only /app/data is writable.
 USER 1000:1000

@@ -2,11 +2,12 @@
  * Performs the Dockerfile's build without Docker, so the image recipe is tested where no Docker
  * engine runs (this machine, CI's test job). Each step mirrors one in the Dockerfile:
  *
- *   build stage    copy the sources, `npm ci`, `npm run build`          → <out>/build/dist
+ *   build stage    copy the sources, `npm ci`, `npm run build`          → <out>/build/{dist,bin}
  *   deps stage     copy the manifests, `npm ci --omit=dev --ignore-scripts` → <out>/deps/node_modules
- *   runtime stage  package.json + production node_modules + dist        → <out>/app
+ *   runtime stage  package.json + production node_modules + dist + bin  → <out>/app
  *
- * Start the result with `node dist/src/main.js` inside <out>/app. Keep this file and the
+ * Start the result with `node dist/src/main.js` inside <out>/app; `bin/tessera.js` is the CLI
+ * (it runs dist/ where no sources are). Keep this file and the
  * Dockerfile in step. Usage: `sh scripts/node24.sh node scripts/build-release.ts <out-dir>`.
  */
 import { spawn } from 'node:child_process';
@@ -21,6 +22,8 @@ export const BUILD_INPUTS = [
   'package-lock.json',
   'scripts/node24.sh',
   'scripts/build.ts',
+  'bin/tessera.js',
+  'bin/cli-entry.js',
   'tsconfig.json',
   'tsconfig.build.json',
   'src',
@@ -32,7 +35,7 @@ export const BUILD_INPUTS = [
 export const DEPS_INPUTS = ['package.json', 'package-lock.json'] as const;
 
 export interface ReleaseBuild {
-  /** The runtime directory: package.json, production node_modules, dist/. */
+  /** The runtime directory: package.json, production node_modules, dist/, bin/. */
   readonly appDir: string;
   /** Wall-clock seconds per stage. */
   readonly seconds: { readonly build: number; readonly deps: number };
@@ -71,6 +74,7 @@ export async function buildRelease(
   cpSync(join(depsDir, 'package.json'), join(appDir, 'package.json'));
   renameSync(join(depsDir, 'node_modules'), join(appDir, 'node_modules'));
   renameSync(join(buildDir, 'dist'), join(appDir, 'dist'));
+  renameSync(join(buildDir, 'bin'), join(appDir, 'bin'));
   return { appDir, seconds: { build, deps } };
 }
 

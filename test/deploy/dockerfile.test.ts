@@ -56,7 +56,7 @@ describe('the Dockerfile', () => {
     expect(stage('deps').join('\n')).toContain('npm ci --omit=dev --ignore-scripts');
   });
 
-  it('ships compiled JavaScript and production dependencies only in the runtime stage', () => {
+  it('ships compiled JavaScript, the tessera bin and production dependencies only in the runtime stage', () => {
     const runtime = stage('runtime');
     expect(copiedSources(runtime)).toEqual([]);
     const copies = runtime.filter((line) => line.startsWith('COPY'));
@@ -64,7 +64,14 @@ describe('the Dockerfile', () => {
       '/app/package.json',
       '/app/node_modules',
       '/build/dist',
+      '/build/bin',
     ]);
+  });
+
+  it('puts the tessera CLI on PATH, linked to the bin that runs dist/', () => {
+    const runtime = stage('runtime').join('\n');
+    expect(runtime).toContain('COPY --from=build --chown=0:0 /build/bin ./bin');
+    expect(runtime).toMatch(/ln -s \/app\/bin\/tessera\.js \/usr\/local\/bin\/tessera(\s|$)/);
   });
 
   it('runs as a numeric non-root user with NODE_ENV=production', () => {

@@ -1,12 +1,13 @@
 /**
  * The production image's build, performed without Docker (scripts/build-release.ts mirrors the
  * Dockerfile), then started the way the image starts it: `node dist/src/main.js` with
- * NODE_ENV=production, an https issuer behind a TLS-terminating proxy, and real secrets.
+ * NODE_ENV=production, an https issuer behind a TLS-terminating proxy, and real secrets. Its
+ * `tessera` bin runs the way the image's PATH entry runs it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,11 +89,19 @@ describe('the release build (what the Dockerfile produces)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('holds compiled JavaScript, package.json and production dependencies only', () => {
-    expect(readdirSync(release.appDir).sort()).toEqual(['dist', 'node_modules', 'package.json']);
+  it('holds the tessera bin, compiled JavaScript, package.json and production dependencies only', () => {
+    expect(readdirSync(release.appDir).sort()).toEqual([
+      'bin',
+      'dist',
+      'node_modules',
+      'package.json',
+    ]);
+    expect(readdirSync(join(release.appDir, 'bin')).sort()).toEqual(['cli-entry.js', 'tessera.js']);
     const compiled = filesUnder(join(release.appDir, 'dist'));
     expect(compiled).toContain(join('src', 'main.js'));
     expect(compiled).toContain(join('src', 'healthcheck.js'));
+    expect(compiled).toContain(join('src', 'cli', 'main.js'));
+    expect(compiled).toContain(join('src', 'services', 'passwords', 'argon2-worker.js'));
     expect(compiled.filter((file) => file.endsWith('.ts'))).toEqual([]);
     expect(
       compiled.filter((file) => file.startsWith('test') || file.startsWith('scripts')),
@@ -106,7 +115,8 @@ describe('the release build (what the Dockerfile produces)', () => {
     );
   });
 
-  it('signs a person in on its hosted pages: templates, stylesheet and argon2 worker are built in', async () => {
+  /** The authorization-code flow on the hosted pages, up to the successful sign-in. */
+  async function signIn(username: string, password: string) {
     const proxy = { 'x-forwarded-proto': 'https', 'x-forwarded-host': new URL(ISSUER).host };
     const browser = new BrowserSession(proxy);
     const authorize = new URL(`${tessera.origin}/auth`);
@@ -126,16 +136,58 @@ describe('the release build (what the Dockerfile produces)', () => {
       tessera.origin,
     );
     const login = await browser.request(loginUrl.href);
+    const signedIn = await browser.request(`${loginUrl.href}/login`, {
+      form: { csrf: formValue(login.body, 'csrf'), username, password },
+    });
+    return { proxy, login, signedIn };
+  }
+
+  it('signs a person in on its hosted pages: templates, stylesheet and argon2 worker are built in', async () => {
+    const { proxy, login, signedIn } = await signIn('release-user', PASSWORD);
     expect(login.status).toBe(200);
     expect(login.body).toContain('name="password"');
     const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(login.body)![1]!;
     expect((await fetch(new URL(stylesheet, tessera.origin), { headers: proxy })).status).toBe(200);
-
-    const signedIn = await browser.request(`${loginUrl.href}/login`, {
-      form: { csrf: formValue(login.body, 'csrf'), username: 'release-user', password: PASSWORD },
-    });
+    // The password was checked on an argon2 worker thread started from dist/ (argon2-pool.js
+    // loads argon2-worker.js there, argon2-worker.ts from the sources).
     expect(signedIn.status, signedIn.body).toBe(303);
     expect(new URL(signedIn.headers.get('location')!).pathname).toMatch(/^\/auth\//);
+  });
+
+  it('runs the tessera bin the image links onto PATH: init, then users create, whose user signs in', async () => {
+    // The Dockerfile links /usr/local/bin/tessera to /app/bin/tessera.js; the same link here.
+    const pathDir = join(outDir, 'path');
+    mkdirSync(pathDir);
+    symlinkSync(join(release.appDir, 'bin', 'tessera.js'), join(pathDir, 'tessera'));
+    const tesseraBin = (args: string[], env: Record<string, string>, input = '') =>
+      spawnSync('tessera', args, {
+        cwd: outDir,
+        env: { PATH: `${pathDir}:${dirname(process.execPath)}`, ...env },
+        input,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+
+    // Against the store, with the server's environment (docker exec inherits the container's).
+    const init = tesseraBin(['init', '--json'], productionEnv);
+    expect(init.status, init.stderr).toBe(0);
+    const admin = JSON.parse(init.stdout) as { client_id: string; client_secret: string };
+
+    // Through the admin API: the server hashes the password on its argon2 workers.
+    const created = tesseraBin(
+      ['users', 'create', '--username', 'image-user', '--password-stdin', '--json'],
+      {
+        TESSERA_URL: tessera.origin,
+        TESSERA_CLIENT_ID: admin.client_id,
+        TESSERA_CLIENT_SECRET: admin.client_secret,
+      },
+      `${PASSWORD}\n`,
+    );
+    expect(created.status, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ username: 'image-user', disabled: false });
+
+    const { signedIn } = await signIn('image-user', PASSWORD);
+    expect(signedIn.status, signedIn.body).toBe(303);
   });
 
   it('answers /healthz and /readyz with 200 in production mode', async () => {
