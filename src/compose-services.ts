@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import type { SigningKeyRing } from '../keys/signing-key-ring.ts';
 import type { Config } from './config/config.ts';
-import { createEventFactory } from './events/event-factory.ts';
+import { createEventFactoryFor } from './events/event-factory.ts';
 import { createPageRenderer, type PageRenderer } from './interactions/page-renderer.ts';
 import { createProviderPages } from './interactions/provider-pages.ts';
 import type { TesseraMetrics } from './metrics/create-metrics.ts';
@@ -62,7 +62,12 @@ export interface Services {
  */
 export function composeServices(config: Config, deps: ServiceDeps): Services {
   const { storage, logger, clock, issuer } = deps;
-  const newEvent = createEventFactory({ source: issuer, clock });
+  const newEvent = createEventFactoryFor({
+    production: config.production,
+    source: issuer,
+    clock,
+    logger,
+  });
   const hasher = createClientSecretHasher(
     config.secrets.secretPepper,
     config.tokens.clientSecretBytes,

@@ -12,7 +12,7 @@ import { createKeySchedule } from '../keys/key-schedule.ts';
 import { createRotationScheduler, type RotationScheduler } from '../keys/rotation-scheduler.ts';
 import { createSigningKeyAdmin, type SigningKeyAdmin } from '../keys/signing-key-admin.ts';
 import type { Config } from './config/config.ts';
-import { createEventFactory } from './events/event-factory.ts';
+import { createEventFactoryFor } from './events/event-factory.ts';
 import { composeServices } from './compose-services.ts';
 import { createApp } from './http/create-app.ts';
 import { closeServer } from './lifecycle/close-server.ts';
@@ -117,7 +117,12 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     maxQueued: config.passwords.workers * ARGON2_QUEUE_PER_WORKER,
   });
   try {
-    const newEvent = createEventFactory({ source: issuer, clock });
+    const newEvent = createEventFactoryFor({
+      production: config.production,
+      source: issuer,
+      clock,
+      logger,
+    });
     const schedule = createKeySchedule(config.keys, {
       ...config.tokens,
       resourceServerMaxTtl: RESOURCE_SERVER_MAX_TTL,

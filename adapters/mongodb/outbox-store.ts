@@ -1,9 +1,12 @@
 import type { AnyBulkWriteOperation, ClientSession, MongoBulkWriteError } from 'mongodb';
 
 import type {
+  OutboxBacklog,
   OutboxEvent,
   OutboxQuery,
   OutboxStore,
+  PendingQuery,
+  PruneQuery,
   StoredOutboxEvent,
 } from '../../src/ports/outbox.ts';
 import {
@@ -99,6 +102,7 @@ function toStoredEvent(document: OutboxDocument): StoredOutboxEvent {
   return {
     ...(JSON.parse(document.event) as OutboxEvent),
     sequence: document.sequence,
+    createdAt: document.createdAt.getTime(),
     publishedAt: document.publishedAt?.getTime() ?? undefined,
   };
 }
@@ -116,6 +120,44 @@ export function createMongoOutboxStore(ctx: MongoStoreContext): OutboxStore {
         .limit(query.limit)
         .toArray();
       return documents.map(toStoredEvent);
+    },
+
+    async listPending(query: PendingQuery): Promise<StoredOutboxEvent[]> {
+      // The pending_in_order index ({publishedAt, sequence}) serves the filter and the order.
+      const documents = await outboxOf(ctx.db)
+        .find({ publishedAt: null, createdAt: { $lte: new Date(query.appendedUpTo) } })
+        .sort({ sequence: 1 })
+        .limit(query.limit)
+        .toArray();
+      return documents.map(toStoredEvent);
+    },
+
+    async markPublished(ids: readonly string[], publishedAt: number) {
+      if (ids.length === 0) return;
+      await outboxOf(ctx.db).updateMany(
+        { _id: { $in: [...ids] }, publishedAt: null },
+        { $set: { publishedAt: new Date(publishedAt) } },
+      );
+    },
+
+    async prune(query: PruneQuery) {
+      const before = new Date(query.before);
+      const published = await outboxOf(ctx.db).deleteMany({
+        publishedAt: { $lt: before },
+      });
+      const unpublished = query.unpublished
+        ? await outboxOf(ctx.db).deleteMany({ publishedAt: null, createdAt: { $lt: before } })
+        : { deletedCount: 0 };
+      return published.deletedCount + unpublished.deletedCount;
+    },
+
+    async backlog(): Promise<OutboxBacklog> {
+      const pending = { publishedAt: null };
+      const [count, oldest] = await Promise.all([
+        outboxOf(ctx.db).countDocuments(pending),
+        outboxOf(ctx.db).findOne(pending, { sort: { sequence: 1 }, projection: { createdAt: 1 } }),
+      ]);
+      return { pending: count, oldestPendingAt: oldest?.createdAt.getTime() };
     },
   };
 }

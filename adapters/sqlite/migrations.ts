@@ -75,4 +75,8 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX login_throttle_retain_until ON login_throttle (retain_until);
   `,
+  `
+  -- The relay prunes published events by their age (OutboxStore.prune).
+  CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL;
+  `,
 ];

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+import type { OutboxBacklog } from '../ports/outbox.ts';
 import type { SigningAlg, SigningKeyRecord, SigningKeyState } from '../ports/signing-keys.ts';
 
 /**
@@ -47,12 +48,6 @@ export interface LoginMetrics {
   failed(reason: LoginFailureReason): void;
   /** An account (or source) was locked out after too many failures. */
   lockedOut(): void;
-}
-
-export interface OutboxBacklog {
-  readonly pending: number;
-  /** Epoch ms of the oldest unpublished event; undefined when none is pending. */
-  readonly oldestPendingAt: number | undefined;
 }
 
 export interface OutboxMetrics {

@@ -1,4 +1,4 @@
-import type { EventFactory } from '../events/event-factory.ts';
+import type { EventFactory, NewEvent } from '../events/event-factory.ts';
 import type {
   ClientMetadata,
   ClientRecord,
@@ -97,22 +97,17 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     return client;
   };
 
+  // normaliseClientMetadata (client-rules.ts) always sets both fields.
   const clientSummary = (client: ClientRecord) => ({
     client_id: client.clientId,
     name: client.name,
-    grant_types: client.metadata.grant_types,
-    token_endpoint_auth_method: client.metadata.token_endpoint_auth_method,
+    grant_types: client.metadata.grant_types as readonly string[],
+    token_endpoint_auth_method: client.metadata.token_endpoint_auth_method as string,
     version: client.version,
   });
 
-  const saveUpdated = async (
-    next: ClientRecord,
-    type: 'tessera.client.updated' | 'tessera.client.secret_rotated',
-    data: Record<string, unknown>,
-  ) => {
-    const saved = await clients.update(next, {
-      events: [newEvent({ type, subject: next.clientId, data })],
-    });
+  const saveUpdated = async (next: ClientRecord, event: NewEvent) => {
+    const saved = await clients.update(next, { events: [newEvent(event)] });
     if (!saved) {
       throw new AppError(
         'version_mismatch',
@@ -186,7 +181,11 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         updatedAt: clock(),
         version: current.version + 1,
       };
-      return saveUpdated(next, 'tessera.client.updated', clientSummary(next));
+      return saveUpdated(next, {
+        type: 'tessera.client.updated',
+        subject: clientId,
+        data: clientSummary(next),
+      });
     },
 
     async delete(clientId) {
@@ -218,10 +217,10 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         updatedAt: clock(),
         version: current.version + 1,
       };
-      await saveUpdated(next, 'tessera.client.secret_rotated', {
-        client_id: clientId,
-        secret_id: record.id,
-        change: 'added',
+      await saveUpdated(next, {
+        type: 'tessera.client.secret_rotated',
+        subject: clientId,
+        data: { client_id: clientId, secret_id: record.id, change: 'added' },
       });
       return created;
     },
@@ -248,10 +247,10 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         updatedAt: clock(),
         version: current.version + 1,
       };
-      return saveUpdated(next, 'tessera.client.secret_rotated', {
-        client_id: clientId,
-        secret_id: secretId,
-        change: 'removed',
+      return saveUpdated(next, {
+        type: 'tessera.client.secret_rotated',
+        subject: clientId,
+        data: { client_id: clientId, secret_id: secretId, change: 'removed' },
       });
     },
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import type { LoginThrottleConfig } from '../../src/config/config.ts';
-import { createEventFactory } from '../../src/events/event-factory.ts';
+import { createEventFactory, throwInvalidEvent } from '../../src/events/event-factory.ts';
 import type { StoredOutboxEvent } from '../../src/ports/outbox.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createAccountService, type AccountService } from '../../src/services/account-service.ts';
@@ -81,7 +81,11 @@ export function startAccountHarness(
       hasher: createPasswordHasher({ pool: counting, params: argon2 }),
       policy: { ...DEFAULT_POLICY, ...policy },
       pepper,
-      newEvent: createEventFactory({ source: 'http://localhost', clock }),
+      newEvent: createEventFactory({
+        source: 'http://localhost',
+        clock,
+        onInvalid: throwInvalidEvent,
+      }),
       clock,
       metrics,
     });

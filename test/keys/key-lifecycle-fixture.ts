@@ -10,7 +10,7 @@ import {
 } from '../../keys/key-lifecycle-writer.ts';
 import { createKeyReconciler, type KeyReconciler } from '../../keys/key-reconciler.ts';
 import type { KeySchedule } from '../../keys/key-schedule.ts';
-import { createEventFactory } from '../../src/events/event-factory.ts';
+import { createEventFactory, throwInvalidEvent } from '../../src/events/event-factory.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createTestClock, type TestClock } from '../contracts/storage-fixture.ts';
 
@@ -44,7 +44,11 @@ export function createReplica(
   const writer = createKeyLifecycleWriter({
     keys: storage.signingKeys,
     encrypter,
-    newEvent: createEventFactory({ source: 'https://id.example.com', clock }),
+    newEvent: createEventFactory({
+      source: 'https://id.example.com',
+      clock,
+      onInvalid: throwInvalidEvent,
+    }),
     clock,
   });
   const reconciler = createKeyReconciler({

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { createKeyEncrypter } from '../../keys/key-encryption.ts';
 import { createKeyLifecycleWriter } from '../../keys/key-lifecycle-writer.ts';
-import { createEventFactory } from '../../src/events/event-factory.ts';
+import { createEventFactory, throwInvalidEvent } from '../../src/events/event-factory.ts';
 import type { ProviderInstance } from '../../src/provider/provider-holder.ts';
 import { createTestClock, type TestClock } from '../contracts/storage-fixture.ts';
 import {
@@ -110,7 +110,7 @@ describe('signing-key rotation in a running Tessera', () => {
     const foreign = createKeyLifecycleWriter({
       keys: t.tessera.storage.signingKeys,
       encrypter: createKeyEncrypter(randomBytes(32)),
-      newEvent: createEventFactory({ source: t.issuer, clock }),
+      newEvent: createEventFactory({ source: t.issuer, clock, onInvalid: throwInvalidEvent }),
       clock,
     });
     await foreign.apply([], { kind: 'create-next' });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { createEventFactory } from '../../src/events/event-factory.ts';
+import { createEventFactory, throwInvalidEvent } from '../../src/events/event-factory.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createClientSecretHasher } from '../../src/services/client-secrets.ts';
 import { createClientService } from '../../src/services/client-service.ts';
@@ -39,7 +39,11 @@ async function registerApiClient(env: Record<string, string>) {
   const config = loadConfig(env);
   const storage = openSqliteStorage({ path: (config.storage as { path: string }).path });
   try {
-    const newEvent = createEventFactory({ source: ISSUER, clock: Date.now });
+    const newEvent = createEventFactory({
+      source: ISSUER,
+      clock: Date.now,
+      onInvalid: throwInvalidEvent,
+    });
     await createResourceServerService({
       resourceServers: storage.resourceServers,
       newEvent,

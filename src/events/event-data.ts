@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * The `data` of each event type, defined once. Producers validate strictly (no field the schema
+ * does not name: a stray field is how a secret would leak into an event); consumers parse
+ * loosely (fields added by a newer Tessera are ignored, so adding an optional field is a
+ * compatible change). Both come from the same definitions through `object`.
+ */
+type ObjectFactory = typeof z.object | typeof z.strictObject;
+
+const id = z.string().min(1);
+const nullableId = id.nullable();
+/** RFC 4648 section 5 base64url, unpadded, of 32 bytes (SHA-256 or HMAC-SHA-256). */
+const digest = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an unpadded base64url 32-byte digest');
+const epochSeconds = z.int().nonnegative();
+
+export function defineEventData(object: ObjectFactory) {
+  const clientSummary = object({
+    client_id: id,
+    name: z.string(),
+    grant_types: z.array(z.string()),
+    token_endpoint_auth_method: z.string(),
+    version: z.int().positive().describe('The client record version after the change'),
+  });
+  const resourceServerSummary = object({
+    id,
+    audience: z.string().describe('The RFC 8707 resource indicator (the `aud` of its tokens)'),
+    scopes: z.array(z.string()),
+    access_token_format: z.enum(['jwt', 'opaque']),
+  });
+
+  /** Why tokens or a grant stopped being valid. */
+  const revocationReason = z
+    .enum(['revocation_endpoint', 'refresh_token_reuse', 'code_reuse', 'logout', 'other'])
+    .describe(
+      'revocation_endpoint: RFC 7009 request; refresh_token_reuse / code_reuse: a used refresh ' +
+        'token or authorization code was presented again, so its whole grant is revoked ' +
+        '(RFC 9700 section 4.14.2, RFC 6749 section 4.1.2); logout: RP-initiated logout; ' +
+        'other: any other removal (e.g. an operator action)',
+    );
+  const tokenCommon = {
+    token_type: z
+      .enum(['access_token', 'refresh_token'])
+      .describe('RFC 7009 token type hint values'),
+    client_id: id,
+    sub: nullableId.describe('The token subject (user id); null for client-credentials tokens'),
+    grant_id: nullableId.describe('The grant the token belonged to; null when none'),
+    exp: epochSeconds
+      .nullable()
+      .describe('Epoch seconds the token expires at: a deny-list entry may go after it'),
+    reason: revocationReason,
+  };
+
+  return {
+    'tessera.login.succeeded': object({
+      account_id: id,
+      client_id: nullableId.describe('The client the person signed in to'),
+      ip_hash: digest.describe('HMAC-SHA-256 of the client IP under a server secret'),
+    }),
+    'tessera.login.failed': object({
+      reason: z.enum(['unknown_user', 'wrong_password', 'account_disabled']),
+      account_id: nullableId.describe('null when no account has the typed username'),
+      client_id: nullableId,
+      ip_hash: digest,
+      failures: z.int().positive().describe('Failures counted in the current window'),
+      locked: z.boolean().describe('This failure locked the account (or the username)'),
+    }),
+    'tessera.session.ended': object({
+      account_id: id,
+      client_id: nullableId.describe('The client that asked for the logout'),
+      reason: z.enum(['logout']),
+    }),
+    'tessera.token.revoked': z.discriminatedUnion('format', [
+      object({
+        ...tokenCommon,
+        token_type: z.literal('access_token'),
+        format: z.literal('jwt'),
+        jti: id.describe('The `jti` claim of the revoked JWT access token (RFC 9068)'),
+      }).describe('A JWT access token: deny its `jti` until `exp`'),
+      object({
+        ...tokenCommon,
+        format: z.literal('opaque'),
+        token_hash: digest.describe(
+          'base64url(SHA-256(token)) of the opaque token value; the token itself never appears',
+        ),
+      }).describe('An opaque access or refresh token'),
+    ]),
+    'tessera.grant.revoked': object({
+      grant_id: id,
+      client_id: id,
+      sub: nullableId,
+      reason: revocationReason,
+    }),
+    'tessera.client.created': clientSummary,
+    'tessera.client.updated': clientSummary,
+    'tessera.client.deleted': object({ client_id: id }),
+    'tessera.client.secret_rotated': object({
+      client_id: id,
+      secret_id: id.describe('The id of the secret (never the secret or its hash)'),
+      change: z.enum(['added', 'removed']),
+    }),
+    'tessera.resource_server.created': resourceServerSummary,
+    'tessera.resource_server.updated': resourceServerSummary,
+    'tessera.resource_server.deleted': object({ id }),
+    'tessera.keys.rotated': object({
+      reason: z.enum(['scheduled', 'manual', 'forced', 'repair', 'emergency_retire']),
+      current: z.array(id).describe('kids that sign after the change'),
+      retired: z.array(id).describe('kids still published in JWKS but no longer signing'),
+      removed: z.array(id).describe('kids removed from JWKS by this change: distrust them now'),
+    }),
+  };
+}
