@@ -119,6 +119,7 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
         logger,
         clock,
         tokenMetrics: deps.metrics.tokens,
+        newEvent,
       }),
       ring,
     );

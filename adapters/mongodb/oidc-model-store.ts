@@ -1,6 +1,11 @@
-import type { Filter } from 'mongodb';
+import type { ClientSession, Filter } from 'mongodb';
 
-import type { OidcModelName, OidcModelStore, OidcPayload } from '../../src/ports/oidc-models.ts';
+import type {
+  OidcModelName,
+  OidcModelStore,
+  OidcPayload,
+  RemovalOptions,
+} from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import {
   consumptionsOf,
@@ -9,7 +14,9 @@ import {
   type MongoStoreContext,
   type OidcModelDocument,
 } from './collections.ts';
+import { appendOutboxEvents } from './outbox-store.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
+import { runInTransaction } from './transactions.ts';
 import { inSession, writeWithEvents } from './write-with-events.ts';
 
 // findAndModify takes no projection on FerretDB 1.24 ("not implemented"): only plain finds use it.
@@ -30,6 +37,9 @@ function toPayload(
     : payload;
 }
 
+const toPayloadOf = (document: Pick<OidcModelDocument, 'payload' | 'consumedAt'>) =>
+  toPayload(document) as OidcPayload;
+
 function lookupField(payload: OidcPayload, field: 'grantId' | 'uid' | 'userCode'): string | null {
   const value = payload[field];
   return typeof value === 'string' ? value : null;
@@ -47,6 +57,46 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         { projection: PAYLOAD_FIELDS },
       ),
     );
+
+  /**
+   * A removal whose events are built from what it removes (RemovalOptions.eventsFor). With
+   * transactions, the read, the delete and the events commit together. Without, the events are
+   * written first (write-with-events.ts) from what a read found, then exactly those documents
+   * are deleted (by id, so nothing is removed that has no event); if a concurrent removal took
+   * them all first, the events are taken back — that removal recorded its own.
+   */
+  const removeWithDerivedEvents = async (
+    model: OidcModelName,
+    filter: Filter<OidcModelDocument>,
+    options: RemovalOptions,
+    derive: NonNullable<RemovalOptions['eventsFor']>,
+  ): Promise<OidcPayload[]> => {
+    const findMatching = async (session: ClientSession | undefined) => {
+      const found = await collection(model)
+        .find(filter, { projection: { _id: 1, ...PAYLOAD_FIELDS }, ...inSession(session) })
+        .toArray();
+      return { ids: found.map((document) => document._id), payloads: found.map(toPayloadOf) };
+    };
+    const eventsFor = (payloads: readonly OidcPayload[]) => [
+      ...(options.events ?? []),
+      ...derive(payloads),
+    ];
+    if (ctx.capabilities.transactions) {
+      return runInTransaction(ctx.client, async (session) => {
+        const { ids, payloads } = await findMatching(session);
+        if (ids.length > 0) await collection(model).deleteMany({ _id: { $in: ids } }, { session });
+        const events = eventsFor(payloads);
+        if (events.length > 0) await appendOutboxEvents(ctx, events, session);
+        return payloads;
+      });
+    }
+    const { ids, payloads } = await findMatching(undefined);
+    return writeWithEvents(ctx, { events: eventsFor(payloads) }, async () => {
+      if (ids.length === 0) return { value: payloads, applied: true };
+      const { deletedCount } = await collection(model).deleteMany({ _id: { $in: ids } });
+      return { value: payloads, applied: deletedCount > 0 };
+    });
+  };
 
   return {
     async upsert(model, id, payload, expiresInSeconds) {
@@ -107,14 +157,26 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
       });
     },
 
-    async destroy(model, id, options?: WriteOptions) {
+    async destroy(model, id, options?: RemovalOptions) {
+      if (options?.eventsFor) {
+        const [removed] = await removeWithDerivedEvents(
+          model,
+          { _id: id },
+          options,
+          options.eventsFor,
+        );
+        return removed;
+      }
       return writeWithEvents(ctx, options, async (session) => {
         const removed = await collection(model).findOneAndDelete({ _id: id }, inSession(session));
         return { value: toPayload(removed), applied: true };
       });
     },
 
-    async revokeByGrantId(model, grantId, options?: WriteOptions) {
+    async revokeByGrantId(model, grantId, options?: RemovalOptions) {
+      if (options?.eventsFor) {
+        return removeWithDerivedEvents(model, { grantId }, options, options.eventsFor);
+      }
       return writeWithEvents(ctx, options, async (session) => {
         // Both operations use the grantId index (indexes.ts); nothing is scanned.
         const found = await collection(model)

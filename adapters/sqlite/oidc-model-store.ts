@@ -1,7 +1,12 @@
-import type { OidcModelName, OidcModelStore, OidcPayload } from '../../src/ports/oidc-models.ts';
+import type {
+  OidcModelName,
+  OidcModelStore,
+  OidcPayload,
+  RemovalOptions,
+} from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
-import { appendOutboxEvents } from './outbox-store.ts';
+import { appendEvents, appendOutboxEvents } from './outbox-store.ts';
 
 interface ModelRow {
   payload: string;
@@ -14,6 +19,17 @@ function toPayload(row: ModelRow | undefined): OidcPayload | undefined {
   if (!row) return undefined;
   const payload = JSON.parse(row.payload) as OidcPayload;
   return row.consumed_at === null ? payload : { ...payload, consumed: row.consumed_at };
+}
+
+/** A removal's events, inside its transaction: the given ones, then those built from what went. */
+function appendRemovalEvents(
+  db: SqliteDatabase,
+  options: RemovalOptions | undefined,
+  removed: readonly OidcPayload[],
+  now: number,
+): void {
+  appendOutboxEvents(db, options, now);
+  if (options?.eventsFor) appendEvents(db, options.eventsFor(removed), now);
 }
 
 function lookupField(payload: OidcPayload, field: 'grantId' | 'uid' | 'userCode'): string | null {
@@ -82,7 +98,7 @@ export function createSqliteOidcModelStore(
       });
     },
 
-    async destroy(model, id, options?: WriteOptions) {
+    async destroy(model, id, options?: RemovalOptions) {
       const now = clock();
       return db.transaction(() => {
         const row = db
@@ -90,12 +106,13 @@ export function createSqliteOidcModelStore(
             `DELETE FROM oidc_models WHERE model = ? AND id = ? RETURNING payload, consumed_at`,
           )
           .get(model, id) as ModelRow | undefined;
-        appendOutboxEvents(db, options, now);
-        return toPayload(row);
+        const removed = toPayload(row);
+        appendRemovalEvents(db, options, removed ? [removed] : [], now);
+        return removed;
       });
     },
 
-    async revokeByGrantId(model, grantId, options?: WriteOptions) {
+    async revokeByGrantId(model, grantId, options?: RemovalOptions) {
       const now = clock();
       return db.transaction(() => {
         const rows = db
@@ -103,8 +120,9 @@ export function createSqliteOidcModelStore(
             `DELETE FROM oidc_models WHERE model = ? AND grant_id = ? RETURNING payload, consumed_at`,
           )
           .all(model, grantId) as unknown as ModelRow[];
-        appendOutboxEvents(db, options, now);
-        return rows.map((row) => toPayload(row) as OidcPayload);
+        const removed = rows.map((row) => toPayload(row) as OidcPayload);
+        appendRemovalEvents(db, options, removed, now);
+        return removed;
       });
     },
 

@@ -1,3 +1,4 @@
+import type { OutboxEvent } from './outbox.ts';
 import type { WriteOptions } from './write-options.ts';
 
 /**
@@ -29,6 +30,17 @@ export type OidcModelName =
   | 'BackchannelAuthenticationRequest'
   | 'PreAuthorizedCode';
 
+/** WriteOptions for removals, whose events may depend on what the removal finds. */
+export interface RemovalOptions extends WriteOptions {
+  /**
+   * Builds events from the payloads the removal takes away; they are appended by the same write
+   * as the removal, after `events`. Called with an empty list when nothing matched. On a store
+   * without transactions it is called with what was found just before removing (see
+   * adapters/mongodb/write-with-events.ts), and its events are taken back if nothing went.
+   */
+  readonly eventsFor?: (removed: readonly OidcPayload[]) => readonly OutboxEvent[];
+}
+
 /**
  * Storage for oidc-provider's models. Reads treat an expired record as absent whether or not the
  * store has deleted it yet (DESIGN.md section 2): TTL deletion is housekeeping, not correctness.
@@ -53,13 +65,13 @@ export interface OidcModelStore {
   destroy(
     model: OidcModelName,
     id: string,
-    options?: WriteOptions,
+    options?: RemovalOptions,
   ): Promise<OidcPayload | undefined>;
   /** Removes every instance of `model` that belongs to the grant; returns their payloads. */
   revokeByGrantId(
     model: OidcModelName,
     grantId: string,
-    options?: WriteOptions,
+    options?: RemovalOptions,
   ): Promise<OidcPayload[]>;
   /** Deletes expired records; returns how many went. Housekeeping only. */
   pruneExpired(): Promise<number>;

@@ -7,6 +7,7 @@ import Provider, {
 import type { Logger } from 'pino';
 
 import type { Config } from '../config/config.ts';
+import type { EventFactory } from '../events/event-factory.ts';
 import type { TokenMetrics } from '../metrics/create-metrics.ts';
 import type { ProviderPages } from '../interactions/provider-pages.ts';
 import type { Storage } from '../ports/storage.ts';
@@ -18,9 +19,11 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
+import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
+import { createRevocationEvents } from './revocation-events.ts';
 import { STATIC_SCOPES } from './scopes.ts';
 
 /** Asymmetric algorithms only: secrets are hashed, so HS* (and client_secret_jwt) cannot work. */
@@ -39,6 +42,7 @@ export interface ProviderDeps {
   readonly logger: Logger;
   readonly clock: () => number;
   readonly tokenMetrics: TokenMetrics;
+  readonly newEvent: EventFactory;
 }
 
 /** Path of the hosted sign-in and consent pages (src/interactions/interaction-routes.ts). */
@@ -78,7 +82,14 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     adapter: createOidcAdapterFactory({
       models: deps.storage.oidcModels,
       clients: deps.storage.clients,
+      revocationEvents: createRevocationEvents(deps.newEvent),
+      currentContext: () => Provider.ctx,
     }),
+    formats: {
+      customizers: {
+        jwt: createJwtAccessTokenRecorder(deps.storage.oidcModels, deps.clock),
+      },
+    },
     jwks: { keys: [...deps.keyRing.jwks.keys] },
     cookies: { keys: [...config.secrets.cookieKeys], long: cookieOptions, short: cookieOptions },
     scopes: [...STATIC_SCOPES],

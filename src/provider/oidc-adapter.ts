@@ -1,14 +1,41 @@
-import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
+import {
+  errors,
+  type Adapter,
+  type AdapterFactory,
+  type AdapterPayload,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
 
 import type { ClientStore } from '../ports/clients.ts';
-import type { OidcModelName, OidcModelStore, OidcPayload } from '../ports/oidc-models.ts';
+import type {
+  OidcModelName,
+  OidcModelStore,
+  OidcPayload,
+  RemovalOptions,
+} from '../ports/oidc-models.ts';
 import { toProviderClientMetadata } from './client-metadata.ts';
 import { withStoreErrors } from './protocol-errors.ts';
+import {
+  revocationReasonOf,
+  type RevocationEvents,
+  type RevocationReason,
+} from './revocation-events.ts';
 
 export interface OidcAdapterDeps {
   readonly models: OidcModelStore;
   readonly clients: ClientStore;
+  readonly revocationEvents: RevocationEvents;
+  /** The request oidc-provider is serving (`Provider.ctx`); undefined outside a request. */
+  readonly currentContext: () => KoaContextWithOIDC | undefined;
 }
+
+/** Models whose removal is announced (tessera.token.revoked, tessera.grant.revoked). */
+const ANNOUNCED_MODELS: ReadonlySet<OidcModelName> = new Set([
+  'AccessToken',
+  'ClientCredentials',
+  'RefreshToken',
+  'Grant',
+]);
 
 /**
  * Models holding tokens of a grant, as oidc-provider's revoke helper (lib/helpers/revoke.js)
@@ -44,6 +71,33 @@ export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory 
     revokeByGrantId: readOnlyClients,
   };
 
+  /**
+   * Token and grant removals record their events in the same write (RemovalOptions.eventsFor),
+   * here rather than in a provider event listener, so a crash cannot separate the two.
+   */
+  const removalEvents = (
+    model: OidcModelName,
+    reason: RevocationReason = revocationReasonOf(deps.currentContext()),
+  ): RemovalOptions | undefined => {
+    if (!ANNOUNCED_MODELS.has(model)) return undefined;
+    return {
+      eventsFor: (removed) =>
+        model === 'Grant'
+          ? deps.revocationEvents.grantsRevoked(removed, reason)
+          : deps.revocationEvents.tokensRevoked(model, removed, reason),
+    };
+  };
+
+  /** Revokes every token of a grant and the grant, as oidc-provider's lib/helpers/revoke.js does. */
+  const revokeGrant = async (grantId: string, reason: RevocationReason): Promise<void> => {
+    await withStoreErrors(async () => {
+      for (const model of GRANT_MODELS) {
+        await deps.models.revokeByGrantId(model, grantId, removalEvents(model, reason));
+      }
+      await deps.models.destroy('Grant', grantId, removalEvents('Grant', reason));
+    });
+  };
+
   return (name) => {
     if (name === 'Client') return clientAdapter;
     const model = name as OidcModelName;
@@ -63,26 +117,24 @@ export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory 
         const consumed = await withStoreErrors(() => models.consume(model, id));
         if (consumed) return;
         const payload = await withStoreErrors(() => models.find(model, id));
-        if (payload?.grantId) await revokeGrant(models, payload.grantId);
+        if (payload?.grantId) {
+          await revokeGrant(
+            payload.grantId,
+            model === 'RefreshToken' ? 'refresh_token_reuse' : 'code_reuse',
+          );
+        }
         throw new errors.InvalidGrant(
           `${model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`,
         );
       },
       destroy: async (id) => {
-        await withStoreErrors(() => models.destroy(model, id));
+        await withStoreErrors(() => models.destroy(model, id, removalEvents(model)));
       },
       revokeByGrantId: async (grantId) => {
-        await withStoreErrors(() => models.revokeByGrantId(model, grantId));
+        await withStoreErrors(() => models.revokeByGrantId(model, grantId, removalEvents(model)));
       },
     };
   };
-}
-
-async function revokeGrant(models: OidcModelStore, grantId: string): Promise<void> {
-  await withStoreErrors(async () => {
-    for (const model of GRANT_MODELS) await models.revokeByGrantId(model, grantId);
-    await models.destroy('Grant', grantId);
-  });
 }
 
 function readOnlyClients(): never {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { OutboxEvent } from '../../src/ports/outbox.ts';
+import type { OidcPayload } from '../../src/ports/oidc-models.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createTestClock, type OpenTestStorage, type TestClock } from './storage-fixture.ts';
 
@@ -145,6 +146,51 @@ export function describeOidcModelStoreContract(adapter: string, open: OpenTestSt
       await models().revokeByGrantId('AccessToken', 'g1', { events: [revokeEvent] });
       const ids = (await storage.outbox.listRecent({ limit: 10 })).map((event) => event.id);
       expect(ids).toEqual([revokeEvent.id, destroyEvent.id, consumeEvent.id]);
+    });
+
+    it('records events built from the payloads a destroy and a revoke remove', async () => {
+      await models().upsert('RefreshToken', 'r1', { jti: 'r1', grantId: 'g1' }, 60);
+      await models().upsert('AccessToken', 'a1', { jti: 'a1', grantId: 'g1' }, 60);
+      await models().upsert('AccessToken', 'a2', { jti: 'a2', grantId: 'g1' }, 60);
+      await models().upsert('AccessToken', 'a3', { jti: 'a3', grantId: 'g2' }, 60);
+      const eventsFor = (removed: readonly OidcPayload[]) =>
+        removed.map((payload) => testEvent(String(payload['jti'])));
+
+      const destroyed = await models().destroy('RefreshToken', 'r1', { eventsFor });
+      const revoked = await models().revokeByGrantId('AccessToken', 'g1', { eventsFor });
+
+      expect(destroyed).toEqual({ jti: 'r1', grantId: 'g1' });
+      expect(revoked.map((payload) => payload['jti']).sort()).toEqual(['a1', 'a2']);
+      const recorded = await storage.outbox.listRecent({ limit: 10 });
+      expect(recorded.map((event) => event.subject).sort()).toEqual(['a1', 'a2', 'r1']);
+      expect(await models().find('AccessToken', 'a3')).toBeDefined();
+    });
+
+    it('records no derived event when a destroy or revoke removes nothing', async () => {
+      const seen: (readonly OidcPayload[])[] = [];
+      const eventsFor = (removed: readonly OidcPayload[]) => {
+        seen.push(removed);
+        return removed.map(() => testEvent());
+      };
+      expect(await models().destroy('RefreshToken', 'missing', { eventsFor })).toBeUndefined();
+      expect(await models().revokeByGrantId('AccessToken', 'no-grant', { eventsFor })).toEqual([]);
+      expect(seen).toEqual([[], []]);
+      expect(await storage.outbox.listRecent({ limit: 10 })).toEqual([]);
+    });
+
+    it('gives each token removed by concurrent revocations of its grant at least one event', async () => {
+      for (let index = 0; index < 10; index += 1) {
+        await models().upsert('AccessToken', `a${index}`, { jti: `a${index}`, grantId: 'g1' }, 60);
+      }
+      const eventsFor = (removed: readonly OidcPayload[]) =>
+        removed.map((payload) => testEvent(String(payload['jti'])));
+      const results = await Promise.all(
+        [1, 2, 3].map(() => models().revokeByGrantId('AccessToken', 'g1', { eventsFor })),
+      );
+      expect(results.flat().length).toBeGreaterThanOrEqual(10);
+      const recorded = await storage.outbox.listRecent({ limit: 100 });
+      expect(new Set(recorded.map((event) => event.subject)).size).toBe(10);
+      expect(await models().find('AccessToken', 'a0')).toBeUndefined();
     });
   });
 }

@@ -2,7 +2,9 @@ import { errors, type Adapter } from 'oidc-provider';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { MongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
+import { createEventFactory, throwInvalidEvent } from '../../src/events/event-factory.ts';
 import { createOidcAdapterFactory } from '../../src/provider/oidc-adapter.ts';
+import { createRevocationEvents, hashOpaqueToken } from '../../src/provider/revocation-events.ts';
 import { openTestMongoStorage } from '../helpers/mongodb-storage.ts';
 
 const RACERS = 24;
@@ -20,6 +22,14 @@ describe('concurrent consumption through the oidc-provider adapter on MongoDB', 
     const factory = createOidcAdapterFactory({
       models: storage.oidcModels,
       clients: storage.clients,
+      revocationEvents: createRevocationEvents(
+        createEventFactory({
+          source: 'https://id.example.com',
+          clock: Date.now,
+          onInvalid: throwInvalidEvent,
+        }),
+      ),
+      currentContext: () => undefined,
     });
     adapterFor = (model) => factory(model);
   });
@@ -46,12 +56,25 @@ describe('concurrent consumption through the oidc-provider adapter on MongoDB', 
     },
   );
 
-  it('treats the losers as a replay: the tokens of the grant are revoked', async () => {
-    await adapterFor('AuthorizationCode').upsert('c1', { jti: 'c1', grantId: 'g2' }, 60);
-    await adapterFor('AccessToken').upsert('a1', { jti: 'a1', grantId: 'g2' }, 60);
-    await adapterFor('Grant').upsert('g2', { jti: 'g2' }, 600);
+  it('treats the losers as a replay: the tokens of the grant are revoked, and announced', async () => {
+    const grant = { grantId: 'g2', clientId: 'cl_1', accountId: 'acct_1' };
+    await adapterFor('AuthorizationCode').upsert('c1', { jti: 'c1', ...grant }, 60);
+    await adapterFor('AccessToken').upsert('a1', { jti: 'a1', ...grant, exp: 2e9 }, 60);
+    await adapterFor('Grant').upsert(
+      'g2',
+      { jti: 'g2', clientId: 'cl_1', accountId: 'acct_1' },
+      600,
+    );
     await race('AuthorizationCode', 'c1');
     expect(await adapterFor('AccessToken').find('a1')).toBeUndefined();
     expect(await adapterFor('Grant').find('g2')).toBeUndefined();
+    const events = await storage.outbox.listRecent({ limit: 100 });
+    const revoked = events.filter((event) => event.type === 'tessera.token.revoked');
+    expect(revoked.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(revoked.map((event) => event.data['token_hash']))).toEqual(
+      new Set([hashOpaqueToken('a1')]),
+    );
+    expect(revoked[0]!.data).toMatchObject({ reason: 'code_reuse', grant_id: 'g2', sub: 'acct_1' });
+    expect(events.some((event) => event.type === 'tessera.grant.revoked')).toBe(true);
   });
 });

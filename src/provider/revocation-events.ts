@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+import type { EventFactory } from '../events/event-factory.ts';
+import type { EventData } from '../events/event-schema.ts';
+import type { OidcModelName, OidcPayload } from '../ports/oidc-models.ts';
+import type { OutboxEvent } from '../ports/outbox.ts';
+
+export type RevocationReason = EventData<'tessera.grant.revoked'>['reason'];
+
+/** Marks the records of JWT access tokens (jwt-access-token-records.ts) among AccessTokens. */
+export const JWT_RECORD_FORMAT = 'jwt';
+
+/** Models whose removal revokes something a client or resource server holds. */
+const TOKEN_TYPES: Partial<Record<OidcModelName, 'access_token' | 'refresh_token'>> = {
+  AccessToken: 'access_token',
+  ClientCredentials: 'access_token',
+  RefreshToken: 'refresh_token',
+};
+
+/**
+ * Why oidc-provider removes tokens in the request it is serving (it runs every request inside
+ * an AsyncLocalStorage, lib/helpers/initialize_app.js, exposed as `Provider.ctx`):
+ * - the revocation endpoint destroys the token and revokes its grant (lib/actions/revocation.js);
+ * - the token endpoint removes tokens only when a used refresh token or code comes back
+ *   (lib/actions/grants/refresh_token.js, lib/helpers/grant_source.js; our consume race too);
+ * - a confirmed logout revokes the grants of the session's clients (lib/actions/end_session.js).
+ */
+export function revocationReasonOf(ctx: KoaContextWithOIDC | undefined): RevocationReason {
+  switch (ctx?.oidc.route) {
+    case 'revocation':
+      return 'revocation_endpoint';
+    case 'token':
+      return ctx.oidc.params?.['grant_type'] === 'refresh_token'
+        ? 'refresh_token_reuse'
+        : 'code_reuse';
+    case 'end_session':
+    case 'end_session_confirm':
+      return 'logout';
+    default:
+      return 'other';
+  }
+}
+
+/** base64url(SHA-256(value)): how an opaque token appears in events (it is its own id). */
+export function hashOpaqueToken(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64url');
+}
+
+const stringOrNull = (value: unknown): string | null =>
+  typeof value === 'string' && value !== '' ? value : null;
+
+/**
+ * Builds `tessera.token.revoked` and `tessera.grant.revoked` events from the payloads a removal
+ * takes away (RemovalOptions.eventsFor), so each event is recorded by the removal's own write.
+ */
+export function createRevocationEvents(newEvent: EventFactory) {
+  const tokenRevoked = (
+    tokenType: 'access_token' | 'refresh_token',
+    id: string,
+    payload: OidcPayload,
+    reason: RevocationReason,
+  ): OutboxEvent | undefined => {
+    const clientId = stringOrNull(payload['clientId']);
+    // Without a client the record is not a token oidc-provider issued; nothing to announce.
+    if (!clientId) return undefined;
+    const sub = stringOrNull(payload['sub']) ?? stringOrNull(payload['accountId']);
+    const common = {
+      client_id: clientId,
+      sub,
+      grant_id: stringOrNull(payload.grantId),
+      exp: typeof payload['exp'] === 'number' ? payload['exp'] : null,
+      reason,
+    };
+    return newEvent({
+      type: 'tessera.token.revoked',
+      subject: sub ?? clientId,
+      data:
+        payload['format'] === JWT_RECORD_FORMAT
+          ? { ...common, token_type: 'access_token', format: 'jwt', jti: id }
+          : { ...common, token_type: tokenType, format: 'opaque', token_hash: hashOpaqueToken(id) },
+    });
+  };
+
+  return {
+    /** Events for the tokens of `model` that a removal took away; none for other models. */
+    tokensRevoked(
+      model: OidcModelName,
+      removed: readonly OidcPayload[],
+      reason: RevocationReason,
+    ): OutboxEvent[] {
+      const tokenType = TOKEN_TYPES[model];
+      if (!tokenType) return [];
+      return removed.flatMap((payload) => {
+        const id = stringOrNull(payload['jti']);
+        const event = id ? tokenRevoked(tokenType, id, payload, reason) : undefined;
+        return event ? [event] : [];
+      });
+    },
+
+    /** `tessera.grant.revoked` for each removed Grant. */
+    grantsRevoked(removed: readonly OidcPayload[], reason: RevocationReason): OutboxEvent[] {
+      return removed.flatMap((payload) => {
+        const grantId = stringOrNull(payload['jti']);
+        const clientId = stringOrNull(payload['clientId']);
+        if (!grantId || !clientId) return [];
+        const sub = stringOrNull(payload['accountId']);
+        return [
+          newEvent({
+            type: 'tessera.grant.revoked',
+            subject: sub ?? clientId,
+            data: { grant_id: grantId, client_id: clientId, sub, reason },
+          }),
+        ];
+      });
+    },
+  };
+}
+
+export type RevocationEvents = ReturnType<typeof createRevocationEvents>;
