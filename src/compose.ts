@@ -24,6 +24,9 @@ import { createInteractionRoutes } from './interactions/interaction-routes.ts';
 import type { Storage } from './ports/storage.ts';
 import { createClientCredentialsTokenLookup } from './provider/client-credentials-token.ts';
 import type { ProviderHolder } from './provider/provider-holder.ts';
+import { createBacklogReader } from './relay/backlog-reader.ts';
+import { openRelay } from './relay/open-relay.ts';
+import type { OutboxRelay } from './relay/outbox-relay.ts';
 import type { AccountService } from './services/account-service.ts';
 import type { ClientService } from './services/client-service.ts';
 import { createArgon2Pool } from './services/passwords/argon2-pool.ts';
@@ -57,6 +60,8 @@ export interface Tessera {
    */
   readonly keyRotation: RotationScheduler;
   readonly metrics: TesseraMetrics;
+  /** The outbox relay of this replica; undefined without KAFKA_BROKERS (events stay in the outbox). */
+  readonly relay: OutboxRelay | undefined;
   /**
    * The graceful stop: /readyz turns 503 at once; requests are still served for
    * TESSERA_SHUTDOWN_DELAY_MS (so load balancers notice and drain); then the server stops
@@ -176,6 +181,20 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       onKeysChanged: () => keyRotation.refresh(),
     });
 
+    const relay = openRelay(config, {
+      storage,
+      metrics: metrics.outbox,
+      logger,
+      clock,
+      holderId,
+    });
+    const outboxBacklog = createBacklogReader(storage.outbox, { maxAgeMs: 2_000 });
+    if (relay) {
+      metrics.outbox.trackBacklog(outboxBacklog);
+      // After in-flight requests have drained, so the events they recorded are flushed too.
+      shutdownSteps.add('outbox relay', () => relay.stop({ flush: true }));
+    }
+
     const app = createApp({
       logger,
       holder,
@@ -205,6 +224,12 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         signingKeyAdmin,
         lookupToken: createClientCredentialsTokenLookup({ holder, clock }),
       },
+      outbox: relay && {
+        backlog: outboxBacklog,
+        relayState: () => relay.state(),
+        maxBacklog: config.outbox.readyMaxBacklog,
+        clock,
+      },
     });
     const callback = app.callback();
     handler = (req, res) => void callback(req, res);
@@ -216,9 +241,18 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       ]).catch((error: unknown) => {
         logger.warn({ err: error }, 'pruning expired records failed');
       });
+      // With a relay, it prunes what it published; without, nothing will publish old events.
+      if (!relay) {
+        storage.outbox
+          .prune({ before: clock() - config.outbox.retentionMs, unpublished: true })
+          .catch((error: unknown) => {
+            logger.warn({ err: error }, 'pruning old outbox events failed');
+          });
+      }
     }, PRUNE_INTERVAL_MS);
     pruner.unref();
     keyRotation.start();
+    relay?.start();
 
     if (issuer.startsWith('https:') && !config.http.trustProxy) {
       logger.warn(
@@ -255,6 +289,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       signingKeyAdmin,
       keyRotation,
       metrics,
+      relay,
       stop() {
         stopping ??= stopGracefully();
         return stopping;

@@ -15,6 +15,17 @@ export interface KafkaConfig {
   readonly topic: string;
 }
 
+export interface OutboxConfig {
+  /** How long published events are kept (and, without Kafka, every event). */
+  readonly retentionMs: number;
+  /** The relay publishes only events appended at least this long ago. */
+  readonly settleMs: number;
+  /** How often the relay looks for new events while idle. */
+  readonly pollIntervalMs: number;
+  /** /readyz turns 503 while more events than this are pending; undefined = never. */
+  readonly readyMaxBacklog: number | undefined;
+}
+
 export interface SecretsConfig {
   /** 32 bytes; encrypts private signing keys at rest (AES-256-GCM). */
   readonly keyEncryptionKey: Buffer;
@@ -68,6 +79,7 @@ export interface Config {
   readonly dataDir: string;
   readonly storage: StorageConfig;
   readonly kafka: KafkaConfig | undefined;
+  readonly outbox: OutboxConfig;
   readonly secrets: SecretsConfig;
   readonly tokens: {
     readonly accessTokenTtl: number;

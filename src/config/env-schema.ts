@@ -39,6 +39,15 @@ export const envSchema = z.object({
   TESSERA_MONGODB_ENSURE_INDEXES: z.stringbool().default(true),
   KAFKA_BROKERS: optionalString,
   KAFKA_TOPIC: z.string().min(1).default('tessera.events'),
+  // The outbox and its relay (README "Events").
+  TESSERA_OUTBOX_RETENTION: positiveInt(7 * DAY, 365 * DAY),
+  /** Unset: 0 on SQLite, 1000 on MongoDB. */
+  TESSERA_OUTBOX_SETTLE_MS: optionalString.pipe(
+    z.coerce.number<string>().int().min(0).max(60_000).optional(),
+  ),
+  TESSERA_OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Unset: /readyz reports the backlog but never fails on it. */
+  TESSERA_OUTBOX_MAX_BACKLOG: optionalPositiveInt(Number.MAX_SAFE_INTEGER),
 
   TESSERA_KEY_ENCRYPTION_KEY: optionalString,
   TESSERA_COOKIE_KEYS: optionalString,

@@ -49,6 +49,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError('TESSERA_SECRET_PEPPER', 'needs >= 32 characters of random data');
   }
 
+  const storage: Config['storage'] = raw.MONGODB_URI
+    ? {
+        kind: 'mongodb',
+        uri: raw.MONGODB_URI,
+        dbName: raw.MONGODB_DB,
+        ensureIndexes: raw.TESSERA_MONGODB_ENSURE_INDEXES,
+      }
+    : { kind: 'sqlite', path: resolve(dataDir, 'tessera.sqlite') };
+
   const config: Config = {
     production,
     http: {
@@ -61,17 +70,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownDelayMs: raw.TESSERA_SHUTDOWN_DELAY_MS,
     },
     dataDir,
-    storage: raw.MONGODB_URI
-      ? {
-          kind: 'mongodb',
-          uri: raw.MONGODB_URI,
-          dbName: raw.MONGODB_DB,
-          ensureIndexes: raw.TESSERA_MONGODB_ENSURE_INDEXES,
-        }
-      : { kind: 'sqlite', path: resolve(dataDir, 'tessera.sqlite') },
+    storage,
     kafka: raw.KAFKA_BROKERS
       ? { brokers: parseBrokers(raw.KAFKA_BROKERS), topic: raw.KAFKA_TOPIC }
       : undefined,
+    outbox: {
+      retentionMs: raw.TESSERA_OUTBOX_RETENTION * 1000,
+      // SQLite commits one write at a time inside the event's own transaction: nothing to settle.
+      // MongoDB hands out sequences outside transactions (and, without them, writes an event
+      // before its change): a second lets concurrent writes land before the relay reads.
+      settleMs: raw.TESSERA_OUTBOX_SETTLE_MS ?? (storage.kind === 'sqlite' ? 0 : 1000),
+      pollIntervalMs: raw.TESSERA_OUTBOX_POLL_MS,
+      readyMaxBacklog: raw.TESSERA_OUTBOX_MAX_BACKLOG,
+    },
     secrets: {
       keyEncryptionKey,
       cookieKeys,

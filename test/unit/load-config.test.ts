@@ -174,10 +174,45 @@ describe('loadConfig', () => {
     ['TESSERA_FETCH_ALLOW_PRIVATE_NETWORKS', 'sometimes'],
     ['TESSERA_REFRESH_TOKEN_TTL', 'forever'],
     ['TESSERA_GRANT_TTL', '60'],
+    ['TESSERA_OUTBOX_RETENTION', '0'],
+    ['TESSERA_OUTBOX_SETTLE_MS', '-1'],
+    ['TESSERA_OUTBOX_SETTLE_MS', '60001'],
+    ['TESSERA_OUTBOX_POLL_MS', '5'],
+    ['TESSERA_OUTBOX_MAX_BACKLOG', '0'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = errorOf({ TESSERA_DATA_DIR: dataDir, [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('keeps published events 7 days, polls twice a second, and never fails readiness on the backlog by default', () => {
+    expect(loadConfig({ TESSERA_DATA_DIR: dataDir }).outbox).toEqual({
+      retentionMs: 7 * 86_400_000,
+      settleMs: 0,
+      pollIntervalMs: 500,
+      readyMaxBacklog: undefined,
+    });
+  });
+
+  it('lets outbox events settle for a second before publishing them on MongoDB by default', () => {
+    const config = loadConfig({ TESSERA_DATA_DIR: dataDir, MONGODB_URI: 'mongodb://db' });
+    expect(config.outbox.settleMs).toBe(1000);
+  });
+
+  it('reads the outbox settings', () => {
+    const config = loadConfig({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_OUTBOX_RETENTION: '3600',
+      TESSERA_OUTBOX_SETTLE_MS: '250',
+      TESSERA_OUTBOX_POLL_MS: '100',
+      TESSERA_OUTBOX_MAX_BACKLOG: '50000',
+    });
+    expect(config.outbox).toEqual({
+      retentionMs: 3_600_000,
+      settleMs: 250,
+      pollIntervalMs: 100,
+      readyMaxBacklog: 50_000,
+    });
   });
 
   it('serves /metrics without a token and starts draining at once unless configured', () => {

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+
+import { createKafkaPublisher } from '../../adapters/kafka/kafka-publisher.ts';
+import type { Config } from '../config/config.ts';
+import type { OutboxMetrics } from '../metrics/create-metrics.ts';
+import type { Storage } from '../ports/storage.ts';
+import { createOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
+
+export interface OpenRelayDeps {
+  readonly storage: Storage;
+  readonly metrics: OutboxMetrics;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  /** This process's lease-holder id. */
+  readonly holderId: string;
+}
+
+/**
+ * The relay the configuration names: to Kafka when KAFKA_BROKERS is set; none otherwise, and
+ * events then stay in the outbox (`tessera events list`) until the retention prunes them.
+ * Not started: the composition root starts it once the server is up.
+ */
+export function openRelay(config: Config, deps: OpenRelayDeps): OutboxRelay | undefined {
+  if (!config.kafka) return undefined;
+  const logger = deps.logger.child({ component: 'outbox-relay' });
+  return createOutboxRelay(
+    {
+      outbox: deps.storage.outbox,
+      leases: deps.storage.leases,
+      publisher: createKafkaPublisher(config.kafka, logger),
+      metrics: deps.metrics,
+      logger,
+      clock: deps.clock,
+      holderId: `${deps.holderId}/relay`,
+    },
+    {
+      settleMs: config.outbox.settleMs,
+      pollIntervalMs: config.outbox.pollIntervalMs,
+      retentionMs: config.outbox.retentionMs,
+    },
+  );
+}
