@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, ClientSession, MongoBulkWriteError } from 'mongodb';
+import type { AnyBulkWriteOperation, ClientSession } from 'mongodb';
 
 import type {
   OutboxBacklog,
@@ -17,8 +17,13 @@ import {
 } from './collections.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
 
-/** Sequence clashes only happen where `$inc` is not atomic (FerretDB); a few retries settle them. */
-const MAX_APPEND_ATTEMPTS = 5;
+/**
+ * Sequence clashes only happen where `$inc` is not atomic (FerretDB): every attempt lets at
+ * least one of the clashing writers through, and a short random pause spreads the rest.
+ */
+const MAX_APPEND_ATTEMPTS = 20;
+const pauseAfterClash = () =>
+  new Promise((resolve) => setTimeout(resolve, 1 + Math.floor(Math.random() * 10)));
 
 /**
  * Hands out `count` consecutive outbox sequences from a counter document. Reserved outside any
@@ -28,11 +33,20 @@ const MAX_APPEND_ATTEMPTS = 5;
  * (ordered by sequence), never by "sequence above the last one I saw".
  */
 async function reserveSequences(ctx: MongoStoreContext, count: number): Promise<number> {
-  const counter = await countersOf(ctx.db).findOneAndUpdate(
-    { _id: 'outbox' },
-    { $inc: { value: count } },
-    { upsert: true, returnDocument: 'after' },
-  );
+  const increment = () =>
+    countersOf(ctx.db).findOneAndUpdate(
+      { _id: 'outbox' },
+      { $inc: { value: count } },
+      { upsert: true, returnDocument: 'after' },
+    );
+  let counter;
+  try {
+    counter = await increment();
+  } catch (error) {
+    // Two first-ever appends can both try to create the counter; the loser's retry increments.
+    if (!isDuplicateKeyError(error)) throw error;
+    counter = await increment();
+  }
   if (!counter) throw new Error('outbox counter upsert returned nothing');
   return counter.value - count + 1;
 }
@@ -79,12 +93,22 @@ export async function appendOutboxEvents(
       return inserted;
     } catch (error) {
       // Outside a transaction, a duplicate key here is a sequence taken by a concurrent append
-      // (or, on FerretDB, a concurrent upsert of the same id): retry just those events.
+      // (or, on FerretDB, a concurrent upsert of the same id): retry the events not yet in.
       if (session || attempt >= MAX_APPEND_ATTEMPTS || !isDuplicateKeyError(error)) throw error;
-      const bulkError = error as MongoBulkWriteError;
-      inserted.push(...Object.values(bulkError.result.upsertedIds).map(String));
-      const failed = new Set([bulkError.writeErrors].flat().map((writeError) => writeError.index));
-      pending = pending.filter((_, index) => failed.has(index));
+      // Ask the collection which got in, not the error: FerretDB 1.24 stops an unordered batch
+      // at its first failed upsert and reports neither the skipped operations nor upserted ids,
+      // so trusting the error's writeErrors silently dropped events.
+      const ids = pending.map((event) => event.id);
+      const present = new Set(
+        (
+          await outboxOf(ctx.db)
+            .find({ _id: { $in: ids } }, { projection: { _id: 1 } })
+            .toArray()
+        ).map((document) => document._id),
+      );
+      inserted.push(...ids.filter((id) => present.has(id)));
+      pending = pending.filter((event) => !present.has(event.id));
+      if (pending.length > 0) await pauseAfterClash();
     }
   }
   return inserted;

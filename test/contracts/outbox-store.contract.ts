@@ -43,6 +43,14 @@ export function describeOutboxStoreContract(adapter: string, open: OpenTestStora
       expect(await storage.outbox.listRecent({ limit: 10 })).toHaveLength(1);
     });
 
+    it('keeps every event of many concurrent appends, each with its own sequence', async () => {
+      const batches = Array.from({ length: 8 }, () => [testEvent(), testEvent(), testEvent()]);
+      await Promise.all(batches.map((batch) => storage.outbox.append(batch)));
+      const listed = await storage.outbox.listRecent({ limit: 100 });
+      expect(ids(listed).sort()).toEqual(ids(batches.flat()).sort());
+      expect(new Set(listed.map((event) => event.sequence)).size).toBe(listed.length);
+    });
+
     it('lists pending events oldest first, up to the limit', async () => {
       const events = [testEvent('a'), testEvent('b'), testEvent('a')];
       await storage.outbox.append(events.slice(0, 2));
