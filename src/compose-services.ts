@@ -24,7 +24,6 @@ import {
   createResourceServerService,
   type ResourceServerService,
 } from './services/resource-server-service.ts';
-import { createSessionEvents } from './services/session-events.ts';
 
 export interface ServiceDeps {
   readonly storage: Storage;
@@ -103,7 +102,6 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   });
   const pageRenderer = createPageRenderer();
   const pages = createProviderPages(pageRenderer);
-  const sessionEvents = createSessionEvents({ outbox: storage.outbox, newEvent });
   const buildInstance = (ring: SigningKeyRing) =>
     wrapProvider(
       createProvider({
@@ -115,7 +113,6 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
         keyRing: ring,
         accounts,
         pages,
-        sessionEvents,
         logger,
         clock,
         tokenMetrics: deps.metrics.tokens,

@@ -67,8 +67,14 @@ export function defineEventData(object: ObjectFactory) {
     }),
     'tessera.session.ended': object({
       account_id: id,
-      client_id: nullableId.describe('The client that asked for the logout'),
+      client_id: nullableId.describe('The client that asked for the logout, if one did'),
       reason: z.enum(['logout']),
+      sid: nullableId.describe(
+        "The `sid` claim of that client's ID tokens for the session (OIDC Back-Channel Logout)",
+      ),
+      clients: z
+        .array(object({ client_id: id, sid: id }))
+        .describe('Every client the session had signed in to, with the `sid` its ID tokens carry'),
     }),
     'tessera.token.revoked': z.discriminatedUnion('format', [
       object({

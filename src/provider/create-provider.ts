@@ -14,7 +14,6 @@ import type { Storage } from '../ports/storage.ts';
 import type { AccountService } from '../services/account-service.ts';
 import type { ClientSecretHasher } from '../services/client-secrets.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
-import type { SessionEvents } from '../services/session-events.ts';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
@@ -23,7 +22,7 @@ import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
-import { createRevocationEvents } from './revocation-events.ts';
+import { createRemovalEvents } from './removal-events.ts';
 import { STATIC_SCOPES } from './scopes.ts';
 
 /** Asymmetric algorithms only: secrets are hashed, so HS* (and client_secret_jwt) cannot work. */
@@ -38,7 +37,6 @@ export interface ProviderDeps {
   readonly keyRing: SigningKeyRing;
   readonly accounts: AccountService;
   readonly pages: ProviderPages;
-  readonly sessionEvents: SessionEvents;
   readonly logger: Logger;
   readonly clock: () => number;
   readonly tokenMetrics: TokenMetrics;
@@ -82,7 +80,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     adapter: createOidcAdapterFactory({
       models: deps.storage.oidcModels,
       clients: deps.storage.clients,
-      revocationEvents: createRevocationEvents(deps.newEvent),
+      removalEvents: createRemovalEvents(deps.newEvent),
       currentContext: () => Provider.ctx,
     }),
     formats: {
@@ -191,16 +189,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   installProviderMetrics(provider, deps.tokenMetrics);
   provider.on('server_error', (_ctx, error) => {
     deps.logger.error({ err: error }, 'oidc-provider server error');
-  });
-  provider.on('end_session.success', (ctx) => {
-    const { session, params } = ctx.oidc;
-    // Without `logout` the person chose to stay signed in: only that client's grant ended.
-    if (!params?.logout || !session?.accountId) return;
-    deps.sessionEvents
-      .sessionEnded({ accountId: session.accountId, clientId: ctx.oidc.client?.clientId })
-      .catch((error: unknown) => {
-        deps.logger.error({ err: error }, 'recording tessera.session.ended failed');
-      });
   });
   provider.on('backchannel.error', (_ctx, error, client) => {
     deps.logger.warn(

@@ -2,7 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { OidcModelStore } from '../ports/oidc-models.ts';
 import { withStoreErrors } from './protocol-errors.ts';
-import { JWT_RECORD_FORMAT } from './revocation-events.ts';
+import { JWT_RECORD_FORMAT } from './removal-events.ts';
 
 interface IssuedJwt {
   readonly kind: string;

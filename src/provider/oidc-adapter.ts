@@ -15,27 +15,31 @@ import type {
 } from '../ports/oidc-models.ts';
 import { toProviderClientMetadata } from './client-metadata.ts';
 import { withStoreErrors } from './protocol-errors.ts';
-import {
-  revocationReasonOf,
-  type RevocationEvents,
-  type RevocationReason,
-} from './revocation-events.ts';
+import { revocationReasonOf, type RemovalEvents, type RevocationReason } from './removal-events.ts';
 
 export interface OidcAdapterDeps {
   readonly models: OidcModelStore;
   readonly clients: ClientStore;
-  readonly revocationEvents: RevocationEvents;
+  readonly removalEvents: RemovalEvents;
   /** The request oidc-provider is serving (`Provider.ctx`); undefined outside a request. */
   readonly currentContext: () => KoaContextWithOIDC | undefined;
 }
 
 /** Models whose removal is announced (tessera.token.revoked, tessera.grant.revoked). */
-const ANNOUNCED_MODELS: ReadonlySet<OidcModelName> = new Set([
+const REVOKED_MODELS: ReadonlySet<OidcModelName> = new Set([
   'AccessToken',
   'ClientCredentials',
   'RefreshToken',
   'Grant',
 ]);
+
+/**
+ * A confirmed RP-initiated logout: oidc-provider then destroys the Session
+ * (lib/actions/end_session.js). The same route also destroys a session's old id when the person
+ * stays signed in (Session#resetIdentifier), which is not an end.
+ */
+const isLogout = (ctx: KoaContextWithOIDC | undefined) =>
+  ctx?.oidc.route === 'end_session_confirm' && Boolean(ctx.oidc.params?.['logout']);
 
 /**
  * Models holding tokens of a grant, as oidc-provider's revoke helper (lib/helpers/revoke.js)
@@ -72,19 +76,28 @@ export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory 
   };
 
   /**
-   * Token and grant removals record their events in the same write (RemovalOptions.eventsFor),
-   * here rather than in a provider event listener, so a crash cannot separate the two.
+   * Token, grant and session removals record their events in the same write
+   * (RemovalOptions.eventsFor), here rather than in a provider event listener, so a crash cannot
+   * separate the two.
    */
   const removalEvents = (
     model: OidcModelName,
     reason: RevocationReason = revocationReasonOf(deps.currentContext()),
   ): RemovalOptions | undefined => {
-    if (!ANNOUNCED_MODELS.has(model)) return undefined;
+    if (model === 'Session') {
+      const ctx = deps.currentContext();
+      if (!isLogout(ctx)) return undefined;
+      return {
+        eventsFor: (removed) =>
+          deps.removalEvents.sessionsEnded(removed, ctx?.oidc.client?.clientId),
+      };
+    }
+    if (!REVOKED_MODELS.has(model)) return undefined;
     return {
       eventsFor: (removed) =>
         model === 'Grant'
-          ? deps.revocationEvents.grantsRevoked(removed, reason)
-          : deps.revocationEvents.tokensRevoked(model, removed, reason),
+          ? deps.removalEvents.grantsRevoked(removed, reason)
+          : deps.removalEvents.tokensRevoked(model, removed, reason),
     };
   };
 

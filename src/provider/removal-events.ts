@@ -51,11 +51,17 @@ export function hashOpaqueToken(value: string): string {
 const stringOrNull = (value: unknown): string | null =>
   typeof value === 'string' && value !== '' ? value : null;
 
+/** What oidc-provider keeps of one client in a Session (lib/models/session.js). */
+interface SessionAuthorization {
+  readonly sid?: unknown;
+}
+
 /**
- * Builds `tessera.token.revoked` and `tessera.grant.revoked` events from the payloads a removal
- * takes away (RemovalOptions.eventsFor), so each event is recorded by the removal's own write.
+ * Builds the events announcing what oidc-provider's adapter removes — `tessera.token.revoked`,
+ * `tessera.grant.revoked`, `tessera.session.ended` — from the payloads the removal takes away
+ * (RemovalOptions.eventsFor), so each event is recorded by the removal's own write.
  */
-export function createRevocationEvents(newEvent: EventFactory) {
+export function createRemovalEvents(newEvent: EventFactory) {
   const tokenRevoked = (
     tokenType: 'access_token' | 'refresh_token',
     id: string,
@@ -99,6 +105,39 @@ export function createRevocationEvents(newEvent: EventFactory) {
       });
     },
 
+    /**
+     * `tessera.session.ended` for a Session removed by a confirmed logout, with the OIDC `sid`
+     * each client's ID tokens carry (OIDC Back-Channel Logout 1.0 section 2.1), so a relying
+     * party can find the sessions it holds for it.
+     */
+    sessionsEnded(removed: readonly OidcPayload[], clientId: string | undefined): OutboxEvent[] {
+      return removed.flatMap((payload) => {
+        const accountId = stringOrNull(payload['accountId']);
+        if (!accountId) return [];
+        const authorizations = (payload['authorizations'] ?? {}) as Record<
+          string,
+          SessionAuthorization
+        >;
+        const clients = Object.entries(authorizations).flatMap(([client, authorization]) => {
+          const sid = stringOrNull(authorization.sid);
+          return sid ? [{ client_id: client, sid }] : [];
+        });
+        return [
+          newEvent({
+            type: 'tessera.session.ended',
+            subject: accountId,
+            data: {
+              account_id: accountId,
+              client_id: clientId ?? null,
+              reason: 'logout',
+              sid: clients.find((entry) => entry.client_id === clientId)?.sid ?? null,
+              clients,
+            },
+          }),
+        ];
+      });
+    },
+
     /** `tessera.grant.revoked` for each removed Grant. */
     grantsRevoked(removed: readonly OidcPayload[], reason: RevocationReason): OutboxEvent[] {
       return removed.flatMap((payload) => {
@@ -118,4 +157,4 @@ export function createRevocationEvents(newEvent: EventFactory) {
   };
 }
 
-export type RevocationEvents = ReturnType<typeof createRevocationEvents>;
+export type RemovalEvents = ReturnType<typeof createRemovalEvents>;

@@ -24,7 +24,13 @@ export const SAMPLE_EVENTS: readonly NewEvent[] = [
   {
     type: 'tessera.session.ended',
     subject: 'acct_1',
-    data: { account_id: 'acct_1', client_id: 'cl_1', reason: 'logout' },
+    data: {
+      account_id: 'acct_1',
+      client_id: 'cl_1',
+      reason: 'logout',
+      sid: 'sid-1',
+      clients: [{ client_id: 'cl_1', sid: 'sid-1' }],
+    },
   },
   {
     type: 'tessera.token.revoked',

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
 import { createEventFactory, throwInvalidEvent } from '../../src/events/event-factory.ts';
 import { createOidcAdapterFactory } from '../../src/provider/oidc-adapter.ts';
-import { createRevocationEvents, hashOpaqueToken } from '../../src/provider/revocation-events.ts';
+import { createRemovalEvents, hashOpaqueToken } from '../../src/provider/removal-events.ts';
 import { openTestMongoStorage } from '../helpers/mongodb-storage.ts';
 
 const RACERS = 24;
@@ -22,7 +22,7 @@ describe('concurrent consumption through the oidc-provider adapter on MongoDB', 
     const factory = createOidcAdapterFactory({
       models: storage.oidcModels,
       clients: storage.clients,
-      revocationEvents: createRevocationEvents(
+      removalEvents: createRemovalEvents(
         createEventFactory({
           source: 'https://id.example.com',
           clock: Date.now,
