@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import type { KafkaConfig } from '../../src/config/config.ts';
 import type { EventPublisher, PublishedMessage } from '../../src/ports/event-publisher.ts';
+import { installKafkajsIdleLoopFix } from './kafkajs-idle-loop-fix.ts';
 
 export interface KafkaPublisherOptions {
   /** A publish that has not been acknowledged by then is abandoned and reported as failed. */
@@ -39,6 +40,7 @@ export function createKafkaPublisher(
   options: KafkaPublisherOptions = {},
 ): EventPublisher {
   const sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
+  installKafkajsIdleLoopFix();
   const kafka = new Kafka({
     clientId: 'tessera',
     brokers: [...config.brokers],
