@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+
+/** One message as a consumer received it. */
+export interface ReceivedMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | undefined;
+  readonly value: string;
+  readonly headers: Record<string, string>;
+  /** The CloudEvent id, read from the value. */
+  readonly id: string;
+}
+
+export interface EventCollector {
+  readonly messages: ReceivedMessage[];
+  /** Resolves once `predicate` holds for the messages so far; rejects after `timeoutMs`. */
+  until(predicate: (messages: ReceivedMessage[]) => boolean, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const kafkaOf = (brokers: string) =>
+  new Kafka({
+    clientId: 'tessera-tests',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1_000 },
+  });
+
+/** A fresh topic name, created with `partitions` partitions (so per-key order means something). */
+export async function createTopic(brokers: string, partitions = 3): Promise<string> {
+  const topic = `tessera-events-${randomUUID()}`;
+  const admin = kafkaOf(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+/** Reads `topic` from the beginning in a group of its own, collecting every message. */
+export async function collectEvents(brokers: string, topic: string): Promise<EventCollector> {
+  const messages: ReceivedMessage[] = [];
+  // disconnect() waits for the in-flight long poll; the 5 s default would idle the tests.
+  const consumer: Consumer = kafkaOf(brokers).consumer({
+    groupId: `tessera-tests-${randomUUID()}`,
+    maxWaitTimeInMs: 200,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const value = message.value?.toString('utf8') ?? '';
+      messages.push({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString('utf8'),
+        value,
+        headers: Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([name, header]) => [name, String(header)]),
+        ),
+        id: (JSON.parse(value) as { id: string }).id,
+      });
+    },
+  });
+  return {
+    messages,
+    async until(predicate, timeoutMs = 20_000) {
+      const deadline = performance.now() + timeoutMs;
+      while (!predicate(messages)) {
+        if (performance.now() > deadline) {
+          throw new Error(
+            `events did not arrive within ${timeoutMs} ms (${messages.length} so far)`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    stop: () => consumer.disconnect(),
+  };
+}
