@@ -87,3 +87,55 @@ export async function collectEvents(brokers: string, topic: string): Promise<Eve
     stop: () => consumer.disconnect(),
   };
 }
+
+/** How what a consumer received compares with what the outbox recorded. */
+export interface DeliveryReport {
+  /** Recorded events no message carried. */
+  readonly missing: string[];
+  /** Messages whose id the outbox never recorded. */
+  readonly unknown: string[];
+  /** Messages received more than once (same id). */
+  readonly duplicates: number;
+  /** Ids received more than once with different contents. */
+  readonly conflicting: string[];
+  /** Keys whose events arrived (first copies, in partition order) out of outbox order. */
+  readonly outOfOrderKeys: string[];
+}
+
+export function compareDelivery(
+  recorded: readonly { id: string; key: string; sequence: number }[],
+  messages: readonly ReceivedMessage[],
+): DeliveryReport {
+  const recordedIds = new Set(recorded.map((event) => event.id));
+  const firstCopies = new Map<string, ReceivedMessage>();
+  let duplicates = 0;
+  const conflicting = new Set<string>();
+  for (const message of messages) {
+    const first = firstCopies.get(message.id);
+    if (!first) firstCopies.set(message.id, message);
+    else {
+      duplicates += 1;
+      if (first.value !== message.value || first.key !== message.key) conflicting.add(message.id);
+    }
+  }
+  const outOfOrderKeys: string[] = [];
+  const keys = new Set(recorded.map((event) => event.key));
+  for (const key of keys) {
+    const expected = recorded
+      .filter((event) => event.key === key)
+      .sort((a, b) => a.sequence - b.sequence)
+      .map((event) => event.id);
+    const seen = new Set<string>();
+    const arrived = messages
+      .filter((message) => message.key === key && recordedIds.has(message.id))
+      .flatMap((message) => (seen.has(message.id) ? [] : (seen.add(message.id), [message.id])));
+    if (arrived.join() !== expected.join()) outOfOrderKeys.push(key);
+  }
+  return {
+    missing: [...recordedIds].filter((id) => !firstCopies.has(id)),
+    unknown: [...firstCopies.keys()].filter((id) => !recordedIds.has(id)),
+    duplicates,
+    conflicting: [...conflicting],
+    outOfOrderKeys,
+  };
+}
