@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createTopic } from '../helpers/kafka-events.ts';
+import { kafkaBrokers } from '../helpers/services.ts';
+import {
+  createUser,
+  registerAppClient,
+  signInAndRedeem,
+  type AppClient,
+} from '../helpers/sign-in-fixtures.ts';
+import { waitFor } from '../helpers/tessera-process.ts';
+import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+
+const API = 'https://photos.example.com/api';
+const EXAMPLE = resolve(import.meta.dirname, '../../examples/revocation-consumer.ts');
+
+/** Runs the example resource server as its README tells; resolves with its base URL. */
+async function startExample(env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=tessera-source', EXAMPLE], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const port = await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(`the example exited:\n${output}`);
+    const match = /"msg":"photos api listening","port":(\d+)/.exec(output);
+    return match ? Number(match[1]) : undefined;
+  }, 30_000);
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+describe('the example consumer (examples/revocation-consumer.ts)', () => {
+  let t: TestTessera;
+  let app: AppClient;
+  let example: Awaited<ReturnType<typeof startExample>>;
+
+  beforeAll(async () => {
+    const brokers = kafkaBrokers();
+    const topic = await createTopic(brokers);
+    t = await startTestTessera({
+      KAFKA_BROKERS: brokers,
+      KAFKA_TOPIC: topic,
+      TESSERA_OUTBOX_POLL_MS: '100',
+    });
+    await createUser(t);
+    await t.tessera.resourceServers.create({ audience: API, scopes: ['photos:read'] });
+    app = await registerAppClient(t, {
+      public: true,
+      scope: 'openid offline_access photos:read',
+    });
+    example = await startExample({
+      KAFKA_BROKERS: brokers,
+      KAFKA_TOPIC: topic,
+      TESSERA_ISSUER: t.issuer,
+      API_AUDIENCE: API,
+    });
+  });
+  afterAll(async () => {
+    example.child.kill('SIGTERM');
+    await once(example.child, 'exit');
+    await t.stop();
+  });
+
+  const photos = (token: string) =>
+    fetch(`${example.url}/photos`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('rejects a JWT access token within seconds of its grant being revoked, and keeps accepting others', async () => {
+    const signIn = () =>
+      signInAndRedeem(t, app, undefined, {
+        params: { scope: 'openid offline_access photos:read', prompt: 'consent', resource: API },
+      });
+    const { tokens } = await signIn();
+    const other = await signIn();
+    expect((await photos(tokens.access_token)).status).toBe(200);
+
+    const revokedAt = performance.now();
+    await oidc.tokenRevocation(app.rp, tokens.refresh_token!, { token_type_hint: 'refresh_token' });
+    const refused = await waitFor(
+      async () => ((await photos(tokens.access_token)).status === 401 ? true : undefined),
+      10_000,
+      50,
+    );
+    const seconds = (performance.now() - revokedAt) / 1000;
+    console.log(`the example refused the revoked JWT ${seconds.toFixed(2)} s after the revocation`);
+    expect(refused).toBe(true);
+    expect(seconds).toBeLessThan(5);
+    expect(await (await photos(tokens.access_token)).json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'the token was revoked',
+    });
+    expect((await photos(other.tokens.access_token)).status).toBe(200);
+  });
+});
