@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { toCloudEvent } from '../events/cloud-event.ts';
 import { EVENT_TYPES } from '../events/event-types.ts';
 import type { OutboxStore, StoredOutboxEvent } from '../ports/outbox.ts';
 import { defineRoute, type AdminRoute } from './admin-route.ts';
@@ -15,6 +16,7 @@ export const eventSchema = z
     subject: z.string(),
     time: z.string().describe('RFC 3339'),
     datacontenttype: z.literal('application/json'),
+    partitionkey: z.string().describe('The Kafka message key (docs/events.schema.json)'),
     data: z.record(z.string(), z.unknown()),
     sequence: z.int().describe('Position in the outbox (append order)'),
     published_at: z
@@ -42,16 +44,10 @@ const eventQuery = z
   })
   .strict();
 
+/** The event as Kafka carries it (src/events/cloud-event.ts), plus its place in the outbox. */
 export function toEventView(event: StoredOutboxEvent) {
   return {
-    specversion: '1.0' as const,
-    id: event.id,
-    source: event.source,
-    type: event.type,
-    subject: event.subject,
-    time: event.time,
-    datacontenttype: 'application/json' as const,
-    data: event.data,
+    ...toCloudEvent(event),
     sequence: event.sequence,
     published_at: optionalTimestamp(event.publishedAt),
   };

@@ -33,6 +33,7 @@ describe('admin API: events', () => {
       subject: expect.stringMatching(/^cl_/),
       time: expect.any(String),
       datacontenttype: 'application/json',
+      partitionkey: response.body.items[0].subject,
       data: { name: 'two' },
       published_at: null,
     });

@@ -133,6 +133,7 @@ describe('tessera resources and events', () => {
         'data',
         'datacontenttype',
         'id',
+        'partitionkey',
         'published_at',
         'sequence',
         'source',
