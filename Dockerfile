@@ -14,7 +14,7 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 COPY scripts/node24.sh scripts/build.ts scripts/
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.events.json ./
 COPY src src
 COPY adapters adapters
 COPY keys keys

@@ -26,6 +26,7 @@ export const BUILD_INPUTS = [
   'bin/cli-entry.js',
   'tsconfig.json',
   'tsconfig.build.json',
+  'tsconfig.events.json',
   'src',
   'adapters',
   'keys',

@@ -4,7 +4,8 @@
  * into an image. Relative `.ts` imports become `.js` (rewriteRelativeImportExtensions). Every
  * other file in those trees (views, stylesheets: anything code reads beside itself through
  * import.meta.url) is copied to the same place, and dist/.build-stamp records the build for
- * bin/cli-entry.js. The test setup builds incrementally instead (`build({ clean: false })`).
+ * bin/cli-entry.js. Declarations are emitted for the `tessera/events` export only
+ * (tsconfig.events.json). The test setup builds incrementally instead (`build({ clean: false })`).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,13 +20,17 @@ export function build(options: { clean: boolean } = { clean: true }): void {
   if (options.clean) rmSync(OUT, { recursive: true, force: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   // The incremental state lives in dist/, so it goes whenever dist/ does.
-  const incremental = options.clean
-    ? []
-    : ['--incremental', '--tsBuildInfoFile', join(OUT, '.tsbuildinfo')];
-  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), ...incremental], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
+  const incremental = (name: string) =>
+    options.clean ? [] : ['--incremental', '--tsBuildInfoFile', join(OUT, name)];
+  for (const [config, buildInfo] of [
+    ['tsconfig.build.json', '.tsbuildinfo'],
+    ['tsconfig.events.json', '.tsbuildinfo-events'],
+  ] as const) {
+    execFileSync(process.execPath, [tsc, '-p', join(ROOT, config), ...incremental(buildInfo)], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+  }
   for (const tree of SOURCE_TREES) {
     for (const entry of readdirSync(join(ROOT, tree), { recursive: true, withFileTypes: true })) {
       if (!entry.isFile() || entry.name.endsWith('.ts')) continue;
