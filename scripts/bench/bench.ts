@@ -1,0 +1,124 @@
+/**
+ * The benchmark suite (npm run bench): real Tessera processes against bare oidc-provider over
+ * loopback, scenario by scenario. See README "Benchmarks" for how to read the output.
+ *
+ *   npm run bench                                   # every scenario, 15 s each after 3 s warm-up
+ *   npm run bench -- --scenario cc-jwt-mongodb --duration 5
+ *   npm run bench -- --json > bench.json
+ *   npm run bench -- --soak                         # adds the 5-minute memory soak
+ *   MONGODB_URI=mongodb://… npm run bench           # a real MongoDB instead of FerretDB
+ */
+import { rmSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+
+import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts';
+import { formatTable } from './report.ts';
+import { SCENARIOS, type BenchSettings, type ScenarioResult } from './scenarios.ts';
+import { SOAK, type SoakResult } from './soak.ts';
+
+const USAGE = `usage: npm run bench -- [options]
+  --scenario NAME     run only this scenario (repeatable; --list shows them)
+  --duration S        measured seconds per run (default 15, at most 120)
+  --warmup S          warm-up seconds before each run (default 3)
+  --connections N     concurrent connections (default 32)
+  --logins N          concurrent sign-ins in the sign-in scenarios (default 8)
+  --mixed-rate N      client-credentials req/s in cc-during-logins (default 500)
+  --workers N         TESSERA_WORKERS for the cluster scenario (default 2)
+  --soak              also run the memory soak (default 5 minutes; --soak-minutes M)
+  --json              print JSON instead of tables
+  --list              list the scenarios and exit`;
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', multiple: true },
+    duration: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    logins: { type: 'string', default: '8' },
+    'mixed-rate': { type: 'string', default: '500' },
+    workers: { type: 'string', default: '2' },
+    soak: { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string', default: '5' },
+    json: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function positive(name: string, raw: string, max: number): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    process.stderr.write(`--${name} must be a number in (0, ${max}]\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (values.list) {
+  for (const scenario of SCENARIOS)
+    process.stdout.write(`${scenario.name}\t${scenario.description}\n`);
+  process.stdout.write(`${SOAK.name}\t${SOAK.description} (--soak)\n`);
+  process.exit(0);
+}
+
+const unknown = (values.scenario ?? []).filter(
+  (name) => name !== SOAK.name && !SCENARIOS.some((scenario) => scenario.name === name),
+);
+if (unknown.length > 0) {
+  process.stderr.write(`unknown scenario: ${unknown.join(', ')} (see --list)\n`);
+  process.exit(2);
+}
+const selected = values.scenario
+  ? SCENARIOS.filter((scenario) => values.scenario?.includes(scenario.name))
+  : SCENARIOS;
+const soakSelected = values.soak || (values.scenario?.includes(SOAK.name) ?? false);
+const needsMongo = soakSelected || selected.some((scenario) => scenario.name.endsWith('mongodb'));
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+let ferretDb: FerretDbHandle | undefined;
+try {
+  const mongodbUri = needsMongo
+    ? (process.env['MONGODB_URI'] ?? (ferretDb = await startFerretDb()).uri)
+    : '';
+  const settings: BenchSettings = {
+    durationS: positive('duration', values.duration, 120),
+    warmupS: Number(values.warmup) >= 0 ? Number(values.warmup) : 3,
+    connections: positive('connections', values.connections, 1000),
+    signInConnections: positive('logins', values.logins, 256),
+    mixedRate: positive('mixed-rate', values['mixed-rate'], 100_000),
+    mongodbUri,
+    workers: positive('workers', values.workers, 64),
+  };
+  log(
+    `tessera bench: ${cpus().length} CPUs, node ${process.version}, ` +
+      `${settings.durationS} s per run after ${settings.warmupS} s warm-up, ` +
+      `${settings.connections} connections; MongoDB: ${ferretDb ? 'FerretDB (started here)' : mongodbUri || 'not used'}`,
+  );
+  const results: ScenarioResult[] = [];
+  for (const scenario of selected) {
+    log(`running ${scenario.name}…`);
+    results.push(await scenario.run(settings));
+  }
+  let soak: SoakResult | undefined;
+  if (soakSelected) {
+    log(`running ${SOAK.name} (${values['soak-minutes']} minutes)…`);
+    soak = await SOAK.run(settings, positive('soak-minutes', values['soak-minutes'], 60));
+  }
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ settings: { ...settings, mongodbUri: undefined }, results, soak }, null, 2)}\n`,
+    );
+  } else {
+    process.stdout.write(`${formatTable(results)}\n`);
+    if (soak) process.stdout.write(`\n${SOAK.format(soak)}\n`);
+  }
+} finally {
+  await ferretDb?.stop();
+  if (ferretDb) rmSync(ferretDb.dataDir, { recursive: true, force: true });
+}

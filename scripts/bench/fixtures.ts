@@ -1,0 +1,29 @@
+/** What both benchmark targets (Tessera and the baseline) are set up with, so they do the same. */
+export interface BenchFixtures {
+  /** A client-credentials service client (client_secret_basic). */
+  readonly service: { readonly clientId: string; readonly clientSecret: string };
+  /** A web application signing people in (authorization code + refresh tokens). */
+  readonly app: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly redirectUri: string;
+  };
+  /** Resource server answered with ES256 JWT access tokens (RFC 9068). */
+  readonly jwtApi: string;
+  /** Resource server answered with opaque access tokens. */
+  readonly opaqueApi: string;
+  /** The one scope both resource servers offer. */
+  readonly scope: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export const BENCH_SCOPE = 'bench';
+export const BENCH_JWT_API = 'https://jwt.bench.example/api';
+export const BENCH_OPAQUE_API = 'https://opaque.bench.example/api';
+export const BENCH_REDIRECT_URI = 'http://127.0.0.1:9/callback';
+export const BENCH_USERNAME = 'bench';
+export const BENCH_PASSWORD = 'correct horse battery staple';
+
+export const basicAuthorization = (clientId: string, secret: string): string =>
+  `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;

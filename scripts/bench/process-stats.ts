@@ -1,0 +1,79 @@
+/**
+ * CPU time and resident memory of a server process and its children (cluster workers, argon2
+ * worker threads are threads and count in their process), read from /proc so the load
+ * generator's own work never counts (Linux only, as this benchmark is).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+const PAGE_BYTES = 4096;
+
+/** The process and every descendant, found through /proc/<pid>/task/<tid>/children. */
+export function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i += 1) {
+    const parent = pids[i] as number;
+    try {
+      const children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8');
+      for (const child of children.split(' ')) if (child.trim()) pids.push(Number(child));
+    } catch {
+      // The process exited meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** User + system CPU milliseconds the process tree has used so far. */
+export function cpuMs(pid: number): number {
+  let ticks = 0;
+  for (const each of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at ") ".
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** Resident set size of the process tree, MiB. */
+export function rssMb(pid: number): number {
+  let pages = 0;
+  for (const each of processTree(pid)) {
+    try {
+      pages += Number(readFileSync(`/proc/${each}/statm`, 'utf8').split(' ')[1]);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return (pages * PAGE_BYTES) / 1024 / 1024;
+}
+
+/** Samples RSS every `intervalMs` until stopped; reports the peak and every sample. */
+export function sampleRss(
+  pid: number,
+  intervalMs = 250,
+): { stop(): { peakMb: number; samples: { atMs: number; mb: number }[] } } {
+  const started = performance.now();
+  const samples: { atMs: number; mb: number }[] = [];
+  const sample = () => samples.push({ atMs: performance.now() - started, mb: rssMb(pid) });
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { peakMb: Math.max(...samples.map((s) => s.mb)), samples };
+    },
+  };
+}

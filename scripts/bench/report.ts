@@ -1,0 +1,48 @@
+/** The benchmark's output: a plain-text table per scenario, or everything as JSON. */
+import type { ScenarioResult } from './scenarios.ts';
+
+const fixed = (value: number, digits: number) =>
+  Number.isFinite(value) ? value.toFixed(digits) : '–';
+
+export function formatTable(results: readonly ScenarioResult[]): string {
+  const lines: string[] = [];
+  const header = [
+    'target'.padEnd(16),
+    'rate'.padStart(9),
+    'unit'.padEnd(7),
+    'p50 ms'.padStart(8),
+    'p99 ms'.padStart(8),
+    'cpu ms/unit'.padStart(12),
+    'peak RSS'.padStart(9),
+    'idle RSS'.padStart(9),
+    'failed'.padStart(7),
+  ].join(' ');
+  for (const result of results) {
+    lines.push('', `${result.name}: ${result.description}`, header);
+    for (const row of result.rows) {
+      lines.push(
+        [
+          row.target.padEnd(16),
+          fixed(row.rate, row.unit === 'login' ? 1 : 0).padStart(9),
+          `${row.unit}/s`.padEnd(7),
+          fixed(row.p50Ms, 2).padStart(8),
+          fixed(row.p99Ms, 2).padStart(8),
+          fixed(row.cpuMsPerUnit, 3).padStart(12),
+          `${fixed(row.peakRssMb, 0)} MB`.padStart(9),
+          `${fixed(row.idleRssMb, 0)} MB`.padStart(9),
+          String(row.failures).padStart(7),
+        ].join(' '),
+      );
+    }
+    const ratios = Object.entries(result.ratios).map(
+      ([name, value]) => `${name} ${fixed(value, 2)}`,
+    );
+    if (ratios.length > 0)
+      lines.push(`  ratio (Tessera / baseline unless named): ${ratios.join(', ')}`);
+    for (const note of result.notes) lines.push(`  note: ${note}`);
+    for (const row of result.rows) {
+      if (row.failures > 0) lines.push(`  ${row.target} statuses: ${JSON.stringify(row.statuses)}`);
+    }
+  }
+  return lines.join('\n');
+}

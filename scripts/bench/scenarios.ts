@@ -1,0 +1,247 @@
+/**
+ * The benchmark's scenarios. Each starts its own servers (Tessera as `src/main.ts`, the baseline
+ * as bare oidc-provider), measures them one after the other with the same load, and stops them.
+ */
+import { measure, observe, toRow, type Row } from './measure.ts';
+import { runLoad } from './load.ts';
+import {
+  clientCredentialsPlan,
+  introspectionPlan,
+  issueOpaqueTokens,
+  newSignInCounts,
+  refreshPlan,
+  signInLatency,
+  signInPlan,
+} from './request-plans.ts';
+import { signInOnce } from './sign-in-flow.ts';
+import { startBaselineTarget, startTesseraTarget, type Store, type Target } from './targets.ts';
+import type { BenchFixtures } from './fixtures.ts';
+
+export interface BenchSettings {
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly connections: number;
+  /** Concurrent sign-ins (connections) in the sign-in scenarios. */
+  readonly signInConnections: number;
+  /** Client-credentials requests per second in the "during sign-ins" scenario. */
+  readonly mixedRate: number;
+  readonly mongodbUri: string;
+  readonly workers: number;
+}
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly description: string;
+  readonly rows: Row[];
+  /** Named ratios, e.g. Tessera / baseline req/s. */
+  readonly ratios: Record<string, number>;
+  readonly notes: string[];
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  run(settings: BenchSettings): Promise<ScenarioResult>;
+}
+
+type PlanFor = (target: Target) => Promise<Parameters<typeof measure>[2]>;
+
+/** Runs Tessera, then the baseline, with the same plan; ratios Tessera / baseline. */
+async function againstBaseline(
+  settings: BenchSettings,
+  store: Store,
+  planFor: PlanFor,
+  notes: string[] = [],
+): Promise<Pick<ScenarioResult, 'rows' | 'ratios' | 'notes'>> {
+  const rows: Row[] = [];
+  for (const start of [
+    () => startTesseraTarget({ store, mongodbUri: settings.mongodbUri }),
+    () => startBaselineTarget(),
+  ]) {
+    const target = await start();
+    try {
+      const label = rows.length === 0 ? 'tessera' : 'baseline';
+      rows.push(await measure(target, label, await planFor(target)));
+    } finally {
+      await target.stop();
+    }
+  }
+  const [tessera, baseline] = rows as [Row, Row];
+  return {
+    rows,
+    ratios: {
+      'req/s': tessera.rate / baseline.rate,
+      p99: tessera.p99Ms / baseline.p99Ms,
+      'cpu/req': tessera.cpuMsPerUnit / baseline.cpuMsPerUnit,
+    },
+    notes,
+  };
+}
+
+const clientCredentials = (store: Store, format: 'jwt' | 'opaque'): Scenario => ({
+  name: `cc-${format}-${store}`,
+  description: `client credentials → ${format === 'jwt' ? 'ES256 JWT' : 'opaque token'}, ${store} store`,
+  async run(settings) {
+    return {
+      name: this.name,
+      description: this.description,
+      ...(await againstBaseline(settings, store, async (target) => ({
+        ...settings,
+        requests: () =>
+          clientCredentialsPlan(
+            target.fixtures,
+            format === 'jwt' ? target.fixtures.jwtApi : target.fixtures.opaqueApi,
+          ),
+      }))),
+    };
+  },
+});
+
+/** Below the baseline memory adapter's LRU size (1000 entries), so none is evicted. */
+const INTROSPECTED_TOKENS = 500;
+
+const introspection = (store: Store): Scenario => ({
+  name: `introspection-${store}`,
+  description: `introspection of opaque client-credentials tokens (${INTROSPECTED_TOKENS} cycled), ${store} store`,
+  async run(settings) {
+    const perTarget: { inactive: number }[] = [];
+    const result = await againstBaseline(settings, store, async (target) => {
+      const tokens = await issueOpaqueTokens(target.origin, target.fixtures, INTROSPECTED_TOKENS);
+      const counts = { inactive: 0 };
+      perTarget.push(counts);
+      return { ...settings, requests: () => introspectionPlan(target.fixtures, tokens, counts) };
+    });
+    perTarget.forEach(({ inactive: count }, index) => {
+      if (count > 0)
+        result.notes.push(`${result.rows[index]?.target}: ${count} answers said active: false`);
+    });
+    return { name: this.name, description: this.description, ...result };
+  },
+});
+
+const refresh = (store: Store): Scenario => ({
+  name: `refresh-${store}`,
+  description: `refresh-token rotation (authorization-code grants, each chain single-use), ${store} store`,
+  async run(settings) {
+    const result = await againstBaseline(settings, store, async (target) => {
+      const pool = await seedRefreshTokens(
+        target.origin,
+        target.fixtures,
+        settings.connections * 3,
+      );
+      return { ...settings, requests: () => refreshPlan(target.fixtures, pool) };
+    });
+    return { name: this.name, description: this.description, ...result };
+  },
+});
+
+async function seedRefreshTokens(
+  origin: string,
+  fixtures: BenchFixtures,
+  count: number,
+): Promise<string[]> {
+  const pool: string[] = [];
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (pool.length < count) {
+        const tokens = await signInOnce(origin, fixtures);
+        if (typeof tokens['refresh_token'] !== 'string') throw new Error('no refresh token');
+        pool.push(tokens['refresh_token']);
+      }
+    }),
+  );
+  return pool;
+}
+
+/** Whole sign-ins through Tessera's pages: `rate` counts sign-ins, latency is per sign-in. */
+async function measureSignIns(
+  target: Target,
+  settings: BenchSettings,
+  durationS: number,
+): Promise<Row> {
+  const counts = newSignInCounts();
+  const load = () =>
+    runLoad({
+      origin: target.origin,
+      connections: settings.signInConnections,
+      durationS,
+      requests: signInPlan(target.fixtures, counts),
+      ok: (status) => status < 400,
+    });
+  const observed = await observe(target, load);
+  const row = toRow('sign-ins', 'login', observed.result, observed, target.idleRssMb);
+  const elapsed = observed.result.durationS;
+  return {
+    ...row,
+    rate: counts.completed / elapsed,
+    ...signInLatency(counts),
+    cpuMsPerUnit: observed.cpuMs / Math.max(1, counts.completed),
+    completed: counts.completed,
+    failures: counts.failed + observed.result.failures,
+  };
+}
+
+const signIns = (store: Store): Scenario => ({
+  name: `login-${store}`,
+  description: `password sign-in through the pages (8 requests: authorize, login page + POST, consent page + POST, redirects, code exchange), argon2id, ${store} store`,
+  async run(settings) {
+    const target = await startTesseraTarget({ store, mongodbUri: settings.mongodbUri });
+    try {
+      await measureSignIns(target, settings, settings.warmupS);
+      const row = await measureSignIns(target, settings, settings.durationS);
+      return {
+        name: this.name,
+        description: this.description,
+        rows: [row],
+        ratios: { 'logins/s vs 80': row.rate / 80 },
+        notes: [`${settings.signInConnections} concurrent sign-ins`],
+      };
+    } finally {
+      await target.stop();
+    }
+  },
+});
+
+const tokensDuringSignIns = (store: Store): Scenario => ({
+  name: `cc-during-logins-${store}`,
+  description: `client credentials (JWT) at a fixed rate, alone and while sign-ins run, ${store} store`,
+  async run(settings) {
+    const target = await startTesseraTarget({ store, mongodbUri: settings.mongodbUri });
+    try {
+      const tokens = {
+        ...settings,
+        overallRate: settings.mixedRate,
+        requests: () => clientCredentialsPlan(target.fixtures, target.fixtures.jwtApi),
+      };
+      const alone = await measure(target, 'cc alone', tokens);
+      const [during, logins] = await Promise.all([
+        measure(target, 'cc + sign-ins', { ...tokens, warmupS: 0 }),
+        measureSignIns(target, settings, settings.durationS),
+      ]);
+      return {
+        name: this.name,
+        description: this.description,
+        rows: [alone, during, logins],
+        ratios: { 'p99 with/without': during.p99Ms / alone.p99Ms },
+        notes: [
+          `client credentials at ${settings.mixedRate}/s; ${settings.signInConnections} concurrent sign-ins`,
+          'server CPU in the second and third rows covers both loads',
+        ],
+      };
+    } finally {
+      await target.stop();
+    }
+  },
+});
+
+export const SCENARIOS: readonly Scenario[] = [
+  clientCredentials('sqlite', 'jwt'),
+  clientCredentials('mongodb', 'jwt'),
+  clientCredentials('mongodb', 'opaque'),
+  introspection('mongodb'),
+  introspection('sqlite'),
+  refresh('mongodb'),
+  signIns('sqlite'),
+  signIns('mongodb'),
+  tokensDuringSignIns('mongodb'),
+];

@@ -1,0 +1,96 @@
+/**
+ * The memory soak (npm run bench -- --soak): Tessera on MongoDB under client-credentials load
+ * (JWT and opaque tokens alternating) for some minutes, its RSS sampled from /proc. A leak shows
+ * as a positive slope; the slope over the second half excludes warm-up growth (JIT, pools).
+ */
+import { runLoad } from './load.ts';
+import { observe } from './measure.ts';
+import { sampleRss } from './process-stats.ts';
+import { clientCredentialsPlan } from './request-plans.ts';
+import type { BenchSettings } from './scenarios.ts';
+import { startTesseraTarget } from './targets.ts';
+
+export interface SoakResult {
+  readonly minutes: number;
+  readonly rate: number;
+  readonly failures: number;
+  readonly idleRssMb: number;
+  readonly firstRssMb: number;
+  readonly lastRssMb: number;
+  readonly peakRssMb: number;
+  /** Least-squares slope of RSS over the whole run and over its second half, MB per minute. */
+  readonly slopeMbPerMin: number;
+  readonly secondHalfSlopeMbPerMin: number;
+  readonly cpuMsPerRequest: number;
+}
+
+const SAMPLE_MS = 2000;
+
+function slope(points: readonly { atMs: number; mb: number }[]): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const meanX = points.reduce((sum, p) => sum + p.atMs, 0) / n;
+  const meanY = points.reduce((sum, p) => sum + p.mb, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.atMs - meanX) * (p.mb - meanY);
+    den += (p.atMs - meanX) ** 2;
+  }
+  return (num / den) * 60_000;
+}
+
+export const SOAK = {
+  name: 'soak-mongodb',
+  description:
+    'memory soak: client credentials (JWT + opaque alternating) at full load, MongoDB store',
+  async run(settings: BenchSettings, minutes: number): Promise<SoakResult> {
+    const target = await startTesseraTarget({ store: 'mongodb', mongodbUri: settings.mongodbUri });
+    try {
+      const { fixtures } = target;
+      const requests = () => [
+        ...clientCredentialsPlan(fixtures, fixtures.jwtApi),
+        ...clientCredentialsPlan(fixtures, fixtures.opaqueApi),
+      ];
+      await runLoad({
+        origin: target.origin,
+        connections: settings.connections,
+        durationS: 5,
+        requests: requests(),
+      });
+      const rss = sampleRss(target.pid, SAMPLE_MS);
+      const observed = await observe(target, () =>
+        runLoad({
+          origin: target.origin,
+          connections: settings.connections,
+          durationS: minutes * 60,
+          requests: requests(),
+        }),
+      );
+      const { samples, peakMb } = rss.stop();
+      const half = samples.filter((s) => s.atMs >= (minutes * 60_000) / 2);
+      return {
+        minutes,
+        rate: observed.result.rps,
+        failures: observed.result.failures,
+        idleRssMb: target.idleRssMb,
+        firstRssMb: samples[0]?.mb ?? NaN,
+        lastRssMb: samples.at(-1)?.mb ?? NaN,
+        peakRssMb: peakMb,
+        slopeMbPerMin: slope(samples),
+        secondHalfSlopeMbPerMin: slope(half),
+        cpuMsPerRequest: observed.cpuMs / observed.result.responses,
+      };
+    } finally {
+      await target.stop();
+    }
+  },
+  format(result: SoakResult): string {
+    const mb = (value: number) => `${value.toFixed(1)} MB`;
+    return [
+      `soak-mongodb: ${result.minutes} min of client credentials at ${result.rate.toFixed(0)} req/s (${result.failures} failed, ${result.cpuMsPerRequest.toFixed(3)} ms CPU/req)`,
+      `  RSS idle ${mb(result.idleRssMb)}, at start of load ${mb(result.firstRssMb)}, at end ${mb(result.lastRssMb)}, peak ${mb(result.peakRssMb)}`,
+      `  RSS slope ${result.slopeMbPerMin.toFixed(2)} MB/min over the run, ${result.secondHalfSlopeMbPerMin.toFixed(2)} MB/min over its second half`,
+    ].join('\n');
+  },
+};
