@@ -10,6 +10,7 @@
  */
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts';
@@ -26,6 +27,7 @@ const USAGE = `usage: npm run bench -- [options]
   --mixed-rate N      client-credentials req/s in cc-during-logins (default 500)
   --workers N         TESSERA_WORKERS for the cluster scenario (default 2)
   --soak              also run the memory soak (default 5 minutes; --soak-minutes M)
+  --profile DIR       write a V8 CPU profile of every Tessera process into DIR (--cpu-prof)
   --json              print JSON instead of tables
   --list              list the scenarios and exit`;
 
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     soak: { type: 'boolean', default: false },
     'soak-minutes': { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
+    profile: { type: 'string' },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -94,6 +97,9 @@ try {
     mixedRate: positive('mixed-rate', values['mixed-rate'], 100_000),
     mongodbUri,
     workers: positive('workers', values.workers, 64),
+    tesseraEnv: values.profile
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` }
+      : {},
   };
   log(
     `tessera bench: ${cpus().length} CPUs, node ${process.version}, ` +

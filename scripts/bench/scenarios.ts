@@ -27,6 +27,8 @@ export interface BenchSettings {
   readonly mixedRate: number;
   readonly mongodbUri: string;
   readonly workers: number;
+  /** Extra environment for every Tessera process (e.g. NODE_OPTIONS=--cpu-prof). */
+  readonly tesseraEnv: Record<string, string>;
 }
 
 export interface ScenarioResult {
@@ -55,7 +57,7 @@ async function againstBaseline(
 ): Promise<Pick<ScenarioResult, 'rows' | 'ratios' | 'notes'>> {
   const rows: Row[] = [];
   for (const start of [
-    () => startTesseraTarget({ store, mongodbUri: settings.mongodbUri }),
+    () => startTesseraTarget({ store, mongodbUri: settings.mongodbUri, env: settings.tesseraEnv }),
     () => startBaselineTarget(),
   ]) {
     const target = await start();
@@ -185,7 +187,11 @@ const signIns = (store: Store): Scenario => ({
   name: `login-${store}`,
   description: `password sign-in through the pages (8 requests: authorize, login page + POST, consent page + POST, redirects, code exchange), argon2id, ${store} store`,
   async run(settings) {
-    const target = await startTesseraTarget({ store, mongodbUri: settings.mongodbUri });
+    const target = await startTesseraTarget({
+      store,
+      mongodbUri: settings.mongodbUri,
+      env: settings.tesseraEnv,
+    });
     try {
       await measureSignIns(target, settings, settings.warmupS);
       const row = await measureSignIns(target, settings, settings.durationS);
@@ -206,7 +212,11 @@ const tokensDuringSignIns = (store: Store): Scenario => ({
   name: `cc-during-logins-${store}`,
   description: `client credentials (JWT) at a fixed rate, alone and while sign-ins run, ${store} store`,
   async run(settings) {
-    const target = await startTesseraTarget({ store, mongodbUri: settings.mongodbUri });
+    const target = await startTesseraTarget({
+      store,
+      mongodbUri: settings.mongodbUri,
+      env: settings.tesseraEnv,
+    });
     try {
       const tokens = {
         ...settings,
@@ -241,6 +251,7 @@ export const SCENARIOS: readonly Scenario[] = [
   introspection('mongodb'),
   introspection('sqlite'),
   refresh('mongodb'),
+  refresh('sqlite'),
   signIns('sqlite'),
   signIns('mongodb'),
   tokensDuringSignIns('mongodb'),

@@ -45,7 +45,11 @@ export const SOAK = {
   description:
     'memory soak: client credentials (JWT + opaque alternating) at full load, MongoDB store',
   async run(settings: BenchSettings, minutes: number): Promise<SoakResult> {
-    const target = await startTesseraTarget({ store: 'mongodb', mongodbUri: settings.mongodbUri });
+    const target = await startTesseraTarget({
+      store: 'mongodb',
+      mongodbUri: settings.mongodbUri,
+      env: settings.tesseraEnv,
+    });
     try {
       const { fixtures } = target;
       const requests = () => [
