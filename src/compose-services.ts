@@ -24,6 +24,7 @@ import {
   createResourceServerService,
   type ResourceServerService,
 } from './services/resource-server-service.ts';
+import { createCatalogCache, type CatalogCache } from './storage/catalog-cache.ts';
 
 export interface ServiceDeps {
   readonly storage: Storage;
@@ -51,6 +52,8 @@ export interface Services {
   readonly buildInstance: (keyRing: SigningKeyRing) => ProviderInstance;
   /** The hosted pages' renderer, shared by the provider's pages and the interaction routes. */
   readonly pageRenderer: PageRenderer;
+  /** Clients and resource servers as the token endpoint reads them (src/storage/catalog-cache.ts). */
+  readonly catalogCache: CatalogCache;
 }
 
 /**
@@ -71,8 +74,14 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     config.secrets.secretPepper,
     config.tokens.clientSecretBytes,
   );
+  // The hot path reads clients and resource servers from memory; the services read the store
+  // and their writes drop what this replica had cached (src/storage/catalog-cache.ts).
+  const catalogCache = createCatalogCache(storage, {
+    ttlMs: config.performance.clientCacheTtlMs,
+    clock,
+  });
   const resourceServers = createResourceServerService({
-    resourceServers: storage.resourceServers,
+    resourceServers: catalogCache.cached.resourceServers,
     newEvent,
     clock,
     defaultAccessTokenTtl: config.tokens.accessTokenTtl,
@@ -80,7 +89,7 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   // Client metadata is validated by the provider, which is built after the services: bind late.
   const built: { holder?: ProviderHolder } = {};
   const clients = createClientService({
-    clients: storage.clients,
+    clients: catalogCache.stores.clients,
     hasher,
     newEvent,
     clock,
@@ -108,6 +117,7 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
         config,
         issuer,
         storage,
+        clients: catalogCache.cached.clients,
         resourceServers,
         hasher,
         keyRing: ring,
@@ -122,5 +132,5 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     );
   const holder = createProviderHolder(buildInstance(deps.keyRing));
   built.holder = holder;
-  return { clients, resourceServers, accounts, holder, buildInstance, pageRenderer };
+  return { clients, resourceServers, accounts, holder, buildInstance, pageRenderer, catalogCache };
 }

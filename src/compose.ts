@@ -30,6 +30,7 @@ import type { OutboxRelay } from './relay/outbox-relay.ts';
 import type { AccountService } from './services/account-service.ts';
 import type { ClientService } from './services/client-service.ts';
 import { createArgon2Pool } from './services/passwords/argon2-pool.ts';
+import type { CatalogCache } from './storage/catalog-cache.ts';
 import { openStorage } from './storage/open-storage.ts';
 import {
   RESOURCE_SERVER_MAX_TTL,
@@ -62,6 +63,12 @@ export interface Tessera {
   readonly metrics: TesseraMetrics;
   /** The outbox relay of this replica; undefined without KAFKA_BROKERS (events stay in the outbox). */
   readonly relay: OutboxRelay | undefined;
+  /**
+   * Clients and resource servers as the token endpoint reads them (from memory, for at most
+   * TESSERA_CLIENT_CACHE_TTL). `invalidate*` is the hook for an events consumer that hears of a
+   * change made through another replica.
+   */
+  readonly catalogCache: CatalogCache;
   /**
    * The graceful stop: /readyz turns 503 at once; requests are still served for
    * TESSERA_SHUTDOWN_DELAY_MS (so load balancers notice and drain); then the server stops
@@ -156,8 +163,15 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       timeoutMs: KEY_STARTUP_WAIT_MS,
       retryMs: 200,
     });
-    const { clients, resourceServers, accounts, holder, buildInstance, pageRenderer } =
-      composeServices(config, { storage, logger, clock, issuer, keyRing, argon2Pool, metrics });
+    const {
+      clients,
+      resourceServers,
+      accounts,
+      holder,
+      buildInstance,
+      pageRenderer,
+      catalogCache,
+    } = composeServices(config, { storage, logger, clock, issuer, keyRing, argon2Pool, metrics });
     metrics.keys.trackKeys(() => holder.current().keyRing.records);
     const keyRotation = createRotationScheduler({
       reconciler,
@@ -290,6 +304,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       keyRotation,
       metrics,
       relay,
+      catalogCache,
       stop() {
         stopping ??= stopGracefully();
         return stopping;

@@ -108,6 +108,15 @@ export interface Config {
     readonly pollInterval: number;
   };
   readonly passwords: PasswordConfig;
+  readonly performance: {
+    /**
+     * Milliseconds a replica serves a client or resource server from memory (0 = never); bounds
+     * how long a change made through another replica takes to apply here.
+     */
+    readonly clientCacheTtlMs: number;
+    /** Processes serving the port (TESSERA_WORKERS, node:cluster); 1 = this process alone. */
+    readonly workers: number;
+  };
   readonly login: LoginThrottleConfig;
   readonly log: { readonly level: LevelWithSilent };
   readonly metrics: {

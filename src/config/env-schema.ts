@@ -91,6 +91,11 @@ export const envSchema = z.object({
   TESSERA_LOGIN_FAILURE_WINDOW: positiveInt(900, 86_400),
   TESSERA_LOGIN_LOCKOUT_DURATION: positiveInt(900, 86_400),
   TESSERA_LOGIN_IP_MAX_FAILURES: positiveInt(100, 1_000_000),
+
+  // Hot path (README "Performance"): how long a replica serves a client or resource server
+  // from memory (0 = never), and how many processes serve the port (node:cluster).
+  TESSERA_CLIENT_CACHE_TTL: z.coerce.number().int().min(0).max(300).default(5),
+  TESSERA_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -104,7 +104,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         iterations: raw.TESSERA_ARGON2_ITERATIONS,
         parallelism: raw.TESSERA_ARGON2_PARALLELISM,
       },
-      workers: raw.TESSERA_ARGON2_WORKERS ?? Math.max(1, Math.floor(availableParallelism() / 2)),
+      // Half the CPUs in all, shared among the TESSERA_WORKERS processes, at least one each.
+      workers:
+        raw.TESSERA_ARGON2_WORKERS ??
+        Math.max(1, Math.floor(availableParallelism() / 2 / raw.TESSERA_WORKERS)),
+    },
+    performance: {
+      clientCacheTtlMs: raw.TESSERA_CLIENT_CACHE_TTL * 1000,
+      workers: raw.TESSERA_WORKERS,
     },
     login: loginThrottleConfig(raw),
     log: { level: raw.LOG_LEVEL },

@@ -10,6 +10,7 @@ import type { Config } from '../config/config.ts';
 import type { EventFactory } from '../events/event-factory.ts';
 import type { TokenMetrics } from '../metrics/create-metrics.ts';
 import type { ProviderPages } from '../interactions/provider-pages.ts';
+import type { ClientStore } from '../ports/clients.ts';
 import type { Storage } from '../ports/storage.ts';
 import type { AccountService } from '../services/account-service.ts';
 import type { ClientSecretHasher } from '../services/client-secrets.ts';
@@ -32,6 +33,8 @@ export interface ProviderDeps {
   readonly config: Config;
   readonly issuer: string;
   readonly storage: Storage;
+  /** Client lookups of the token endpoint: served from memory (src/storage/catalog-cache.ts). */
+  readonly clients: ClientStore;
   readonly resourceServers: ResourceServerService;
   readonly hasher: ClientSecretHasher;
   readonly keyRing: SigningKeyRing;
@@ -79,7 +82,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
   return {
     adapter: createOidcAdapterFactory({
       models: deps.storage.oidcModels,
-      clients: deps.storage.clients,
+      clients: deps.clients,
       removalEvents: createRemovalEvents(deps.newEvent),
       currentContext: () => Provider.ctx,
     }),

@@ -179,6 +179,10 @@ describe('loadConfig', () => {
     ['TESSERA_OUTBOX_SETTLE_MS', '60001'],
     ['TESSERA_OUTBOX_POLL_MS', '5'],
     ['TESSERA_OUTBOX_MAX_BACKLOG', '0'],
+    ['TESSERA_CLIENT_CACHE_TTL', '-1'],
+    ['TESSERA_CLIENT_CACHE_TTL', '301'],
+    ['TESSERA_WORKERS', '0'],
+    ['TESSERA_WORKERS', 'all'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
     const error = errorOf({ TESSERA_DATA_DIR: dataDir, [variable]: value });
     expect(error.variable).toBe(variable);
@@ -289,6 +293,27 @@ describe('loadConfig', () => {
     const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
     expect(config.passwords.argon2).toEqual({ memoryKib: 19_456, iterations: 2, parallelism: 1 });
     expect(config.passwords.workers).toBeGreaterThanOrEqual(1);
+  });
+
+  it('caches clients for 5 s and serves from one process by default', () => {
+    const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
+    expect(config.performance).toEqual({ clientCacheTtlMs: 5000, workers: 1 });
+  });
+
+  it('reads the client cache TTL (0 turns it off) and the worker process count', () => {
+    const config = loadConfig({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_CLIENT_CACHE_TTL: '0',
+      TESSERA_WORKERS: '2',
+    });
+    expect(config.performance).toEqual({ clientCacheTtlMs: 0, workers: 2 });
+  });
+
+  it('shares the default argon2 threads among the worker processes, at least one each', () => {
+    const single = loadConfig({ TESSERA_DATA_DIR: dataDir });
+    const many = loadConfig({ TESSERA_DATA_DIR: dataDir, TESSERA_WORKERS: '64' });
+    expect(many.passwords.workers).toBe(1);
+    expect(many.passwords.workers).toBeLessThanOrEqual(single.passwords.workers);
   });
 
   it('reads the argon2 cost and worker count from the environment', () => {
