@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 
 import type { TesseraMetrics } from '../metrics/create-metrics.ts';
 import { createAdminApi, type AdminApiDeps } from '../admin/admin-api.ts';
-import { contentSecurityPolicy, newNonce } from '../interactions/content-security-policy.ts';
+import {
+  contentSecurityPolicy,
+  createNonceSource,
+} from '../interactions/content-security-policy.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
 import { createMetricsRoutes } from './metrics-routes.ts';
@@ -38,6 +41,7 @@ export interface AppDeps extends HealthDeps {
  */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
+  const newNonce = createNonceSource();
   const health = createHealthRoutes(deps);
   const metrics = createMetricsRoutes({
     registry: deps.metrics.registry,
@@ -45,7 +49,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   app.use(requestContext(deps.logger));
-  app.use(observeRequests(deps.metrics.http));
+  app.use(observeRequests(deps.metrics.http, deps.logger));
   app.use(securityHeaders({ https: deps.https }));
   app.use(problemResponses());
   app.use(health.routes());

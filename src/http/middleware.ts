@@ -24,7 +24,13 @@ export function requestContext(logger: Logger) {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    // Made on first use: most requests log only their access line, which needs no child logger.
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => (log ??= logger.child({ requestId })),
+      configurable: true,
+      enumerable: true,
+    });
     ctx.set('x-request-id', requestId);
     await next();
   };
@@ -38,7 +44,7 @@ const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
  * so no secrets) and the HTTP metrics. The route label is the template the request matched —
  * Tessera's routers (`@koa/router` sets `ctx._matchedRoute`) or oidc-provider's — or `unmatched`.
  */
-export function observeRequests(metrics: HttpMetrics) {
+export function observeRequests(metrics: HttpMetrics, logger: Logger) {
   return async function observeRequestsMiddleware(ctx: Context, next: Next) {
     const started = performance.now();
     try {
@@ -51,8 +57,9 @@ export function observeRequests(metrics: HttpMetrics) {
         const status = res.statusCode;
         metrics.observe(ctx.method, route, status, seconds);
         const level = status < 400 && QUIET_ROUTES.has(route) ? 'debug' : 'info';
-        ctx.state.log[level](
+        logger[level](
           {
+            requestId: ctx.state.requestId,
             method: ctx.method,
             path: ctx.path,
             route,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 
 import { Eta } from 'eta';
 
-import { contentSecurityPolicy, newNonce } from './content-security-policy.ts';
+import { contentSecurityPolicy, createNonceSource } from './content-security-policy.ts';
 import { formatMessage, type Messages } from './messages/catalog.ts';
 
 export type PageView = 'login' | 'consent' | 'logout' | 'logged-out' | 'error';
@@ -50,6 +50,7 @@ export function createPageRenderer(): PageRenderer {
   const stylesheet = readFileSync(new URL('./assets/tessera.css', import.meta.url), 'utf8');
   const version = createHash('sha256').update(stylesheet).digest('hex').slice(0, 12);
   const stylesheetPath = `${STYLESHEET_ROUTE}?v=${version}`;
+  const newNonce = createNonceSource();
 
   return {
     stylesheetPath,
