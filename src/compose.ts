@@ -14,7 +14,7 @@ import { createSigningKeyAdmin, type SigningKeyAdmin } from '../keys/signing-key
 import type { Config } from './config/config.ts';
 import { createEventFactoryFor } from './events/event-factory.ts';
 import { composeServices } from './compose-services.ts';
-import { createApp } from './http/create-app.ts';
+import { createRequestListener } from './http/create-app.ts';
 import { closeServer } from './lifecycle/close-server.ts';
 import { createShutdownSteps } from './lifecycle/shutdown-steps.ts';
 import { createMetrics, type TesseraMetrics } from './metrics/create-metrics.ts';
@@ -209,7 +209,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       shutdownSteps.add('outbox relay', () => relay.stop({ flush: true }));
     }
 
-    const app = createApp({
+    handler = createRequestListener({
       logger,
       holder,
       storage,
@@ -245,8 +245,6 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         clock,
       },
     });
-    const callback = app.callback();
-    handler = (req, res) => void callback(req, res);
 
     const pruner = setInterval(() => {
       Promise.all([

@@ -27,6 +27,7 @@ const USAGE = `usage: npm run bench -- [options]
   --mixed-rate N      client-credentials req/s in cc-during-logins (default 500)
   --workers N         TESSERA_WORKERS for the cluster scenario (default 2)
   --soak              also run the memory soak (default 5 minutes; --soak-minutes M)
+  --env NAME=VALUE    extra environment for every Tessera process (repeatable), e.g. LOG_LEVEL=warn
   --profile DIR       write a V8 CPU profile of every Tessera process into DIR (--cpu-prof)
   --json              print JSON instead of tables
   --list              list the scenarios and exit`;
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     'soak-minutes': { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    env: { type: 'string', multiple: true },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -89,6 +91,9 @@ try {
   const mongodbUri = needsMongo
     ? (process.env['MONGODB_URI'] ?? (ferretDb = await startFerretDb()).uri)
     : '';
+  const profile = values.profile
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` }
+    : {};
   const settings: BenchSettings = {
     durationS: positive('duration', values.duration, 120),
     warmupS: Number(values.warmup) >= 0 ? Number(values.warmup) : 3,
@@ -97,9 +102,16 @@ try {
     mixedRate: positive('mixed-rate', values['mixed-rate'], 100_000),
     mongodbUri,
     workers: positive('workers', values.workers, 64),
-    tesseraEnv: values.profile
-      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` }
-      : {},
+    tesseraEnv: {
+      ...Object.fromEntries(
+        (values.env ?? []).map((pair) => [
+          pair.split('=')[0] ?? '',
+          pair.split('=').slice(1).join('='),
+        ]),
+      ),
+      ...profile,
+    },
+    baselineEnv: profile,
   };
   log(
     `tessera bench: ${cpus().length} CPUs, node ${process.version}, ` +

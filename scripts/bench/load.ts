@@ -24,6 +24,30 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** Status codes seen, for telling what went wrong. */
   readonly statuses: Record<string, number>;
+  /** Every response's latency, ms, sorted (for merging runs). */
+  readonly latenciesMs: readonly number[];
+}
+
+/** One result for several runs against the same target (interleaved rounds). */
+export function mergeLoads(results: readonly LoadResult[]): LoadResult {
+  const latenciesMs = results.flatMap((result) => result.latenciesMs).sort((a, b) => a - b);
+  const durationS = results.reduce((sum, result) => sum + result.durationS, 0);
+  const statuses: Record<string, number> = {};
+  for (const result of results) {
+    for (const [status, count] of Object.entries(result.statuses)) {
+      statuses[status] = (statuses[status] ?? 0) + count;
+    }
+  }
+  return {
+    responses: latenciesMs.length,
+    failures: results.reduce((sum, result) => sum + result.failures, 0),
+    durationS,
+    rps: latenciesMs.length / durationS,
+    p50Ms: percentile(latenciesMs, 50),
+    p99Ms: percentile(latenciesMs, 99),
+    statuses,
+    latenciesMs,
+  };
 }
 
 export const percentile = (sorted: readonly number[], p: number): number =>
@@ -61,5 +85,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     statuses: result.errors > 0 ? { ...statuses, errors: result.errors } : statuses,
+    latenciesMs: latencies,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { AutocannonRequest } from 'autocannon';
 
-import { runLoad, type LoadResult } from './load.ts';
+import { mergeLoads, runLoad, type LoadResult } from './load.ts';
 import { cpuMs, sampleRss } from './process-stats.ts';
 import type { Target } from './targets.ts';
 
@@ -52,6 +52,57 @@ export async function measure(
   if (options.warmupS > 0) await load(options.warmupS);
   const observed = await observe(target, () => load(options.durationS));
   return toRow(label, 'req', observed.result, observed, target.idleRssMb);
+}
+
+export interface Contender {
+  readonly label: string;
+  readonly target: Target;
+  readonly options: MeasureOptions;
+}
+
+/**
+ * Measures several targets in alternating rounds (A B A B A B), each round a share of the
+ * duration, so that a change in the machine's other load (it is shared) hits every target
+ * alike and the ratios between them stay meaningful.
+ */
+export async function measureInterleaved(
+  contenders: readonly Contender[],
+  rounds: number,
+): Promise<Row[]> {
+  const runs = contenders.map(
+    () => [] as { result: LoadResult; cpuMs: number; peakRssMb: number }[],
+  );
+  const load = ({ target, options }: Contender, durationS: number) =>
+    runLoad({
+      origin: target.origin,
+      connections: options.connections,
+      durationS,
+      requests: options.requests(),
+      overallRate: options.overallRate,
+      ...(options.ok ? { ok: options.ok } : {}),
+    });
+  for (const contender of contenders) {
+    if (contender.options.warmupS > 0) await load(contender, contender.options.warmupS);
+  }
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, contender] of contenders.entries()) {
+      const share = contender.options.durationS / rounds;
+      runs[index]?.push(await observe(contender.target, () => load(contender, share)));
+    }
+  }
+  return contenders.map((contender, index) => {
+    const done = runs[index] ?? [];
+    return toRow(
+      contender.label,
+      'req',
+      mergeLoads(done.map((run) => run.result)),
+      {
+        cpuMs: done.reduce((sum, run) => sum + run.cpuMs, 0),
+        peakRssMb: Math.max(...done.map((run) => run.peakRssMb)),
+      },
+      contender.target.idleRssMb,
+    );
+  });
 }
 
 /** Runs `work` while reading the target's CPU time and peak RSS. */

@@ -2,7 +2,7 @@
  * The benchmark's scenarios. Each starts its own servers (Tessera as `src/main.ts`, the baseline
  * as bare oidc-provider), measures them one after the other with the same load, and stops them.
  */
-import { measure, observe, toRow, type Row } from './measure.ts';
+import { measure, measureInterleaved, observe, toRow, type Row } from './measure.ts';
 import { runLoad } from './load.ts';
 import {
   clientCredentialsPlan,
@@ -29,6 +29,8 @@ export interface BenchSettings {
   readonly workers: number;
   /** Extra environment for every Tessera process (e.g. NODE_OPTIONS=--cpu-prof). */
   readonly tesseraEnv: Record<string, string>;
+  /** Extra environment for the baseline process (--profile profiles it too). */
+  readonly baselineEnv: Record<string, string>;
 }
 
 export interface ScenarioResult {
@@ -48,36 +50,51 @@ export interface Scenario {
 
 type PlanFor = (target: Target) => Promise<Parameters<typeof measure>[2]>;
 
-/** Runs Tessera, then the baseline, with the same plan; ratios Tessera / baseline. */
+/** Rounds per comparison: Tessera and the baseline alternate (see measureInterleaved). */
+const ROUNDS = 3;
+
+/**
+ * Runs Tessera and the baseline side by side (both processes up, loaded in alternating rounds)
+ * with the same plan; ratios Tessera / baseline.
+ */
 async function againstBaseline(
   settings: BenchSettings,
   store: Store,
   planFor: PlanFor,
   notes: string[] = [],
 ): Promise<Pick<ScenarioResult, 'rows' | 'ratios' | 'notes'>> {
-  const rows: Row[] = [];
-  for (const start of [
-    () => startTesseraTarget({ store, mongodbUri: settings.mongodbUri, env: settings.tesseraEnv }),
-    () => startBaselineTarget(),
-  ]) {
-    const target = await start();
-    try {
-      const label = rows.length === 0 ? 'tessera' : 'baseline';
-      rows.push(await measure(target, label, await planFor(target)));
-    } finally {
-      await target.stop();
-    }
+  const targets: Target[] = [];
+  try {
+    targets.push(
+      await startTesseraTarget({
+        store,
+        mongodbUri: settings.mongodbUri,
+        env: settings.tesseraEnv,
+      }),
+    );
+    targets.push(await startBaselineTarget(settings.baselineEnv));
+    process.stderr.write(`  tessera pid ${targets[0]?.pid}, baseline pid ${targets[1]?.pid}\n`);
+    const [tesseraTarget, baselineTarget] = targets as [Target, Target];
+    const rows = await measureInterleaved(
+      [
+        { label: 'tessera', target: tesseraTarget, options: await planFor(tesseraTarget) },
+        { label: 'baseline', target: baselineTarget, options: await planFor(baselineTarget) },
+      ],
+      ROUNDS,
+    );
+    const [tessera, baseline] = rows as [Row, Row];
+    return {
+      rows,
+      ratios: {
+        'req/s': tessera.rate / baseline.rate,
+        p99: tessera.p99Ms / baseline.p99Ms,
+        'cpu/req': tessera.cpuMsPerUnit / baseline.cpuMsPerUnit,
+      },
+      notes: [...notes, `Tessera and baseline alternate in ${ROUNDS} rounds`],
+    };
+  } finally {
+    for (const target of targets) await target.stop();
   }
-  const [tessera, baseline] = rows as [Row, Row];
-  return {
-    rows,
-    ratios: {
-      'req/s': tessera.rate / baseline.rate,
-      p99: tessera.p99Ms / baseline.p99Ms,
-      'cpu/req': tessera.cpuMsPerUnit / baseline.cpuMsPerUnit,
-    },
-    notes,
-  };
 }
 
 const clientCredentials = (store: Store, format: 'jwt' | 'opaque'): Scenario => ({

@@ -57,7 +57,7 @@ const baseFixtures = {
   password: BENCH_PASSWORD,
 };
 
-export async function startBaselineTarget(): Promise<Target> {
+export async function startBaselineTarget(env: Record<string, string> = {}): Promise<Target> {
   const port = await findFreePort();
   const fixtures: BaselineFixtures = {
     ...baseFixtures,
@@ -70,7 +70,7 @@ export async function startBaselineTarget(): Promise<Target> {
     },
   };
   const child = spawn(process.execPath, [join(ROOT, 'scripts/bench/baseline-provider.ts')], {
-    env: { PATH: process.env['PATH'] ?? '', BENCH_BASELINE: JSON.stringify(fixtures) },
+    env: { PATH: process.env['PATH'] ?? '', ...env, BENCH_BASELINE: JSON.stringify(fixtures) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolveReady, reject) => {

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
@@ -8,9 +10,11 @@ import {
   contentSecurityPolicy,
   createNonceSource,
 } from '../interactions/content-security-policy.ts';
+import { createAccessLogger } from '../logging/create-logger.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
 import { createMetricsRoutes } from './metrics-routes.ts';
+import { createProviderFastPath } from './provider-fast-path.ts';
 import {
   observeRequests,
   problemResponses,
@@ -35,11 +39,27 @@ export interface AppDeps extends HealthDeps {
 }
 
 /**
+ * The server's request listener: oidc-provider's machine endpoints (token, introspection,
+ * revocation, JWKS) straight through the provider fast path, everything else through the Koa
+ * app below.
+ */
+export function createRequestListener(
+  deps: AppDeps,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const accessLog = createAccessLogger(deps.logger);
+  const callback = createApp(deps, accessLog).callback();
+  const serveFast = createProviderFastPath({ ...deps, metrics: deps.metrics.http, accessLog });
+  return (req, res) => {
+    if (!serveFast(req, res)) void callback(req, res);
+  };
+}
+
+/**
  * The HTTP surface: Tessera's own routes first, everything else to oidc-provider. The provider
  * runs as its own Koa application on the raw request (its documented `callback()` mount), so its
  * cookies, body parsing and error rendering stay exactly as upstream intends.
  */
-export function createApp(deps: AppDeps): Koa {
+export function createApp(deps: AppDeps, accessLog = createAccessLogger(deps.logger)): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
   const newNonce = createNonceSource();
   const health = createHealthRoutes(deps);
@@ -49,7 +69,7 @@ export function createApp(deps: AppDeps): Koa {
   });
 
   app.use(requestContext(deps.logger));
-  app.use(observeRequests(deps.metrics.http, deps.logger));
+  app.use(observeRequests(deps.metrics.http, accessLog));
   app.use(securityHeaders({ https: deps.https }));
   app.use(problemResponses());
   app.use(health.routes());

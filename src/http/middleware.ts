@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 
@@ -8,6 +6,7 @@ import { StoreUnavailableError } from '../ports/storage.ts';
 import { providerRouteOf } from '../provider/provider-metrics.ts';
 import { AppError } from '../services/app-error.ts';
 import { INTERNAL_PROBLEM, problemFor } from './problem.ts';
+import { acceptRequestId, observeCompletion, setSecurityHeaders } from './request-observation.ts';
 
 declare module 'koa' {
   interface DefaultState {
@@ -16,13 +15,10 @@ declare module 'koa' {
   }
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /** Accepts a sane `x-request-id` or makes one; echoes it and binds it to the request's logger. */
 export function requestContext(logger: Logger) {
   return async function requestContextMiddleware(ctx: Context, next: Next) {
-    const incoming = ctx.get('x-request-id');
-    const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const requestId = acceptRequestId(ctx.get('x-request-id'));
     ctx.state.requestId = requestId;
     // Made on first use: most requests log only their access line, which needs no child logger.
     let log: Logger | undefined;
@@ -36,41 +32,24 @@ export function requestContext(logger: Logger) {
   };
 }
 
-/** Tessera's own probe and scrape routes: logged at debug when they succeed, to keep logs useful. */
-const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
-
 /**
- * On completion of each request: one access-log line (no query string, no headers, no bodies,
- * so no secrets) and the HTTP metrics. The route label is the template the request matched —
- * Tessera's routers (`@koa/router` sets `ctx._matchedRoute`) or oidc-provider's — or `unmatched`.
+ * On completion of each request: one access-log line and the HTTP metrics (see
+ * observeCompletion). The route label is the template the request matched — Tessera's routers
+ * (`@koa/router` sets `ctx._matchedRoute`) or oidc-provider's — or `unmatched`.
  */
-export function observeRequests(metrics: HttpMetrics, logger: Logger) {
+export function observeRequests(metrics: HttpMetrics, accessLog: Logger) {
   return async function observeRequestsMiddleware(ctx: Context, next: Next) {
     const started = performance.now();
     try {
       await next();
     } finally {
-      const res = ctx.res;
-      const complete = () => {
-        const seconds = (performance.now() - started) / 1000;
-        const route = routeOf(ctx);
-        const status = res.statusCode;
-        metrics.observe(ctx.method, route, status, seconds);
-        const level = status < 400 && QUIET_ROUTES.has(route) ? 'debug' : 'info';
-        logger[level](
-          {
-            requestId: ctx.state.requestId,
-            method: ctx.method,
-            path: ctx.path,
-            route,
-            status,
-            durationMs: Math.round(seconds * 10_000) / 10,
-          },
-          'request',
-        );
-      };
-      if (res.writableFinished || res.destroyed) complete();
-      else res.once('close', complete);
+      observeCompletion(ctx.res, { metrics, accessLog }, () => ({
+        requestId: ctx.state.requestId,
+        method: ctx.method,
+        path: ctx.path,
+        route: routeOf(ctx),
+        started,
+      }));
     }
   };
 }
@@ -87,12 +66,7 @@ function routeOf(ctx: Context): string {
  */
 export function securityHeaders(options: { https: boolean }) {
   return async function securityHeadersMiddleware(ctx: Context, next: Next) {
-    const res = ctx.res;
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
-    res.setHeader('x-frame-options', 'DENY');
-    if (options.https)
-      res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    setSecurityHeaders(ctx.res, options.https);
     await next();
   };
 }

@@ -38,3 +38,19 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
     destination,
   );
 }
+
+/**
+ * The access log: the same destination, level and base fields as `logger`, without redaction.
+ * Its lines carry fixed fields that never hold a secret (src/http/request-observation.ts), and
+ * redaction copies each logged object: it was the largest per-request cost of logging (about
+ * 19 µs of 35 µs a line, README "Performance").
+ */
+export function createAccessLogger(logger: Logger): Logger {
+  const destination = (logger as unknown as Record<symbol, DestinationStream>)[
+    pino.symbols.streamSym
+  ];
+  return pino(
+    { level: logger.level, base: logger.bindings(), timestamp: pino.stdTimeFunctions.isoTime },
+    destination,
+  );
+}

@@ -36,6 +36,29 @@ describe('the access log', () => {
     ).toHaveLength(1);
   });
 
+  it('gives token-endpoint answers the request id, security headers and one access line', async () => {
+    const response = await fetch(`${t.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'x-request-id': 'token-7',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&client_id=nobody&client_secret=wrong',
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('x-request-id')).toBe('token-7');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(await requestLine('token-7')).toMatchObject({
+      level: 30,
+      method: 'POST',
+      path: '/token',
+      route: '/token',
+      status: 401,
+    });
+    expect(JSON.stringify(t.logs)).not.toContain('wrong');
+  });
+
   it('logs a generated request id when the caller sent none', async () => {
     const response = await fetch(`${t.issuer}/.well-known/openid-configuration`);
     const requestId = response.headers.get('x-request-id') ?? '';
