@@ -130,12 +130,27 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
     registers,
   });
 
+  // Label children looked up once per (method, route, status): prom-client otherwise hashes
+  // the label object on every observation, on every request.
+  const httpChildren = new Map<
+    string,
+    { readonly requests: { inc(): void }; readonly duration: { observe(value: number): void } }
+  >();
   return {
     registry,
     http: {
       observe(method, route, status, seconds) {
-        httpRequests.inc({ method, route, status });
-        httpDuration.observe({ method, route }, seconds);
+        const key = `${method} ${route} ${status}`;
+        let children = httpChildren.get(key);
+        if (!children) {
+          children = {
+            requests: httpRequests.labels({ method, route, status }),
+            duration: httpDuration.labels({ method, route }),
+          };
+          httpChildren.set(key, children);
+        }
+        children.requests.inc();
+        children.duration.observe(seconds);
       },
     },
     tokens: {
