@@ -18,6 +18,7 @@ import { createRequestListener } from './http/create-app.ts';
 import { closeServer } from './lifecycle/close-server.ts';
 import { createShutdownSteps } from './lifecycle/shutdown-steps.ts';
 import { createMetrics, type TesseraMetrics } from './metrics/create-metrics.ts';
+import type { ClusterWorkerLink } from './metrics/cluster-metrics.ts';
 import { instrumentStorage } from './metrics/instrument-storage.ts';
 import { createCsrfGuard } from './interactions/csrf.ts';
 import { createInteractionRoutes } from './interactions/interaction-routes.ts';
@@ -42,6 +43,11 @@ export interface TesseraOptions {
   /** Use this store instead of the one the config names (tests pass other adapters). */
   readonly storage?: Storage;
   readonly clock?: () => number;
+  /**
+   * Set in a TESSERA_WORKERS cluster worker: once-per-deployment duties (pruning; the outbox
+   * relay) run in worker 0 only, and /metrics sums every worker's registry.
+   */
+  readonly worker?: ClusterWorkerLink;
 }
 
 /** A running Tessera: its address, its services (for bootstrap and tests) and a graceful stop. */
@@ -195,13 +201,18 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       onKeysChanged: () => keyRotation.refresh(),
     });
 
-    const relay = openRelay(config, {
-      storage,
-      metrics: metrics.outbox,
-      logger,
-      clock,
-      holderId,
-    });
+    // Pruning is idempotent and the relay claims events under a lease, so every replica may run
+    // both; within one replica's cluster of worker processes, worker 0 alone does.
+    const runsSingletonDuties = (options.worker?.index ?? 0) === 0;
+    const relay = runsSingletonDuties
+      ? openRelay(config, {
+          storage,
+          metrics: metrics.outbox,
+          logger,
+          clock,
+          holderId,
+        })
+      : undefined;
     const outboxBacklog = createBacklogReader(storage.outbox, { maxAgeMs: 2_000 });
     if (relay) {
       metrics.outbox.trackBacklog(outboxBacklog);
@@ -219,6 +230,9 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       trustProxy: config.http.trustProxy,
       jwksMaxAge: config.keys.jwksMaxAge,
       metrics,
+      metricsText: options.worker
+        ? options.worker.attachRegistry(metrics.registry)
+        : () => metrics.registry.metrics(),
       metricsToken: config.metrics.token,
       interactions: createInteractionRoutes({
         holder,
@@ -246,23 +260,24 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       },
     });
 
-    const pruner = setInterval(() => {
-      Promise.all([
-        storage.oidcModels.pruneExpired(),
-        storage.loginThrottle.pruneExpired(clock()),
-      ]).catch((error: unknown) => {
-        logger.warn({ err: error }, 'pruning expired records failed');
-      });
-      // With a relay, it prunes what it published; without, nothing will publish old events.
-      if (!relay) {
-        storage.outbox
-          .prune({ before: clock() - config.outbox.retentionMs, unpublished: true })
-          .catch((error: unknown) => {
-            logger.warn({ err: error }, 'pruning old outbox events failed');
+    const pruner = runsSingletonDuties
+      ? setInterval(() => {
+          Promise.all([
+            storage.oidcModels.pruneExpired(),
+            storage.loginThrottle.pruneExpired(clock()),
+          ]).catch((error: unknown) => {
+            logger.warn({ err: error }, 'pruning expired records failed');
           });
-      }
-    }, PRUNE_INTERVAL_MS);
-    pruner.unref();
+          // With a relay, it prunes what it published; without, nothing will publish old events.
+          if (!relay) {
+            storage.outbox
+              .prune({ before: clock() - config.outbox.retentionMs, unpublished: true })
+              .catch((error: unknown) => {
+                logger.warn({ err: error }, 'pruning old outbox events failed');
+              });
+          }
+        }, PRUNE_INTERVAL_MS).unref()
+      : undefined;
     keyRotation.start();
     relay?.start();
 

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+
 import type { Logger } from 'pino';
 
 import { ConfigError } from './config/config-error.ts';
@@ -5,6 +7,13 @@ import { loadConfig } from './config/load-config.ts';
 import { startTessera, type Tessera } from './compose.ts';
 import { KeyDecryptionError } from '../keys/key-encryption.ts';
 import { createLogger } from './logging/create-logger.ts';
+import { createClusterWorkerLink } from './metrics/cluster-metrics.ts';
+import {
+  runClusterPrimary,
+  WORKER_INDEX_VARIABLE,
+  WORKER_READY_MESSAGE,
+  WORKER_STOP_MESSAGE,
+} from './runtime/cluster-primary.ts';
 
 /** Entry point: configuration, composition, listening, and graceful shutdown on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -19,24 +28,37 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const logger = createLogger(config.log.level);
-  for (const variable of config.devDefaults) {
+  const workerIndex = cluster.isWorker
+    ? Number(process.env[WORKER_INDEX_VARIABLE] ?? 0)
+    : undefined;
+  // A cluster worker's lines say which worker wrote them.
+  const root = createLogger(config.log.level);
+  const logger = workerIndex === undefined ? root : root.child({ worker: workerIndex });
+  for (const variable of workerIndex === undefined ? config.devDefaults : []) {
     logger.warn(
       { variable },
       `${variable} is not set: using a development value generated into the data dir`,
     );
   }
 
+  // TESSERA_WORKERS > 1: this process supervises the workers, each of which runs main() too.
+  if (config.performance.workers > 1 && cluster.isPrimary) {
+    await runClusterPrimary({ workers: config.performance.workers, logger });
+    return;
+  }
+  const worker = workerIndex === undefined ? undefined : createClusterWorkerLink(workerIndex);
+
   // Installed before startup: a signal that arrives while the store connects (or right after
   // "tessera listening") must still mean a graceful stop, not node's default exit.
   const signals = handleSignals(logger);
   let tessera: Tessera;
   try {
-    tessera = await startTessera(config, { logger });
+    tessera = await startTessera(config, { logger, ...(worker ? { worker } : {}) });
   } catch (error) {
     exitOnStartupError(logger, error);
   }
   signals.started(tessera);
+  if (worker) process.send?.(WORKER_READY_MESSAGE);
 }
 
 function exitOnStartupError(logger: Logger, error: unknown): never {
@@ -83,6 +105,10 @@ function handleSignals(logger: Logger): { started(tessera: Tessera): void } {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // A cluster worker: the primary asks by message; a terminal's SIGINT may have come first.
+  process.on('message', (message: unknown) => {
+    if (message === WORKER_STOP_MESSAGE && !stopping) onSignal('SIGTERM');
+  });
   return { started: resolveStarted };
 }
 

@@ -30,6 +30,8 @@ export interface AppDeps extends HealthDeps {
   /** Seconds relying parties may cache the JWKS (DESIGN.md section 6). */
   readonly jwksMaxAge: number;
   readonly metrics: TesseraMetrics;
+  /** The /metrics body: this registry's, or every cluster worker's summed. */
+  readonly metricsText: () => Promise<string>;
   /** TESSERA_METRICS_TOKEN: when set, /metrics needs it as a bearer token. */
   readonly metricsToken: string | undefined;
   /** The hosted sign-in pages (src/interactions), served before the provider. */
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps, accessLog = createAccessLogger(deps.log
   const health = createHealthRoutes(deps);
   const metrics = createMetricsRoutes({
     registry: deps.metrics.registry,
+    text: deps.metricsText,
     token: deps.metricsToken,
   });
 

@@ -7,6 +7,8 @@ import { AppError } from '../services/app-error.ts';
 
 export interface MetricsRouteDeps {
   readonly registry: Registry;
+  /** The exposition served: the registry's own, or summed over cluster workers. */
+  readonly text: () => Promise<string>;
   /** When set, scrapes must send `Authorization: Bearer <token>` (TESSERA_METRICS_TOKEN). */
   readonly token: string | undefined;
 }
@@ -24,7 +26,7 @@ export function createMetricsRoutes(deps: MetricsRouteDeps): Router {
     }
     ctx.set('cache-control', 'no-store');
     ctx.type = deps.registry.contentType;
-    ctx.body = await deps.registry.metrics();
+    ctx.body = await deps.text();
   });
   return router;
 }

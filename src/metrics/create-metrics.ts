@@ -195,6 +195,8 @@ function createOutboxMetrics(registry: Registry, clock: () => number, timeoutMs:
 
   new Gauge({
     name: 'tessera_outbox_pending_events',
+    // Each cluster worker reports the same store-wide value: take it once, not summed.
+    aggregator: 'max',
     help: 'Events recorded in the outbox and not yet published to Kafka.',
     registers,
     async collect() {
@@ -204,6 +206,7 @@ function createOutboxMetrics(registry: Registry, clock: () => number, timeoutMs:
   });
   new Gauge({
     name: 'tessera_outbox_oldest_pending_age_seconds',
+    aggregator: 'max',
     help: 'Age of the oldest unpublished outbox event (0 when none is pending).',
     registers,
     async collect() {
@@ -243,6 +246,7 @@ function createKeyMetrics(registry: Registry, clock: () => number): KeyMetrics {
 
   new Gauge({
     name: 'tessera_signing_keys',
+    aggregator: 'max',
     help: 'Signing keys this replica has loaded, by algorithm and state.',
     labelNames: ['alg', 'state'] as const,
     registers: [registry],
@@ -259,6 +263,7 @@ function createKeyMetrics(registry: Registry, clock: () => number): KeyMetrics {
   });
   new Gauge({
     name: 'tessera_signing_key_age_seconds',
+    aggregator: 'max',
     help: 'Seconds since the newest key of each algorithm entered its state (created, activated or retired).',
     labelNames: ['alg', 'state'] as const,
     registers: [registry],
