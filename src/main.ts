@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 
 import { ConfigError } from './config/config-error.ts';
 import { loadConfig } from './config/load-config.ts';
-import { startTessera, type Tessera } from './compose.ts';
+import type { Tessera } from './compose.ts';
 import { KeyDecryptionError } from '../keys/key-encryption.ts';
 import { createLogger } from './logging/create-logger.ts';
 import { createClusterWorkerLink } from './metrics/cluster-metrics.ts';
@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   const signals = handleSignals(logger);
   let tessera: Tessera;
   try {
+    // Loaded here, not at the top: a cluster primary never serves, and stays small without it.
+    const { startTessera } = await import('./compose.ts');
     tessera = await startTessera(config, { logger, ...(worker ? { worker } : {}) });
   } catch (error) {
     exitOnStartupError(logger, error);

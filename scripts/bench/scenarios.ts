@@ -261,6 +261,47 @@ const tokensDuringSignIns = (store: Store): Scenario => ({
   },
 });
 
+const clusterScaling = (store: Store): Scenario => ({
+  name: `cc-jwt-${store}-workers`,
+  description: `client credentials → ES256 JWT, ${store} store: one process against TESSERA_WORKERS processes`,
+  async run(settings) {
+    const targets: Target[] = [];
+    try {
+      for (const workers of [1, settings.workers]) {
+        targets.push(
+          await startTesseraTarget({
+            store,
+            mongodbUri: settings.mongodbUri,
+            workers,
+            env: settings.tesseraEnv,
+          }),
+        );
+      }
+      const rows = await measureInterleaved(
+        targets.map((target, index) => ({
+          label: index === 0 ? 'workers=1' : `workers=${settings.workers}`,
+          target,
+          options: {
+            ...settings,
+            requests: () => clientCredentialsPlan(target.fixtures, target.fixtures.jwtApi),
+          },
+        })),
+        ROUNDS,
+      );
+      const [one, many] = rows as [Row, Row];
+      return {
+        name: this.name,
+        description: this.description,
+        rows,
+        ratios: { [`scaling (workers=${settings.workers} / 1)`]: many.rate / one.rate },
+        notes: ['the load generator shares the same cores; CPU and RSS cover every worker process'],
+      };
+    } finally {
+      for (const target of targets) await target.stop();
+    }
+  },
+});
+
 export const SCENARIOS: readonly Scenario[] = [
   clientCredentials('sqlite', 'jwt'),
   clientCredentials('mongodb', 'jwt'),
@@ -272,4 +313,5 @@ export const SCENARIOS: readonly Scenario[] = [
   signIns('sqlite'),
   signIns('mongodb'),
   tokensDuringSignIns('mongodb'),
+  clusterScaling('mongodb'),
 ];

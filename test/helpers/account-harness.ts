@@ -72,6 +72,9 @@ export function startAccountHarness(
       get pending() {
         return pool.pending;
       },
+      get threads() {
+        return pool.threads;
+      },
       close: () => pool.close(),
     };
     return createAccountService({

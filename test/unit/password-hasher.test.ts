@@ -53,6 +53,15 @@ describe('password hasher', () => {
     expect(parseArgon2Hash(REFERENCE_HASH)).toMatchObject(DEFAULT_COST);
   });
 
+  it('starts its threads only when passwords are checked, never more than configured', async () => {
+    const lazy = createArgon2Pool({ workers: 2, maxQueued: 8 });
+    const lazyHasher = createPasswordHasher({ pool: lazy, params: DEFAULT_COST });
+    expect(lazy.threads).toBe(0);
+    await Promise.all(Array.from({ length: 4 }, () => lazyHasher.hash('lazy start test')));
+    expect(lazy.threads).toBe(2);
+    await lazy.close();
+  });
+
   it('refuses more waiting derivations than the queue holds', async () => {
     const tiny = createArgon2Pool({ workers: 1, maxQueued: 1 });
     const tinyHasher = createPasswordHasher({ pool: tiny, params: DEFAULT_COST });

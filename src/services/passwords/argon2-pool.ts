@@ -28,6 +28,8 @@ export interface Argon2Pool {
   derive(input: Omit<Argon2Task, 'id'>): Promise<Uint8Array>;
   /** Derivations running or queued now. */
   readonly pending: number;
+  /** Worker threads started so far: none until the first derivation, at most `workers`. */
+  readonly threads: number;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,7 @@ interface Waiting {
 const WORKER_URL = new URL(`./argon2-worker${extname(import.meta.url)}`, import.meta.url);
 
 /**
- * A fixed set of worker threads deriving argon2id one task each at a time, with a bounded FIFO
+ * Up to `workers` threads (started on demand) deriving argon2id one task each at a time, with a bounded FIFO
  * queue. The worker count bounds both argon2's CPU share and its memory (one `memoryKib` block
  * per worker), and keeps it off libuv's thread pool (see argon2-worker.ts).
  */
@@ -53,7 +55,14 @@ export function createArgon2Pool(options: { workers: number; maxQueued: number }
   let nextId = 1;
   let closed = false;
 
+  let spawned = 0;
+
   const dispatch = () => {
+    // Threads start with the first password checks that need them: each costs tens of MB of
+    // memory, which a replica that only issues tokens never has to pay (README "Performance").
+    while (idle.length === 0 && queue.length > 0 && spawned < options.workers && !closed) {
+      idle.push(spawn());
+    }
     while (idle.length > 0 && queue.length > 0) {
       const worker = idle.pop() as Worker;
       const waiting = queue.shift() as Waiting;
@@ -65,6 +74,7 @@ export function createArgon2Pool(options: { workers: number; maxQueued: number }
   };
 
   const spawn = (): Worker => {
+    spawned += 1;
     const worker = new Worker(WORKER_URL);
     // Idle workers must not keep the process alive.
     worker.unref();
@@ -83,15 +93,13 @@ export function createArgon2Pool(options: { workers: number; maxQueued: number }
       // A crashed worker is replaced; its task fails rather than hanging.
       running.get(worker)?.reject(error);
       running.delete(worker);
-      if (!closed) {
-        idle.push(spawn());
-        dispatch();
-      }
+      const index = idle.indexOf(worker);
+      if (index !== -1) idle.splice(index, 1);
+      spawned -= 1;
+      if (!closed) dispatch();
     });
     return worker;
   };
-
-  for (let index = 0; index < options.workers; index += 1) idle.push(spawn());
 
   return {
     derive(input) {
@@ -106,6 +114,9 @@ export function createArgon2Pool(options: { workers: number; maxQueued: number }
     },
     get pending() {
       return running.size + queue.length;
+    },
+    get threads() {
+      return spawned;
     },
     async close() {
       closed = true;
