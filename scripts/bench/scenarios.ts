@@ -143,10 +143,13 @@ const refresh = (store: Store): Scenario => ({
   description: `refresh-token rotation (authorization-code grants, each chain single-use), ${store} store`,
   async run(settings) {
     const result = await againstBaseline(settings, store, async (target) => {
+      // autocannon builds each connection's first request before it connects and again when
+      // it sends, and cuts off the answers in flight when a run ends: every run (warm-up and
+      // rounds) may lose two chains per connection, so the pool starts with that many and more.
       const pool = await seedRefreshTokens(
         target.origin,
         target.fixtures,
-        settings.connections * 3,
+        settings.connections * (2 * (ROUNDS + 1) + 2),
       );
       return { ...settings, requests: () => refreshPlan(target.fixtures, pool) };
     });

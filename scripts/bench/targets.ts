@@ -125,9 +125,16 @@ export async function startTesseraTarget(options: TesseraTargetOptions): Promise
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
   void exited;
-  return finishStart(child, origin, fixtures, logFile, () =>
-    rmSync(dataDir, { recursive: true, force: true }),
-  );
+  return finishStart(child, origin, fixtures, logFile, () => {
+    // A Tessera that died under load leaves its log's last lines for the reader.
+    if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') {
+      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+      process.stderr.write(
+        `tessera exited (${child.exitCode ?? child.signalCode}):\n${lines.slice(-20).join('\n')}\n`,
+      );
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 }
 
 async function finishStart(
@@ -140,6 +147,9 @@ async function finishStart(
   // Let startup work (module compilation, first GC) settle before calling it idle.
   await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
   const pid = child.pid as number;
+  // Should the benchmark itself fail, its servers must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   return {
     origin,
     pid,
@@ -147,6 +157,7 @@ async function finishStart(
     idleRssMb: rssMb(pid),
     logFile,
     async stop() {
+      process.off('exit', killOnExit);
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
         child.kill('SIGTERM');

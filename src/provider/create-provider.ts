@@ -25,6 +25,7 @@ import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
 import { STATIC_SCOPES } from './scopes.ts';
+import { installTokenKindTags } from './token-kinds.ts';
 
 /** Asymmetric algorithms only: secrets are hashed, so HS* (and client_secret_jwt) cannot work. */
 const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
@@ -189,6 +190,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildProviderConfiguration(deps));
   provider.proxy = deps.config.http.trustProxy;
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
+  installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);
   provider.on('server_error', (_ctx, error) => {
     deps.logger.error({ err: error }, 'oidc-provider server error');

@@ -16,6 +16,7 @@ import type {
 import { toProviderClientMetadata } from './client-metadata.ts';
 import { withStoreErrors } from './protocol-errors.ts';
 import { revocationReasonOf, type RemovalEvents, type RevocationReason } from './removal-events.ts';
+import { belongsToAnotherModel } from './token-kinds.ts';
 
 export interface OidcAdapterDeps {
   readonly models: OidcModelStore;
@@ -118,7 +119,11 @@ export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory 
     return {
       upsert: (id, payload, expiresIn) =>
         withStoreErrors(() => models.upsert(model, id, payload as OidcPayload, expiresIn)),
-      find: async (id) => asProvider(await withStoreErrors(() => models.find(model, id))),
+      find: async (id) =>
+        // A value tagged for another token model cannot be here: no store round trip.
+        belongsToAnotherModel(model, id)
+          ? undefined
+          : asProvider(await withStoreErrors(() => models.find(model, id))),
       findByUid: async (uid) =>
         asProvider(await withStoreErrors(() => models.findByUid(model, uid))),
       findByUserCode: async (userCode) =>
