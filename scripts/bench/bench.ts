@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts';
+import { findProcess } from './process-stats.ts';
 import { formatTable } from './report.ts';
 import { SCENARIOS, type BenchSettings, type ScenarioResult } from './scenarios.ts';
 import { SOAK, type SoakResult } from './soak.ts';
@@ -28,6 +29,7 @@ const USAGE = `usage: npm run bench -- [options]
   --workers N         TESSERA_WORKERS for the cluster scenario (default 2)
   --soak              also run the memory soak (default 5 minutes; --soak-minutes M)
   --env NAME=VALUE    extra environment for every Tessera process (repeatable), e.g. LOG_LEVEL=warn
+  --built             run the built server (dist/src/main.js; npm run build first)
   --profile DIR       write a V8 CPU profile of every Tessera process into DIR (--cpu-prof)
   --json              print JSON instead of tables
   --list              list the scenarios and exit`;
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     profile: { type: 'string' },
     env: { type: 'string', multiple: true },
+    built: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -112,6 +115,8 @@ try {
       ...profile,
     },
     baselineEnv: profile,
+    storePid: ferretDb ? findProcess(`--listen-addr=127.0.0.1:${ferretDb.port}`) : undefined,
+    built: values.built,
   };
   log(
     `tessera bench: ${cpus().length} CPUs, node ${process.version}, ` +

@@ -18,6 +18,8 @@ export interface Row {
   readonly p99Ms: number;
   /** Server CPU (user + system, whole process tree) per unit, ms. */
   readonly cpuMsPerUnit: number;
+  /** CPU of the store's own process (FerretDB started by the benchmark) per unit, ms. */
+  readonly storeCpuMsPerUnit: number | undefined;
   readonly peakRssMb: number;
   readonly idleRssMb: number;
   readonly completed: number;
@@ -32,6 +34,8 @@ export interface MeasureOptions {
   readonly requests: () => AutocannonRequest[];
   readonly overallRate?: number | undefined;
   readonly ok?: (status: number) => boolean;
+  /** The store server's pid, when the benchmark runs it (FerretDB), to count its CPU too. */
+  readonly storePid?: number | undefined;
 }
 
 /** Loads the target: warm-up (discarded), then the measured run. */
@@ -50,7 +54,7 @@ export async function measure(
       ...(options.ok ? { ok: options.ok } : {}),
     });
   if (options.warmupS > 0) await load(options.warmupS);
-  const observed = await observe(target, () => load(options.durationS));
+  const observed = await observe(target, () => load(options.durationS), options.storePid);
   return toRow(label, 'req', observed.result, observed, target.idleRssMb);
 }
 
@@ -69,9 +73,7 @@ export async function measureInterleaved(
   contenders: readonly Contender[],
   rounds: number,
 ): Promise<Row[]> {
-  const runs = contenders.map(
-    () => [] as { result: LoadResult; cpuMs: number; peakRssMb: number }[],
-  );
+  const runs = contenders.map(() => [] as Observed<LoadResult>[]);
   const load = ({ target, options }: Contender, durationS: number) =>
     runLoad({
       origin: target.origin,
@@ -87,7 +89,9 @@ export async function measureInterleaved(
   for (let round = 0; round < rounds; round += 1) {
     for (const [index, contender] of contenders.entries()) {
       const share = contender.options.durationS / rounds;
-      runs[index]?.push(await observe(contender.target, () => load(contender, share)));
+      runs[index]?.push(
+        await observe(contender.target, () => load(contender, share), contender.options.storePid),
+      );
     }
   }
   return contenders.map((contender, index) => {
@@ -98,6 +102,9 @@ export async function measureInterleaved(
       mergeLoads(done.map((run) => run.result)),
       {
         cpuMs: done.reduce((sum, run) => sum + run.cpuMs, 0),
+        storeCpuMs: done.every((run) => run.storeCpuMs === undefined)
+          ? undefined
+          : done.reduce((sum, run) => sum + (run.storeCpuMs ?? 0), 0),
         peakRssMb: Math.max(...done.map((run) => run.peakRssMb)),
       },
       contender.target.idleRssMb,
@@ -105,23 +112,36 @@ export async function measureInterleaved(
   });
 }
 
-/** Runs `work` while reading the target's CPU time and peak RSS. */
+export interface Observed<T> {
+  readonly result: T;
+  readonly cpuMs: number;
+  readonly storeCpuMs: number | undefined;
+  readonly peakRssMb: number;
+}
+
+/** Runs `work` while reading the target's (and the store server's) CPU time and peak RSS. */
 export async function observe<T>(
   target: Target,
   work: () => Promise<T>,
-): Promise<{ result: T; cpuMs: number; peakRssMb: number }> {
+  storePid?: number,
+): Promise<Observed<T>> {
   const cpuBefore = cpuMs(target.pid);
+  const storeBefore = storePid === undefined ? 0 : cpuMs(storePid);
   const rss = sampleRss(target.pid);
   const result = await work();
-  const cpu = cpuMs(target.pid) - cpuBefore;
-  return { result, cpuMs: cpu, peakRssMb: rss.stop().peakMb };
+  return {
+    result,
+    cpuMs: cpuMs(target.pid) - cpuBefore,
+    storeCpuMs: storePid === undefined ? undefined : cpuMs(storePid) - storeBefore,
+    peakRssMb: rss.stop().peakMb,
+  };
 }
 
 export function toRow(
   label: string,
   unit: Row['unit'],
   load: LoadResult,
-  observed: { cpuMs: number; peakRssMb: number },
+  observed: { cpuMs: number; storeCpuMs?: number | undefined; peakRssMb: number },
   idleRssMb: number,
 ): Row {
   return {
@@ -131,6 +151,10 @@ export function toRow(
     p50Ms: load.p50Ms,
     p99Ms: load.p99Ms,
     cpuMsPerUnit: load.responses > 0 ? observed.cpuMs / load.responses : NaN,
+    storeCpuMsPerUnit:
+      observed.storeCpuMs === undefined || load.responses === 0
+        ? undefined
+        : observed.storeCpuMs / load.responses,
     peakRssMb: observed.peakRssMb,
     idleRssMb,
     completed: load.responses,

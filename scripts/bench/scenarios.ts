@@ -31,6 +31,10 @@ export interface BenchSettings {
   readonly tesseraEnv: Record<string, string>;
   /** Extra environment for the baseline process (--profile profiles it too). */
   readonly baselineEnv: Record<string, string>;
+  /** FerretDB's pid when the benchmark started it: its CPU counts as the store's. */
+  readonly storePid: number | undefined;
+  /** Run the built server (dist/src/main.js, npm run build) instead of src/main.ts. */
+  readonly built: boolean;
 }
 
 export interface ScenarioResult {
@@ -50,6 +54,18 @@ export interface Scenario {
 
 type PlanFor = (target: Target) => Promise<Parameters<typeof measure>[2]>;
 
+/** How every scenario starts Tessera on a store. */
+export const tesseraOptions = (settings: BenchSettings, store: Store) => ({
+  store,
+  mongodbUri: settings.mongodbUri,
+  env: settings.tesseraEnv,
+  built: settings.built,
+});
+
+/** The store server's pid for a Tessera on `store` (FerretDB's CPU counts as the store's). */
+const storePidFor = (settings: BenchSettings, store: Store) =>
+  store === 'mongodb' ? settings.storePid : undefined;
+
 /** Rounds per comparison: Tessera and the baseline alternate (see measureInterleaved). */
 const ROUNDS = 3;
 
@@ -65,20 +81,22 @@ async function againstBaseline(
 ): Promise<Pick<ScenarioResult, 'rows' | 'ratios' | 'notes'>> {
   const targets: Target[] = [];
   try {
-    targets.push(
-      await startTesseraTarget({
-        store,
-        mongodbUri: settings.mongodbUri,
-        env: settings.tesseraEnv,
-      }),
-    );
+    targets.push(await startTesseraTarget(tesseraOptions(settings, store)));
     targets.push(await startBaselineTarget(settings.baselineEnv));
     process.stderr.write(`  tessera pid ${targets[0]?.pid}, baseline pid ${targets[1]?.pid}\n`);
     const [tesseraTarget, baselineTarget] = targets as [Target, Target];
     const rows = await measureInterleaved(
       [
-        { label: 'tessera', target: tesseraTarget, options: await planFor(tesseraTarget) },
-        { label: 'baseline', target: baselineTarget, options: await planFor(baselineTarget) },
+        {
+          label: 'tessera',
+          target: tesseraTarget,
+          options: { ...(await planFor(tesseraTarget)), storePid: storePidFor(settings, store) },
+        },
+        {
+          label: 'baseline',
+          target: baselineTarget,
+          options: { ...(await planFor(baselineTarget)), storePid: undefined },
+        },
       ],
       ROUNDS,
     );
@@ -180,6 +198,7 @@ async function measureSignIns(
   target: Target,
   settings: BenchSettings,
   durationS: number,
+  storePid: number | undefined,
 ): Promise<Row> {
   const counts = newSignInCounts();
   const load = () =>
@@ -190,7 +209,7 @@ async function measureSignIns(
       requests: signInPlan(target.fixtures, counts),
       ok: (status) => status < 400,
     });
-  const observed = await observe(target, load);
+  const observed = await observe(target, load, storePid);
   const row = toRow('sign-ins', 'login', observed.result, observed, target.idleRssMb);
   const elapsed = observed.result.durationS;
   return {
@@ -198,6 +217,10 @@ async function measureSignIns(
     rate: counts.completed / elapsed,
     ...signInLatency(counts),
     cpuMsPerUnit: observed.cpuMs / Math.max(1, counts.completed),
+    storeCpuMsPerUnit:
+      observed.storeCpuMs === undefined
+        ? undefined
+        : observed.storeCpuMs / Math.max(1, counts.completed),
     completed: counts.completed,
     failures: counts.failed + observed.result.failures,
   };
@@ -207,14 +230,15 @@ const signIns = (store: Store): Scenario => ({
   name: `login-${store}`,
   description: `password sign-in through the pages (8 requests: authorize, login page + POST, consent page + POST, redirects, code exchange), argon2id, ${store} store`,
   async run(settings) {
-    const target = await startTesseraTarget({
-      store,
-      mongodbUri: settings.mongodbUri,
-      env: settings.tesseraEnv,
-    });
+    const target = await startTesseraTarget(tesseraOptions(settings, store));
     try {
-      await measureSignIns(target, settings, settings.warmupS);
-      const row = await measureSignIns(target, settings, settings.durationS);
+      await measureSignIns(target, settings, settings.warmupS, storePidFor(settings, store));
+      const row = await measureSignIns(
+        target,
+        settings,
+        settings.durationS,
+        storePidFor(settings, store),
+      );
       return {
         name: this.name,
         description: this.description,
@@ -232,21 +256,18 @@ const tokensDuringSignIns = (store: Store): Scenario => ({
   name: `cc-during-logins-${store}`,
   description: `client credentials (JWT) at a fixed rate, alone and while sign-ins run, ${store} store`,
   async run(settings) {
-    const target = await startTesseraTarget({
-      store,
-      mongodbUri: settings.mongodbUri,
-      env: settings.tesseraEnv,
-    });
+    const target = await startTesseraTarget(tesseraOptions(settings, store));
     try {
       const tokens = {
         ...settings,
+        storePid: storePidFor(settings, store),
         overallRate: settings.mixedRate,
         requests: () => clientCredentialsPlan(target.fixtures, target.fixtures.jwtApi),
       };
       const alone = await measure(target, 'cc alone', tokens);
       const [during, logins] = await Promise.all([
         measure(target, 'cc + sign-ins', { ...tokens, warmupS: 0 }),
-        measureSignIns(target, settings, settings.durationS),
+        measureSignIns(target, settings, settings.durationS, storePidFor(settings, store)),
       ]);
       return {
         name: this.name,
@@ -271,14 +292,7 @@ const clusterScaling = (store: Store): Scenario => ({
     const targets: Target[] = [];
     try {
       for (const workers of [1, settings.workers]) {
-        targets.push(
-          await startTesseraTarget({
-            store,
-            mongodbUri: settings.mongodbUri,
-            workers,
-            env: settings.tesseraEnv,
-          }),
-        );
+        targets.push(await startTesseraTarget({ ...tesseraOptions(settings, store), workers }));
       }
       const rows = await measureInterleaved(
         targets.map((target, index) => ({
@@ -286,6 +300,7 @@ const clusterScaling = (store: Store): Scenario => ({
           target,
           options: {
             ...settings,
+            storePid: storePidFor(settings, store),
             requests: () => clientCredentialsPlan(target.fixtures, target.fixtures.jwtApi),
           },
         })),

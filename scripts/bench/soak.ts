@@ -7,7 +7,7 @@ import { runLoad } from './load.ts';
 import { observe } from './measure.ts';
 import { sampleRss } from './process-stats.ts';
 import { clientCredentialsPlan } from './request-plans.ts';
-import type { BenchSettings } from './scenarios.ts';
+import { tesseraOptions, type BenchSettings } from './scenarios.ts';
 import { startTesseraTarget } from './targets.ts';
 
 export interface SoakResult {
@@ -45,11 +45,7 @@ export const SOAK = {
   description:
     'memory soak: client credentials (JWT + opaque alternating) at full load, MongoDB store',
   async run(settings: BenchSettings, minutes: number): Promise<SoakResult> {
-    const target = await startTesseraTarget({
-      store: 'mongodb',
-      mongodbUri: settings.mongodbUri,
-      env: settings.tesseraEnv,
-    });
+    const target = await startTesseraTarget(tesseraOptions(settings, 'mongodb'));
     try {
       const { fixtures } = target;
       const requests = () => [

@@ -47,6 +47,8 @@ export interface TesseraTargetOptions {
   /** TESSERA_WORKERS; unset = the default (one process). */
   readonly workers?: number | undefined;
   readonly env?: Record<string, string> | undefined;
+  /** Run dist/src/main.js (npm run build) instead of src/main.ts. */
+  readonly built?: boolean | undefined;
 }
 
 const baseFixtures = {
@@ -104,7 +106,8 @@ export async function startTesseraTarget(options: TesseraTargetOptions): Promise
   const fixtures = await seed(env);
   const logFile = join(dataDir, 'tessera.log');
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [join(ROOT, 'src/main.ts')], {
+  const entry = options.built ? 'dist/src/main.js' : 'src/main.ts';
+  const child = spawn(process.execPath, [join(ROOT, entry)], {
     env,
     stdio: ['ignore', log, log],
   });
