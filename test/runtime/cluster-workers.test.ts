@@ -60,14 +60,19 @@ describe('TESSERA_WORKERS=2', () => {
       Array.from({ length: 10 }, async () => (await clientCredentials()).status),
     );
     expect(statuses).toEqual(Array(10).fill(200));
-    const servedBy = new Set(
-      tessera
-        .output()
-        .split('\n')
-        .filter((line) => line.includes('"route":"/token"'))
-        .map((line) => (JSON.parse(line) as { worker: number }).worker),
+    // Access lines are written asynchronously: wait for both workers' lines to arrive.
+    const servedBy = () =>
+      new Set(
+        tessera
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"route":"/token"'))
+          .map((line) => (JSON.parse(line) as { worker: number }).worker),
+      );
+    await waitFor(async () => (servedBy().size === 2 ? true : undefined), 5_000).catch(
+      () => undefined,
     );
-    expect(servedBy.size).toBe(2);
+    expect([...servedBy()].sort()).toEqual([0, 1]);
   });
 
   it('sums every worker into one /metrics answer, whichever worker serves the scrape', async () => {
