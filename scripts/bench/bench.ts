@@ -5,7 +5,7 @@
  *   npm run bench                                   # every scenario, 15 s each after 3 s warm-up
  *   npm run bench -- --scenario cc-jwt-mongodb --duration 5
  *   npm run bench -- --json > bench.json
- *   npm run bench -- --soak                         # adds the 5-minute memory soak
+ *   npm run bench -- --soak                         # adds the 5-minute memory soak (SQLite)
  *   MONGODB_URI=mongodb://… npm run bench           # a real MongoDB instead of FerretDB
  */
 import { rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts
 import { findProcess } from './process-stats.ts';
 import { formatTable } from './report.ts';
 import { SCENARIOS, type BenchSettings, type ScenarioResult } from './scenarios.ts';
-import { SOAK, type SoakResult } from './soak.ts';
+import { formatSoak, SOAKS, type SoakResult } from './soak.ts';
 
 const USAGE = `usage: npm run bench -- [options]
   --scenario NAME     run only this scenario (repeatable; --list shows them)
@@ -27,7 +27,8 @@ const USAGE = `usage: npm run bench -- [options]
   --logins N          concurrent sign-ins in the sign-in scenarios (default 8)
   --mixed-rate N      client-credentials req/s in cc-during-logins (default 500)
   --workers N         TESSERA_WORKERS for the cluster scenario (default 2)
-  --soak              also run the memory soak (default 5 minutes; --soak-minutes M)
+  --soak              also run the memory soak on SQLite (5 minutes; --soak-minutes M);
+                      --scenario soak-mongodb runs it on MongoDB
   --env NAME=VALUE    extra environment for every Tessera process (repeatable), e.g. LOG_LEVEL=warn
   --built             run the built server (dist/src/main.js; npm run build first)
   --profile DIR       write a V8 CPU profile of every Tessera process into DIR (--cpu-prof)
@@ -70,12 +71,12 @@ if (values.help) {
 if (values.list) {
   for (const scenario of SCENARIOS)
     process.stdout.write(`${scenario.name}\t${scenario.description}\n`);
-  process.stdout.write(`${SOAK.name}\t${SOAK.description} (--soak)\n`);
+  for (const soak of SOAKS) process.stdout.write(`${soak.name}\t${soak.description}\n`);
   process.exit(0);
 }
 
 const unknown = (values.scenario ?? []).filter(
-  (name) => name !== SOAK.name && !SCENARIOS.some((scenario) => scenario.name === name),
+  (name) => ![...SCENARIOS, ...SOAKS].some((scenario) => scenario.name === name),
 );
 if (unknown.length > 0) {
   process.stderr.write(`unknown scenario: ${unknown.join(', ')} (see --list)\n`);
@@ -84,8 +85,10 @@ if (unknown.length > 0) {
 const selected = values.scenario
   ? SCENARIOS.filter((scenario) => values.scenario?.includes(scenario.name))
   : SCENARIOS;
-const soakSelected = values.soak || (values.scenario?.includes(SOAK.name) ?? false);
-const needsMongo = soakSelected || selected.some((scenario) => scenario.name.endsWith('mongodb'));
+const soaks = SOAKS.filter(
+  (soak, index) => (values.soak && index === 0) || (values.scenario?.includes(soak.name) ?? false),
+);
+const needsMongo = [...selected, ...soaks].some((scenario) => scenario.name.endsWith('mongodb'));
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -128,18 +131,20 @@ try {
     log(`running ${scenario.name}…`);
     results.push(await scenario.run(settings));
   }
-  let soak: SoakResult | undefined;
-  if (soakSelected) {
-    log(`running ${SOAK.name} (${values['soak-minutes']} minutes)…`);
-    soak = await SOAK.run(settings, positive('soak-minutes', values['soak-minutes'], 60));
+  const soakResults: SoakResult[] = [];
+  for (const soak of soaks) {
+    log(`running ${soak.name} (${values['soak-minutes']} minutes)…`);
+    soakResults.push(
+      await soak.run(settings, positive('soak-minutes', values['soak-minutes'], 60)),
+    );
   }
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ settings: { ...settings, mongodbUri: undefined }, results, soak }, null, 2)}\n`,
+      `${JSON.stringify({ settings: { ...settings, mongodbUri: undefined }, results, soaks: soakResults }, null, 2)}\n`,
     );
   } else {
     process.stdout.write(`${formatTable(results)}\n`);
-    if (soak) process.stdout.write(`\n${SOAK.format(soak)}\n`);
+    for (const soak of soakResults) process.stdout.write(`\n${formatSoak(soak)}\n`);
   }
 } finally {
   await ferretDb?.stop();

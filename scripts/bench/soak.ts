@@ -1,16 +1,21 @@
 /**
- * The memory soak (npm run bench -- --soak): Tessera on MongoDB under client-credentials load
- * (JWT and opaque tokens alternating) for some minutes, its RSS sampled from /proc. A leak shows
- * as a positive slope; the slope over the second half excludes warm-up growth (JIT, pools).
+ * The memory soak (npm run bench -- --soak): Tessera under client-credentials load (JWT and
+ * opaque tokens alternating) for some minutes, its RSS sampled from /proc. A leak shows as a
+ * positive slope; the slope over the second half excludes warm-up growth (JIT, pools).
+ *
+ * `--soak` runs it on SQLite, where the load stays at full rate for the whole run; on FerretDB
+ * (`--scenario soak-mongodb`) every opaque-token write scans its collection (README
+ * "Benchmarks"), so the rate falls as the run goes on and the soak measures FerretDB.
  */
 import { runLoad } from './load.ts';
 import { observe } from './measure.ts';
 import { sampleRss } from './process-stats.ts';
 import { clientCredentialsPlan } from './request-plans.ts';
 import { tesseraOptions, type BenchSettings } from './scenarios.ts';
-import { startTesseraTarget } from './targets.ts';
+import { startTesseraTarget, type Store } from './targets.ts';
 
 export interface SoakResult {
+  readonly name: string;
   readonly minutes: number;
   readonly rate: number;
   readonly failures: number;
@@ -40,12 +45,17 @@ function slope(points: readonly { atMs: number; mb: number }[]): number {
   return (num / den) * 60_000;
 }
 
-export const SOAK = {
-  name: 'soak-mongodb',
-  description:
-    'memory soak: client credentials (JWT + opaque alternating) at full load, MongoDB store',
-  async run(settings: BenchSettings, minutes: number): Promise<SoakResult> {
-    const target = await startTesseraTarget(tesseraOptions(settings, 'mongodb'));
+export interface Soak {
+  readonly name: string;
+  readonly description: string;
+  run(settings: BenchSettings, minutes: number): Promise<SoakResult>;
+}
+
+const createSoak = (store: Store): Soak => ({
+  name: `soak-${store}`,
+  description: `memory soak: client credentials (JWT + opaque alternating) at full load, ${store} store`,
+  async run(settings, minutes) {
+    const target = await startTesseraTarget(tesseraOptions(settings, store));
     try {
       const { fixtures } = target;
       const requests = () => [
@@ -70,6 +80,7 @@ export const SOAK = {
       const { samples, peakMb } = rss.stop();
       const half = samples.filter((s) => s.atMs >= (minutes * 60_000) / 2);
       return {
+        name: `soak-${store}`,
         minutes,
         rate: observed.result.rps,
         failures: observed.result.failures,
@@ -85,12 +96,16 @@ export const SOAK = {
       await target.stop();
     }
   },
-  format(result: SoakResult): string {
-    const mb = (value: number) => `${value.toFixed(1)} MB`;
-    return [
-      `soak-mongodb: ${result.minutes} min of client credentials at ${result.rate.toFixed(0)} req/s (${result.failures} failed, ${result.cpuMsPerRequest.toFixed(3)} ms CPU/req)`,
-      `  RSS idle ${mb(result.idleRssMb)}, at start of load ${mb(result.firstRssMb)}, at end ${mb(result.lastRssMb)}, peak ${mb(result.peakRssMb)}`,
-      `  RSS slope ${result.slopeMbPerMin.toFixed(2)} MB/min over the run, ${result.secondHalfSlopeMbPerMin.toFixed(2)} MB/min over its second half`,
-    ].join('\n');
-  },
-};
+});
+
+/** `--soak` runs the first; any may be named with --scenario. */
+export const SOAKS: readonly Soak[] = [createSoak('sqlite'), createSoak('mongodb')];
+
+export function formatSoak(result: SoakResult): string {
+  const mb = (value: number) => `${value.toFixed(1)} MB`;
+  return [
+    `${result.name}: ${result.minutes} min of client credentials at ${result.rate.toFixed(0)} req/s (${result.failures} failed, ${result.cpuMsPerRequest.toFixed(3)} ms CPU/req)`,
+    `  RSS idle ${mb(result.idleRssMb)}, at start of load ${mb(result.firstRssMb)}, at end ${mb(result.lastRssMb)}, peak ${mb(result.peakRssMb)}`,
+    `  RSS slope ${result.slopeMbPerMin.toFixed(2)} MB/min over the run, ${result.secondHalfSlopeMbPerMin.toFixed(2)} MB/min over its second half`,
+  ].join('\n');
+}
