@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
+import { startSlowRequest } from '../helpers/slow-request.ts';
 import { runTesseraExpectingFailure, spawnTessera } from '../helpers/tessera-process.ts';
 import { testSecrets } from '../helpers/test-tessera.ts';
 
@@ -18,35 +18,14 @@ describe('the tessera process', () => {
 
   it('finishes an in-flight request after SIGTERM, then exits 0', async () => {
     const tessera = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...testSecrets() });
-    const { hostname, port } = new URL(tessera.url);
-    const body = 'grant_type=client_credentials';
     // A request whose body arrives slowly is in flight when the signal lands.
-    const response = new Promise<number>((resolve, reject) => {
-      const req = request(
-        {
-          host: hostname === 'localhost' ? '127.0.0.1' : hostname,
-          port,
-          method: 'POST',
-          path: '/token',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'content-length': body.length,
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.write(body.slice(0, 5));
-      setTimeout(() => {
-        tessera.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(5)), 300);
-      }, 200);
-    });
+    const slow = startSlowRequest(tessera.url);
+    setTimeout(() => {
+      tessera.child.kill('SIGTERM');
+      setTimeout(slow.finish, 300);
+    }, 200);
     // No client authentication was sent: a protocol answer, not a dropped connection.
-    expect(await response).toBe(400);
+    expect(await slow.response).toBe(400);
     expect(await tessera.exited).toBe(0);
     expect(tessera.output()).toContain('shutting down');
   });
