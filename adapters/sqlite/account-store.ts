@@ -1,14 +1,9 @@
 import type { AccountQuery, AccountRecord, AccountStore } from '../../src/ports/accounts.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
-import { appendOutboxEvents } from './outbox-store.ts';
+import { parseRecord, writeRecordWithEvents, type RecordRow } from './record-writes.ts';
 
-interface RecordRow {
-  record: string;
-}
-
-const parse = (row: RecordRow | undefined): AccountRecord | undefined =>
-  row ? (JSON.parse(row.record) as AccountRecord) : undefined;
+const parse = (row: RecordRow | undefined) => parseRecord<AccountRecord>(row);
 
 /** What `search` matches against: lower-cased username, email and name, one per line. */
 const searchTextOf = (record: AccountRecord): string =>
@@ -18,32 +13,26 @@ const searchTextOf = (record: AccountRecord): string =>
 const containsPattern = (text: string): string =>
   `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { errcode?: number }).errcode;
-  return code === 2067 /* SQLITE_CONSTRAINT_UNIQUE */ || code === 1555; /* _PRIMARYKEY */
-}
-
 export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number): AccountStore {
   return {
     async insert(record: AccountRecord, options?: WriteOptions) {
-      try {
-        db.transaction(() => {
-          db.statement(
-            'INSERT INTO accounts (id, username_key, search_text, version, record) VALUES (?, ?, ?, ?, ?)',
-          ).run(
-            record.id,
-            record.usernameKey,
-            searchTextOf(record),
-            record.version,
-            JSON.stringify(record),
-          );
-          appendOutboxEvents(db, options, clock());
-        });
-        return true;
-      } catch (error) {
-        if (isUniqueViolation(error)) return false;
-        throw error;
-      }
+      return writeRecordWithEvents(
+        db,
+        options,
+        clock,
+        () =>
+          db
+            .statement(
+              'INSERT INTO accounts (id, username_key, search_text, version, record) VALUES (?, ?, ?, ?, ?)',
+            )
+            .run(
+              record.id,
+              record.usernameKey,
+              searchTextOf(record),
+              record.version,
+              JSON.stringify(record),
+            ).changes,
+      );
     },
 
     async get(id: string) {
@@ -74,24 +63,25 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
     },
 
     async update(record: AccountRecord, options?: WriteOptions) {
-      return db.transaction(() => {
-        const { changes } = db
-          .statement(
-            `UPDATE accounts SET search_text = ?, version = ?, record = ?
-             WHERE id = ? AND version = ? AND username_key = ?`,
-          )
-          .run(
-            searchTextOf(record),
-            record.version,
-            JSON.stringify(record),
-            record.id,
-            record.version - 1,
-            record.usernameKey,
-          );
-        if (changes !== 1) return false;
-        appendOutboxEvents(db, options, clock());
-        return true;
-      });
+      return writeRecordWithEvents(
+        db,
+        options,
+        clock,
+        () =>
+          db
+            .statement(
+              `UPDATE accounts SET search_text = ?, version = ?, record = ?
+               WHERE id = ? AND version = ? AND username_key = ?`,
+            )
+            .run(
+              searchTextOf(record),
+              record.version,
+              JSON.stringify(record),
+              record.id,
+              record.version - 1,
+              record.usernameKey,
+            ).changes,
+      );
     },
   };
 }
