@@ -8,6 +8,7 @@
  *   npm run bench -- --soak                         # adds the 5-minute memory soak (SQLite)
  *   MONGODB_URI=mongodb://… npm run bench           # a real MongoDB instead of FerretDB
  */
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
@@ -30,7 +31,8 @@ const USAGE = `usage: npm run bench -- [options]
   --soak              also run the memory soak on SQLite (5 minutes; --soak-minutes M);
                       --scenario soak-mongodb runs it on MongoDB
   --env NAME=VALUE    extra environment for every Tessera process (repeatable), e.g. LOG_LEVEL=warn
-  --built             run the built server (dist/src/main.js; npm run build first)
+  --source            run src/main.ts (type stripping, ~28 MB more RSS) instead of the
+                      production build (dist/src/main.js, built first)
   --profile DIR       write a V8 CPU profile of every Tessera process into DIR (--cpu-prof)
   --json              print JSON instead of tables
   --list              list the scenarios and exit`;
@@ -49,7 +51,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     profile: { type: 'string' },
     env: { type: 'string', multiple: true },
-    built: { type: 'boolean', default: false },
+    source: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -92,6 +94,17 @@ const needsMongo = [...selected, ...soaks].some((scenario) => scenario.name.ends
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+// Tessera runs as it ships (dist/, what the Dockerfile starts) unless --source says otherwise.
+if (!values.source) {
+  const build = spawnSync(process.execPath, [resolve(import.meta.dirname, '../build.ts')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (build.status !== 0) {
+    log('npm run build failed; fix it or run with --source');
+    process.exit(1);
+  }
+}
+
 let ferretDb: FerretDbHandle | undefined;
 try {
   const mongodbUri = needsMongo
@@ -119,7 +132,7 @@ try {
     },
     baselineEnv: profile,
     storePid: ferretDb ? findProcess(`--listen-addr=127.0.0.1:${ferretDb.port}`) : undefined,
-    built: values.built,
+    built: !values.source,
   };
   log(
     `tessera bench: ${cpus().length} CPUs, node ${process.version}, ` +
