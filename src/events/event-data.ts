@@ -29,6 +29,11 @@ export function defineEventData(object: ObjectFactory) {
     access_token_format: z.enum(['jwt', 'opaque']),
   });
 
+  const accountVersion = z
+    .int()
+    .positive()
+    .describe('The account record version after the change: a consumer keeps the highest');
+
   /** Why tokens or a grant stopped being valid. */
   const revocationReason = z
     .enum(['revocation_endpoint', 'refresh_token_reuse', 'code_reuse', 'logout', 'other'])
@@ -96,6 +101,21 @@ export function defineEventData(object: ObjectFactory) {
       client_id: id,
       sub: nullableId,
       reason: revocationReason,
+    }),
+    'tessera.account.created': object({
+      account_id: id.describe('The new account (the `sub` of its tokens)'),
+      version: accountVersion,
+    }),
+    'tessera.account.updated': object({
+      account_id: id,
+      change: z
+        .enum(['disabled', 'enabled', 'unlocked', 'password_changed'])
+        .describe(
+          'What an administrator did: disabled / enabled (sign-in refused / allowed again), ' +
+            'unlocked (failed sign-ins and any lockout cleared), password_changed',
+        ),
+      disabled: z.boolean().describe('Whether the account is disabled after the change'),
+      version: accountVersion,
     }),
     'tessera.client.created': clientSummary,
     'tessera.client.updated': clientSummary,

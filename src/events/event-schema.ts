@@ -83,6 +83,8 @@ function eventSchemaFrom(dataSchemas: DataSchemas) {
     envelope('tessera.session.ended', dataSchemas['tessera.session.ended']),
     envelope('tessera.token.revoked', dataSchemas['tessera.token.revoked']),
     envelope('tessera.grant.revoked', dataSchemas['tessera.grant.revoked']),
+    envelope('tessera.account.created', dataSchemas['tessera.account.created']),
+    envelope('tessera.account.updated', dataSchemas['tessera.account.updated']),
     envelope('tessera.client.created', dataSchemas['tessera.client.created']),
     envelope('tessera.client.updated', dataSchemas['tessera.client.updated']),
     envelope('tessera.client.deleted', dataSchemas['tessera.client.deleted']),

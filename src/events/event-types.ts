@@ -5,6 +5,8 @@ export const EVENT_TYPES = [
   'tessera.session.ended',
   'tessera.token.revoked',
   'tessera.grant.revoked',
+  'tessera.account.created',
+  'tessera.account.updated',
   'tessera.client.created',
   'tessera.client.updated',
   'tessera.client.deleted',

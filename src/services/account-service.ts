@@ -1,9 +1,10 @@
 import type { LoginThrottleConfig } from '../config/config.ts';
 import type { EventFactory } from '../events/event-factory.ts';
+import type { EventData } from '../events/event-schema.ts';
 import type { LoginMetrics } from '../metrics/create-metrics.ts';
 import type { AccountRecord, AccountStore } from '../ports/accounts.ts';
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
-import type { OutboxStore } from '../ports/outbox.ts';
+import type { OutboxEvent, OutboxStore } from '../ports/outbox.ts';
 import {
   normaliseEmail,
   normaliseName,
@@ -67,27 +68,43 @@ const UPDATE_ATTEMPTS = 8;
 
 /**
  * Applies `change` to the stored account and saves it over the version it read, re-reading and
- * re-applying when another writer got there first.
+ * re-applying when another writer got there first. `eventsFor` builds the change's events from
+ * the record about to be saved; they are recorded by the same write (WriteOptions.events).
  */
 export async function updateAccount(
   accounts: AccountStore,
   id: string,
   change: (current: AccountRecord) => Omit<AccountRecord, 'version'>,
-  options?: Parameters<AccountStore['update']>[1],
+  eventsFor: (next: AccountRecord) => readonly OutboxEvent[] = () => [],
 ): Promise<AccountRecord> {
   for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt += 1) {
     const current = await accounts.get(id);
     if (!current) throw new AppError('not_found', `account ${id} does not exist`);
     const next: AccountRecord = { ...change(current), version: current.version + 1 };
-    if (await accounts.update(next, options)) return next;
+    if (await accounts.update(next, { events: eventsFor(next) })) return next;
   }
   throw new AppError('conflict', `account ${id} is being changed concurrently; retry`);
 }
 
+type AccountChange = EventData<'tessera.account.updated'>['change'];
+
 export function createAccountService(deps: AccountServiceDeps): AccountService {
-  const { accounts, hasher, clock } = deps;
+  const { accounts, hasher, newEvent, clock } = deps;
   const view = (record: AccountRecord) => toAccountView(record, clock());
   const authenticator = createAuthenticator(deps);
+
+  /**
+   * The event of an administrator's change, keyed by the account id like the account's sign-in
+   * and token events. It names the account and what changed, nothing else: no username, email,
+   * password or hash (README "Events").
+   */
+  const updatedEvent = (change: AccountChange) => (next: AccountRecord) => [
+    newEvent({
+      type: 'tessera.account.updated',
+      subject: next.id,
+      data: { account_id: next.id, change, disabled: next.disabled, version: next.version },
+    }),
+  ];
 
   return {
     async create(input) {
@@ -111,7 +128,12 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         updatedAt: now,
         version: 1,
       };
-      if (!(await accounts.insert(record))) {
+      const created = newEvent({
+        type: 'tessera.account.created',
+        subject: record.id,
+        data: { account_id: record.id, version: record.version },
+      });
+      if (!(await accounts.insert(record, { events: [created] }))) {
         throw new AppError('conflict', `username ${username} is taken`, { field: 'username' });
       }
       return view(record);
@@ -139,20 +161,22 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     },
 
     async setDisabled(id, disabled) {
-      const saved = await updateAccount(accounts, id, (current) => ({
-        ...current,
-        disabled,
-        updatedAt: clock(),
-      }));
+      const saved = await updateAccount(
+        accounts,
+        id,
+        (current) => ({ ...current, disabled, updatedAt: clock() }),
+        updatedEvent(disabled ? 'disabled' : 'enabled'),
+      );
       return view(saved);
     },
 
     async unlock(id) {
-      const saved = await updateAccount(accounts, id, (current) => ({
-        ...current,
-        failedLogins: undefined,
-        lockedUntil: undefined,
-      }));
+      const saved = await updateAccount(
+        accounts,
+        id,
+        (current) => ({ ...current, failedLogins: undefined, lockedUntil: undefined }),
+        updatedEvent('unlocked'),
+      );
       return view(saved);
     },
 
@@ -162,13 +186,18 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       assertAcceptablePassword(password, current.username);
       const passwordHash = await hasher.hash(password);
       // A new password set by an administrator also lifts a lockout earned with the old one.
-      await updateAccount(accounts, id, (latest) => ({
-        ...latest,
-        passwordHash,
-        failedLogins: undefined,
-        lockedUntil: undefined,
-        updatedAt: clock(),
-      }));
+      await updateAccount(
+        accounts,
+        id,
+        (latest) => ({
+          ...latest,
+          passwordHash,
+          failedLogins: undefined,
+          lockedUntil: undefined,
+          updatedAt: clock(),
+        }),
+        updatedEvent('password_changed'),
+      );
     },
 
     authenticate: (attempt) => authenticator.authenticate(attempt),

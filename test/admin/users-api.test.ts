@@ -120,6 +120,61 @@ describe('admin API: users', () => {
     expect(weak.body.field).toBe('password');
   });
 
+  /** The account's events, oldest first, as the admin API's event list shows them. */
+  const eventsOf = async (id: string) => {
+    const { body } = await call('GET', '/events?limit=100');
+    return (body.items as { subject: string; type: string; partitionkey: string; data: object }[])
+      .filter((event) => event.subject === id)
+      .reverse();
+  };
+
+  it('records an event for each change, keyed by the account id, naming no secret', async () => {
+    const { body: user } = await create({ username: 'evented', email: 'evented@example.com' });
+    await call('POST', `/users/${user.id}/disable`);
+    await call('POST', `/users/${user.id}/enable`);
+    await call('POST', `/users/${user.id}/unlock`);
+    await call('PUT', `/users/${user.id}/password`, { body: { password: 'another fine phrase' } });
+
+    const events = await eventsOf(user.id);
+    expect(events.map((event) => [event.type, event.data])).toEqual([
+      ['tessera.account.created', { account_id: user.id, version: 1 }],
+      [
+        'tessera.account.updated',
+        { account_id: user.id, change: 'disabled', disabled: true, version: 2 },
+      ],
+      [
+        'tessera.account.updated',
+        { account_id: user.id, change: 'enabled', disabled: false, version: 3 },
+      ],
+      [
+        'tessera.account.updated',
+        { account_id: user.id, change: 'unlocked', disabled: false, version: 4 },
+      ],
+      [
+        'tessera.account.updated',
+        { account_id: user.id, change: 'password_changed', disabled: false, version: 5 },
+      ],
+    ]);
+    expect(events.every((event) => event.partitionkey === user.id)).toBe(true);
+    const text = JSON.stringify(await t.tessera.storage.outbox.listRecent({ limit: 500 }));
+    const stored = await t.tessera.storage.accounts.get(user.id);
+    for (const secret of [PASSWORD, 'another fine phrase', stored!.passwordHash, 'evented']) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it('records no event for a change that fails', async () => {
+    const { body: user } = await create();
+    const latest = async () =>
+      (await t.tessera.storage.outbox.listRecent({ limit: 1 }))[0]?.sequence;
+    const before = await latest();
+    const weak = await call('PUT', `/users/${user.id}/password`, { body: { password: 'x' } });
+    expect(weak.status).toBe(400);
+    expect((await create({ username: user.username })).status).toBe(409);
+    expect((await call('POST', '/users/acc_nope/disable')).status).toBe(404);
+    expect(await latest()).toBe(before);
+  });
+
   it('answers 404 for actions on an unknown user', async () => {
     for (const verb of ['disable', 'enable', 'unlock']) {
       expect((await call('POST', `/users/acc_nope/${verb}`)).status).toBe(404);

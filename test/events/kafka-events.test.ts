@@ -54,7 +54,8 @@ describe.each(STORAGE_BACKENDS)('events on Kafka (%s store)', (backend) => {
 
   /** Makes Tessera record at least one event of every type, through its real entry points. */
   async function produceEveryType(): Promise<void> {
-    await createUser(t);
+    const aliceId = await createUser(t);
+    await t.tessera.accounts.unlock(aliceId);
     await t.tessera.resourceServers.create({ audience: API, scopes: ['photos:read'] });
     const resource = await t.tessera.resourceServers.findByAudience(API);
     await t.tessera.resourceServers.update(resource!.id, {

@@ -52,6 +52,16 @@ export const SAMPLE_EVENTS: readonly NewEvent[] = [
     data: { grant_id: 'grant-1', client_id: 'cl_1', sub: 'acct_1', reason: 'refresh_token_reuse' },
   },
   {
+    type: 'tessera.account.created',
+    subject: 'acct_1',
+    data: { account_id: 'acct_1', version: 1 },
+  },
+  {
+    type: 'tessera.account.updated',
+    subject: 'acct_1',
+    data: { account_id: 'acct_1', change: 'disabled', disabled: true, version: 2 },
+  },
+  {
     type: 'tessera.client.created',
     subject: 'cl_1',
     data: {
