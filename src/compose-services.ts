@@ -7,6 +7,7 @@ import { createPageRenderer, type PageRenderer } from './interactions/page-rende
 import { createProviderPages } from './interactions/provider-pages.ts';
 import type { TesseraMetrics } from './metrics/create-metrics.ts';
 import type { Storage } from './ports/storage.ts';
+import { createAccountAccessRevoker } from './provider/account-access-revocation.ts';
 import { createClientMetadataValidator } from './provider/client-metadata-validator.ts';
 import { createProvider } from './provider/create-provider.ts';
 import {
@@ -15,6 +16,7 @@ import {
   type ProviderHolder,
   type ProviderInstance,
 } from './provider/provider-holder.ts';
+import { createRemovalEvents } from './provider/removal-events.ts';
 import { createAccountService, type AccountService } from './services/account-service.ts';
 import { createClientSecretHasher } from './services/client-secrets.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
@@ -106,6 +108,10 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     policy: config.login,
     pepper: config.secrets.secretPepper,
     newEvent,
+    accessRevoker: createAccountAccessRevoker({
+      models: storage.oidcModels,
+      removalEvents: createRemovalEvents(newEvent),
+    }),
     clock,
     metrics: deps.metrics.logins,
   });

@@ -53,6 +53,11 @@ export interface OidcModelDocument {
   grantId: string | null;
   uid: string | null;
   userCode: string | null;
+  /**
+   * Grants and Sessions only (ACCOUNT_BOUND_MODELS): the payload's `accountId`, or null.
+   * Absent on other models, and on documents an older Tessera wrote until indexes.ts fills it.
+   */
+  accountId?: string | null;
   /** null = never expires. A Date, so that a TTL index can delete it where the server has them. */
   expiresAt: Date | null;
   /** Absent or null until consumed. */

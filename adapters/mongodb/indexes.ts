@@ -1,6 +1,7 @@
 import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
 
 import type { OidcModelName } from '../../src/ports/oidc-models.ts';
+import { backfillAccountIds } from './account-id-backfill.ts';
 import { COLLECTIONS, OIDC_MODEL_COLLECTIONS } from './collections.ts';
 
 /** Models whose instances belong to a grant: oidc-provider revokes them by grantId (lib/helpers/revoke.js). */
@@ -19,7 +20,11 @@ function lookupIndexes(): Map<string, IndexDescription[]> {
   for (const model of GRANT_BOUND_MODELS) {
     indexes.set(OIDC_MODEL_COLLECTIONS[model], [{ key: { grantId: 1 }, name: 'grantId' }]);
   }
-  indexes.set(OIDC_MODEL_COLLECTIONS.Session, [{ key: { uid: 1 }, name: 'uid' }]);
+  indexes.set(OIDC_MODEL_COLLECTIONS.Session, [
+    { key: { uid: 1 }, name: 'uid' },
+    { key: { accountId: 1 }, name: 'accountId' },
+  ]);
+  indexes.set(OIDC_MODEL_COLLECTIONS.Grant, [{ key: { accountId: 1 }, name: 'accountId' }]);
   indexes.set(OIDC_MODEL_COLLECTIONS.DeviceCode, [
     ...(indexes.get(OIDC_MODEL_COLLECTIONS.DeviceCode) ?? []),
     { key: { userCode: 1 }, name: 'userCode' },
@@ -66,6 +71,8 @@ export interface IndexReport {
    * periodic prune instead, and reads filter expired records as always.
    */
   readonly ttlUnsupported: boolean;
+  /** Grant and Session documents of an older Tessera given their `accountId` lookup field. */
+  readonly backfilled: number;
 }
 
 export interface EnsureIndexOptions {
@@ -97,7 +104,8 @@ async function indexNames(db: Db, collection: string): Promise<Set<string>> {
 }
 
 /**
- * Creates every index the MongoDB adapter relies on that does not exist yet, so startup may run
+ * Creates every index the MongoDB adapter relies on that does not exist yet, and fills in the
+ * lookup fields documents of an older Tessera lack (account-id-backfill.ts), so startup may run
  * it every time (TESSERA_MONGODB_ENSURE_INDEXES) and `tessera migrate` on demand. Indexes are
  * created one per call: FerretDB refuses a TTL option with code 238 and fails every index of a
  * batch along with it (DESIGN.md section 2), and FerretDB 1.24 panics on a batch whose indexes
@@ -144,5 +152,7 @@ export async function ensureMongoIndexes(
       }
     }),
   );
-  return { created, existing, ttlUnsupported };
+  // After the indexes exist: the backfill's query then uses the accountId index.
+  const backfilled = await backfillAccountIds(db);
+  return { created, existing, ttlUnsupported, backfilled };
 }

@@ -1,10 +1,11 @@
 import type { ClientSession, Filter } from 'mongodb';
 
-import type {
-  OidcModelName,
-  OidcModelStore,
-  OidcPayload,
-  RemovalOptions,
+import {
+  ACCOUNT_BOUND_MODELS,
+  type OidcModelName,
+  type OidcModelStore,
+  type OidcPayload,
+  type RemovalOptions,
 } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import {
@@ -47,7 +48,10 @@ function toPayload(
 const toPayloadOf = (document: Pick<OidcModelDocument, 'payload' | 'consumedAt'>) =>
   toPayload(document) as OidcPayload;
 
-function lookupField(payload: OidcPayload, field: 'grantId' | 'uid' | 'userCode'): string | null {
+function lookupField(
+  payload: OidcPayload,
+  field: 'accountId' | 'grantId' | 'uid' | 'userCode',
+): string | null {
   const value = payload[field];
   return typeof value === 'string' ? value : null;
 }
@@ -115,6 +119,10 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
               grantId: lookupField(payload, 'grantId'),
               uid: lookupField(payload, 'uid'),
               userCode: lookupField(payload, 'userCode'),
+              // Top level, like the other lookup fields: FerretDB has no dotted field paths.
+              ...(ACCOUNT_BOUND_MODELS.has(model)
+                ? { accountId: lookupField(payload, 'accountId') }
+                : {}),
               expiresAt:
                 expiresInSeconds === undefined ? null : new Date(now + expiresInSeconds * 1000),
             },
@@ -133,6 +141,15 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
     find: (model, id) => findLive(model, { _id: id }),
     findByUid: (model, uid) => findLive(model, { uid }),
     findByUserCode: (model, userCode) => findLive(model, { userCode }),
+
+    async findByAccountId(model, accountId) {
+      // One query on the accountId index (indexes.ts); expiry checked in code, as in findLive.
+      const now = clock();
+      const found = await collection(model)
+        .find({ accountId }, { projection: PAYLOAD_FIELDS })
+        .toArray();
+      return found.filter((document) => isLive(document, now)).map(toPayloadOf);
+    },
 
     async consume(model, id, options?: WriteOptions) {
       const now = clock();

@@ -79,4 +79,13 @@ export const MIGRATIONS: readonly string[] = [
   -- The relay prunes published events by their age (OutboxStore.prune).
   CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL;
   `,
+  `
+  -- Grants and sessions by account (OidcModelStore.findByAccountId), filled in for the records
+  -- written before the column existed.
+  ALTER TABLE oidc_models ADD COLUMN account_id TEXT;
+  UPDATE oidc_models SET account_id = json_extract(payload, '$.accountId')
+    WHERE model IN ('Grant', 'Session') AND json_type(payload, '$.accountId') = 'text';
+  CREATE INDEX oidc_models_account_id ON oidc_models (model, account_id)
+    WHERE account_id IS NOT NULL;
+  `,
 ];

@@ -1,8 +1,9 @@
-import type {
-  OidcModelName,
-  OidcModelStore,
-  OidcPayload,
-  RemovalOptions,
+import {
+  ACCOUNT_BOUND_MODELS,
+  type OidcModelName,
+  type OidcModelStore,
+  type OidcPayload,
+  type RemovalOptions,
 } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -32,10 +33,17 @@ function appendRemovalEvents(
   if (options?.eventsFor) appendEvents(db, options.eventsFor(removed), now);
 }
 
-function lookupField(payload: OidcPayload, field: 'grantId' | 'uid' | 'userCode'): string | null {
+function lookupField(
+  payload: OidcPayload,
+  field: 'accountId' | 'grantId' | 'uid' | 'userCode',
+): string | null {
   const value = payload[field];
   return typeof value === 'string' ? value : null;
 }
+
+/** Only account-bound models fill account_id: other rows stay out of its partial index. */
+const accountIdOf = (model: OidcModelName, payload: OidcPayload): string | null =>
+  ACCOUNT_BOUND_MODELS.has(model) ? lookupField(payload, 'accountId') : null;
 
 export function createSqliteOidcModelStore(
   db: SqliteDatabase,
@@ -55,11 +63,13 @@ export function createSqliteOidcModelStore(
       const now = clock();
       const expiresAt = expiresInSeconds === undefined ? null : now + expiresInSeconds * 1000;
       db.statement(
-        `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO oidc_models
+           (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (model, id) DO UPDATE SET
            payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-           user_code = excluded.user_code, expires_at = excluded.expires_at`,
+           user_code = excluded.user_code, account_id = excluded.account_id,
+           expires_at = excluded.expires_at`,
       ).run(
         model,
         id,
@@ -67,6 +77,7 @@ export function createSqliteOidcModelStore(
         lookupField(payload, 'grantId'),
         lookupField(payload, 'uid'),
         lookupField(payload, 'userCode'),
+        accountIdOf(model, payload),
         expiresAt,
       );
     },
@@ -81,6 +92,16 @@ export function createSqliteOidcModelStore(
 
     async findByUserCode(model, userCode) {
       return findBy('user_code', model, userCode);
+    },
+
+    async findByAccountId(model, accountId) {
+      const rows = db
+        .statement(
+          `SELECT payload, consumed_at FROM oidc_models
+           WHERE model = ? AND account_id = ? AND ${LIVE}`,
+        )
+        .all(model, accountId, clock()) as unknown as ModelRow[];
+      return rows.map((row) => toPayload(row) as OidcPayload);
     },
 
     async consume(model, id, options?: WriteOptions) {

@@ -161,8 +161,11 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
       },
     }),
 
-    userAction('disableUser', 'disable', 'Disable a user: sign-in is refused', (id) =>
-      accounts.setDisabled(id, true),
+    userAction(
+      'disableUser',
+      'disable',
+      'Disable a user: sign-in is refused, its sessions end and every grant and token it holds is revoked',
+      (id) => accounts.setDisabled(id, true),
     ),
     userAction('enableUser', 'enable', 'Enable a disabled user', (id) =>
       accounts.setDisabled(id, false),
@@ -176,7 +179,8 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
       path: '/users/{id}/password',
       operationId: 'setUserPassword',
       tag: TAG,
-      summary: "Set a user's password",
+      summary:
+        "Set a user's password; its sessions end and every grant and token it holds is revoked",
       params: idParams,
       body: passwordSchema,
       responses: { 204: { description: 'Changed' } },

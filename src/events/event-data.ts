@@ -34,14 +34,24 @@ export function defineEventData(object: ObjectFactory) {
     .positive()
     .describe('The account record version after the change: a consumer keeps the highest');
 
+  /** An administrator's change that ends all of an account's access (tessera.account.updated). */
+  const accountRevocation = z.enum(['account_disabled', 'password_changed']);
   /** Why tokens or a grant stopped being valid. */
   const revocationReason = z
-    .enum(['revocation_endpoint', 'refresh_token_reuse', 'code_reuse', 'logout', 'other'])
+    .enum([
+      'revocation_endpoint',
+      'refresh_token_reuse',
+      'code_reuse',
+      'logout',
+      ...accountRevocation.options,
+      'other',
+    ])
     .describe(
       'revocation_endpoint: RFC 7009 request; refresh_token_reuse / code_reuse: a used refresh ' +
         'token or authorization code was presented again, so its whole grant is revoked ' +
         '(RFC 9700 section 4.14.2, RFC 6749 section 4.1.2); logout: RP-initiated logout; ' +
-        'other: any other removal (e.g. an operator action)',
+        'account_disabled / password_changed: an administrator disabled the account or set ' +
+        'its password, which revokes everything it holds; other: any other removal',
     );
   const tokenCommon = {
     token_type: z
@@ -73,7 +83,12 @@ export function defineEventData(object: ObjectFactory) {
     'tessera.session.ended': object({
       account_id: id,
       client_id: nullableId.describe('The client that asked for the logout, if one did'),
-      reason: z.enum(['logout']),
+      reason: z
+        .enum(['logout', ...accountRevocation.options])
+        .describe(
+          'logout: the person confirmed RP-initiated logout; account_disabled / ' +
+            'password_changed: an administrator ended every session of the account',
+        ),
       sid: nullableId.describe(
         "The `sid` claim of that client's ID tokens for the session (OIDC Back-Channel Logout)",
       ),
@@ -111,8 +126,10 @@ export function defineEventData(object: ObjectFactory) {
       change: z
         .enum(['disabled', 'enabled', 'unlocked', 'password_changed'])
         .describe(
-          'What an administrator did: disabled / enabled (sign-in refused / allowed again), ' +
-            'unlocked (failed sign-ins and any lockout cleared), password_changed',
+          'What an administrator did: disabled / enabled (sign-in refused / allowed again; ' +
+            'disabling also revokes every grant and session of the account), unlocked (failed ' +
+            'sign-ins and any lockout cleared), password_changed (also revokes every grant and ' +
+            'session)',
         ),
       disabled: z.boolean().describe('Whether the account is disabled after the change'),
       version: accountVersion,

@@ -30,6 +30,19 @@ export type OidcModelName =
   | 'BackchannelAuthenticationRequest'
   | 'PreAuthorizedCode';
 
+/**
+ * Models that stores can find by the account they belong to (their payload's `accountId`):
+ * every token of an account hangs off one of its Grants (oidc-provider lib/helpers/revoke.js),
+ * and its browser sign-ins are Sessions. Other models carry no such lookup field, so their
+ * writes pay for no extra index.
+ */
+export type AccountBoundModel = 'Grant' | 'Session';
+
+export const ACCOUNT_BOUND_MODELS: ReadonlySet<OidcModelName> = new Set<AccountBoundModel>([
+  'Grant',
+  'Session',
+]);
+
 /** WriteOptions for removals, whose events may depend on what the removal finds. */
 export interface RemovalOptions extends WriteOptions {
   /**
@@ -55,6 +68,11 @@ export interface OidcModelStore {
   find(model: OidcModelName, id: string): Promise<OidcPayload | undefined>;
   findByUid(model: OidcModelName, uid: string): Promise<OidcPayload | undefined>;
   findByUserCode(model: OidcModelName, userCode: string): Promise<OidcPayload | undefined>;
+  /**
+   * Every live instance of `model` whose payload names this `accountId`, through an index (one
+   * query): what an account holds when it must lose it (disabled, password reset).
+   */
+  findByAccountId(model: AccountBoundModel, accountId: string): Promise<OidcPayload[]>;
   /**
    * Marks the instance consumed in one atomic operation. Returns true only to the caller that
    * consumed it; false when it was already consumed, expired or absent, so two concurrent

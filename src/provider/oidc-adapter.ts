@@ -14,6 +14,7 @@ import type {
   RemovalOptions,
 } from '../ports/oidc-models.ts';
 import { toProviderClientMetadata } from './client-metadata.ts';
+import { revocationOptionsFor, revokeGrant } from './grant-revocation.ts';
 import { withStoreErrors } from './protocol-errors.ts';
 import { revocationReasonOf, type RemovalEvents, type RevocationReason } from './removal-events.ts';
 import { belongsToAnotherModel } from './token-kinds.ts';
@@ -26,14 +27,6 @@ export interface OidcAdapterDeps {
   readonly currentContext: () => KoaContextWithOIDC | undefined;
 }
 
-/** Models whose removal is announced (tessera.token.revoked, tessera.grant.revoked). */
-const REVOKED_MODELS: ReadonlySet<OidcModelName> = new Set([
-  'AccessToken',
-  'ClientCredentials',
-  'RefreshToken',
-  'Grant',
-]);
-
 /**
  * A confirmed RP-initiated logout: oidc-provider then destroys the Session
  * (lib/actions/end_session.js). The same route also destroys a session's old id when the person
@@ -41,19 +34,6 @@ const REVOKED_MODELS: ReadonlySet<OidcModelName> = new Set([
  */
 const isLogout = (ctx: KoaContextWithOIDC | undefined) =>
   ctx?.oidc.route === 'end_session_confirm' && Boolean(ctx.oidc.params?.['logout']);
-
-/**
- * Models holding tokens of a grant, as oidc-provider's revoke helper (lib/helpers/revoke.js)
- * lists them; a lost consume race revokes them the same way a sequential replay does.
- */
-const GRANT_MODELS: readonly OidcModelName[] = [
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-];
 
 const asProvider = (payload: OidcPayload | undefined) => payload as AdapterPayload | undefined;
 
@@ -93,24 +73,11 @@ export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory 
           deps.removalEvents.sessionsEnded(removed, ctx?.oidc.client?.clientId),
       };
     }
-    if (!REVOKED_MODELS.has(model)) return undefined;
-    return {
-      eventsFor: (removed) =>
-        model === 'Grant'
-          ? deps.removalEvents.grantsRevoked(removed, reason)
-          : deps.removalEvents.tokensRevoked(model, removed, reason),
-    };
+    return revocationOptionsFor(deps.removalEvents, model, reason);
   };
 
-  /** Revokes every token of a grant and the grant, as oidc-provider's lib/helpers/revoke.js does. */
-  const revokeGrant = async (grantId: string, reason: RevocationReason): Promise<void> => {
-    await withStoreErrors(async () => {
-      for (const model of GRANT_MODELS) {
-        await deps.models.revokeByGrantId(model, grantId, removalEvents(model, reason));
-      }
-      await deps.models.destroy('Grant', grantId, removalEvents('Grant', reason));
-    });
-  };
+  const revokeGrantOf = (grantId: string, reason: RevocationReason): Promise<void> =>
+    withStoreErrors(() => revokeGrant(deps.models, deps.removalEvents, grantId, reason));
 
   return (name) => {
     if (name === 'Client') return clientAdapter;
@@ -136,7 +103,7 @@ export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory 
         if (consumed) return;
         const payload = await withStoreErrors(() => models.find(model, id));
         if (payload?.grantId) {
-          await revokeGrant(
+          await revokeGrantOf(
             payload.grantId,
             model === 'RefreshToken' ? 'refresh_token_reuse' : 'code_reuse',
           );

@@ -8,6 +8,7 @@ import type { OidcModelName, OidcPayload } from '../ports/oidc-models.ts';
 import type { OutboxEvent } from '../ports/outbox.ts';
 
 export type RevocationReason = EventData<'tessera.grant.revoked'>['reason'];
+type SessionEndReason = EventData<'tessera.session.ended'>['reason'];
 
 /** Marks the records of JWT access tokens (jwt-access-token-records.ts) among AccessTokens. */
 export const JWT_RECORD_FORMAT = 'jwt';
@@ -106,11 +107,16 @@ export function createRemovalEvents(newEvent: EventFactory) {
     },
 
     /**
-     * `tessera.session.ended` for a Session removed by a confirmed logout, with the OIDC `sid`
-     * each client's ID tokens carry (OIDC Back-Channel Logout 1.0 section 2.1), so a relying
-     * party can find the sessions it holds for it.
+     * `tessera.session.ended` for a Session removed by a confirmed logout (or by an
+     * administrator's change to its account), with the OIDC `sid` each client's ID tokens carry
+     * (OIDC Back-Channel Logout 1.0 section 2.1), so a relying party can find the sessions it
+     * holds for it.
      */
-    sessionsEnded(removed: readonly OidcPayload[], clientId: string | undefined): OutboxEvent[] {
+    sessionsEnded(
+      removed: readonly OidcPayload[],
+      clientId: string | undefined,
+      reason: SessionEndReason = 'logout',
+    ): OutboxEvent[] {
       return removed.flatMap((payload) => {
         const accountId = stringOrNull(payload['accountId']);
         if (!accountId) return [];
@@ -129,7 +135,7 @@ export function createRemovalEvents(newEvent: EventFactory) {
             data: {
               account_id: accountId,
               client_id: clientId ?? null,
-              reason: 'logout',
+              reason,
               sid: clients.find((entry) => entry.client_id === clientId)?.sid ?? null,
               clients,
             },

@@ -39,12 +39,28 @@ export interface AccountService {
     limit: number;
     search?: string | undefined;
   }): Promise<AccountView[]>;
+  /** Disabling also revokes every grant and session of the account (AccountAccessRevoker). */
   setDisabled(id: string, disabled: boolean): Promise<AccountView>;
   /** Clears the failed-attempt count and any lockout. */
   unlock(id: string): Promise<AccountView>;
+  /** Also revokes every grant and session of the account (AccountAccessRevoker). */
   setPassword(id: string, password: string): Promise<void>;
   /** Checks a sign-in attempt, applying throttling and lockout; see authenticator.ts. */
   authenticate(attempt: LoginAttempt): Promise<LoginResult>;
+}
+
+/** An administrator's change that takes away everything the account holds. */
+export type AccessRevocationReason = 'account_disabled' | 'password_changed';
+
+/**
+ * Revokes an account's grants (with every token issued under them) and ends its sessions,
+ * announcing each; implemented over the oidc-provider store (provider/account-access-revocation.ts).
+ */
+export interface AccountAccessRevoker {
+  revokeAccountAccess(
+    accountId: string,
+    reason: AccessRevocationReason,
+  ): Promise<{ readonly sessions: number; readonly grants: number }>;
 }
 
 export interface AccountServiceDeps {
@@ -56,6 +72,8 @@ export interface AccountServiceDeps {
   /** Keys the hashes of IPs and unknown usernames (the client-secret pepper). */
   readonly pepper: Buffer;
   readonly newEvent: EventFactory;
+  /** Called after a disable or an administrator's password change has been saved. */
+  readonly accessRevoker: AccountAccessRevoker;
   readonly clock: () => number;
   readonly metrics?: LoginMetrics | undefined;
 }
@@ -89,7 +107,7 @@ export async function updateAccount(
 type AccountChange = EventData<'tessera.account.updated'>['change'];
 
 export function createAccountService(deps: AccountServiceDeps): AccountService {
-  const { accounts, hasher, newEvent, clock } = deps;
+  const { accounts, hasher, newEvent, accessRevoker, clock } = deps;
   const view = (record: AccountRecord) => toAccountView(record, clock());
   const authenticator = createAuthenticator(deps);
 
@@ -167,6 +185,10 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         (current) => ({ ...current, disabled, updatedAt: clock() }),
         updatedEvent(disabled ? 'disabled' : 'enabled'),
       );
+      // After the account is saved disabled, so nothing new can be issued to it meanwhile.
+      // Disabling an already disabled account runs this again: it completes a revocation that
+      // a failure cut short.
+      if (disabled) await accessRevoker.revokeAccountAccess(id, 'account_disabled');
       return view(saved);
     },
 
@@ -198,6 +220,9 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         }),
         updatedEvent('password_changed'),
       );
+      // An administrator sets a password when the old one is lost or known to someone else:
+      // whoever signed in with it keeps nothing (README "Admin API").
+      await accessRevoker.revokeAccountAccess(id, 'password_changed');
     },
 
     authenticate: (attempt) => authenticator.authenticate(attempt),

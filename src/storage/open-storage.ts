@@ -33,6 +33,7 @@ export async function openStorage(config: Config, deps: OpenStorageDeps): Promis
           created: report.created,
           existing: report.existing.length,
           ttlIndexes: !report.ttlUnsupported,
+          backfilled: report.backfilled,
         },
         report.ttlUnsupported
           ? 'MongoDB indexes ensured; the server has no TTL indexes, expired records are pruned every minute'

@@ -84,6 +84,38 @@ export function describeOidcModelStoreContract(adapter: string, open: OpenTestSt
       expect(await models().findByUid('Session', 'uid-2')).toBeUndefined();
     });
 
+    it('finds the live grants and sessions of an account, and only those', async () => {
+      const grant = (id: string, accountId: string) => ({ jti: id, accountId, clientId: 'c1' });
+      await models().upsert('Grant', 'g1', grant('g1', 'u1'), 60);
+      await models().upsert('Grant', 'g2', grant('g2', 'u1'), undefined);
+      await models().upsert('Grant', 'g3', grant('g3', 'u2'), 60);
+      await models().upsert('Grant', 'g4', grant('g4', 'u1'), 10);
+      await models().upsert('Session', 's1', { jti: 's1', uid: 'x1', accountId: 'u1' }, 60);
+      await models().upsert('AccessToken', 'a1', { jti: 'a1', accountId: 'u1' }, 60);
+      clock.advance(10_001);
+
+      const grants = await models().findByAccountId('Grant', 'u1');
+      expect(grants.map((payload) => payload['jti']).sort()).toEqual(['g1', 'g2']);
+      expect(grants.find((payload) => payload['jti'] === 'g1')).toEqual(grant('g1', 'u1'));
+      expect(await models().findByAccountId('Session', 'u1')).toEqual([
+        { jti: 's1', uid: 'x1', accountId: 'u1' },
+      ]);
+      expect(await models().findByAccountId('Session', 'u2')).toEqual([]);
+      expect(await models().findByAccountId('Grant', 'nobody')).toEqual([]);
+    });
+
+    it("follows a session's account as upserts change it, and forgets it once destroyed", async () => {
+      // oidc-provider saves a session before sign-in (no accountId), then with the account.
+      await models().upsert('Session', 's1', { jti: 's1', uid: 'x1' }, 60);
+      expect(await models().findByAccountId('Session', 'u1')).toEqual([]);
+      await models().upsert('Session', 's1', { jti: 's1', uid: 'x1', accountId: 'u1' }, 60);
+      expect(await models().findByAccountId('Session', 'u1')).toHaveLength(1);
+      await models().upsert('Session', 's1', { jti: 's1', uid: 'x1', accountId: 'u2' }, 60);
+      expect(await models().findByAccountId('Session', 'u1')).toEqual([]);
+      await models().destroy('Session', 's1');
+      expect(await models().findByAccountId('Session', 'u2')).toEqual([]);
+    });
+
     it('consumes once and reports consumed on later reads', async () => {
       await models().upsert('AuthorizationCode', 'c1', { jti: 'c1', grantId: 'g1' }, 60);
       expect(await models().consume('AuthorizationCode', 'c1')).toBe(true);

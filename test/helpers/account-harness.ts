@@ -7,6 +7,8 @@ import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts'
 import type { LoginThrottleConfig } from '../../src/config/config.ts';
 import { createEventFactory, throwInvalidEvent } from '../../src/events/event-factory.ts';
 import type { StoredOutboxEvent } from '../../src/ports/outbox.ts';
+import { createAccountAccessRevoker } from '../../src/provider/account-access-revocation.ts';
+import { createRemovalEvents } from '../../src/provider/removal-events.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createAccountService, type AccountService } from '../../src/services/account-service.ts';
 import {
@@ -77,6 +79,11 @@ export function startAccountHarness(
       },
       close: () => pool.close(),
     };
+    const newEvent = createEventFactory({
+      source: 'http://localhost',
+      clock,
+      onInvalid: throwInvalidEvent,
+    });
     return createAccountService({
       accounts: storage.accounts,
       throttle: storage.loginThrottle,
@@ -84,10 +91,10 @@ export function startAccountHarness(
       hasher: createPasswordHasher({ pool: counting, params: argon2 }),
       policy: { ...DEFAULT_POLICY, ...policy },
       pepper,
-      newEvent: createEventFactory({
-        source: 'http://localhost',
-        clock,
-        onInvalid: throwInvalidEvent,
+      newEvent,
+      accessRevoker: createAccountAccessRevoker({
+        models: storage.oidcModels,
+        removalEvents: createRemovalEvents(newEvent),
       }),
       clock,
       metrics,

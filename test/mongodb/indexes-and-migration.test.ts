@@ -62,6 +62,8 @@ describe('MongoDB indexes, migration and store selection', () => {
         'oidc_refresh_tokens.grantId',
         'oidc_authorization_codes.grantId',
         'oidc_sessions.uid',
+        'oidc_sessions.accountId',
+        'oidc_grants.accountId',
         'oidc_device_codes.userCode',
         'resource_servers.audience_unique',
         'outbox.sequence_unique',
@@ -103,6 +105,69 @@ describe('MongoDB indexes, migration and store selection', () => {
       expect(await indexesOf(dbName, 'oidc_access_tokens')).toContain('grantId');
     } finally {
       await storage.close();
+    }
+  });
+
+  it("finds an account's grants with one query on the indexed top-level accountId field", async () => {
+    const dbName = freshDatabaseName();
+    const commands: CommandStartedEvent[] = [];
+    const storage = await openTestMongoStorage({ dbName, onCommand: (e) => commands.push(e) });
+    try {
+      await storage.oidcModels.upsert('Grant', 'g1', { jti: 'g1', accountId: 'u1' }, 60);
+      commands.length = 0;
+      expect(await storage.oidcModels.findByAccountId('Grant', 'u1')).toHaveLength(1);
+      expect(
+        commands.map(
+          ({ commandName, command }) => `${commandName} ${String(command[commandName])}`,
+        ),
+      ).toEqual(['find oidc_grants']);
+      expect(commands[0]?.command['filter']).toMatchObject({ accountId: 'u1' });
+      expect(await indexesOf(dbName, 'oidc_grants')).toContain('accountId');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('gives grants and sessions an older Tessera stored their accountId field when it migrates', async () => {
+    const config = configFor();
+    if (config.storage.kind !== 'mongodb') throw new Error('expected MongoDB');
+    const client = createMongoClient(mongodbUri());
+    try {
+      // Documents as the previous version wrote them: no top-level accountId.
+      const db = client.db(config.storage.dbName);
+      const old = (id: string, payload: Record<string, unknown>) => ({
+        _id: id,
+        payload: JSON.stringify({ jti: id, ...payload }),
+        grantId: null,
+        uid: null,
+        userCode: null,
+        expiresAt: null,
+      });
+      await db
+        .collection<{ _id: string }>('oidc_grants')
+        .insertMany([
+          old('g1', { accountId: 'u1', clientId: 'c1' }),
+          old('g2', { accountId: 'u2', clientId: 'c1' }),
+        ]);
+      await db
+        .collection<{ _id: string }>('oidc_sessions')
+        .insertMany([old('s1', { accountId: 'u1' }), old('s2', {})]);
+
+      const first = await migrateStorage(config);
+      expect(first).toMatchObject({ backfilled: 4 });
+      expect(await migrateStorage(config)).toMatchObject({ backfilled: 0 });
+      const storage = await openTestMongoStorage({ dbName: config.storage.dbName });
+      try {
+        const ids = async (model: 'Grant' | 'Session', accountId: string) =>
+          (await storage.oidcModels.findByAccountId(model, accountId)).map((p) => p['jti']);
+        expect(await ids('Grant', 'u1')).toEqual(['g1']);
+        expect(await ids('Grant', 'u2')).toEqual(['g2']);
+        expect(await ids('Session', 'u1')).toEqual(['s1']);
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      await client.close();
     }
   });
 

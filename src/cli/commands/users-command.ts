@@ -154,13 +154,20 @@ Examples:
       }),
     );
 
-  registerUserAction(users, io, 'disable', 'disable a user: sign-in is refused');
+  registerUserAction(
+    users,
+    io,
+    'disable',
+    'disable a user: sign-in is refused, its sessions end and its tokens are revoked',
+  );
   registerUserAction(users, io, 'enable', 'enable a disabled user');
   registerUserAction(users, io, 'unlock', 'clear failed sign-ins and any lockout');
 
   users
     .command('set-password')
-    .description("set a user's password, read from standard input")
+    .description(
+      "set a user's password, read from standard input; its sessions end and its tokens are revoked",
+    )
     .argument('<id>')
     .option('--password-stdin', 'read the password from standard input (required)')
     .addHelpText(

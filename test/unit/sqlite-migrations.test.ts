@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { MIGRATIONS } from '../../adapters/sqlite/migrations.ts';
+import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
+
+describe('SQLite migrations', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A database file at the schema of the version before the account-id lookup existed. */
+  function previousVersionFile(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
+    dirs.push(dir);
+    const path = join(dir, 'tessera.sqlite');
+    const db = new DatabaseSync(path);
+    const previous = MIGRATIONS.length - 1;
+    for (const step of MIGRATIONS.slice(0, previous)) db.exec(step);
+    db.exec(`PRAGMA user_version = ${previous}`);
+    const insert = db.prepare(
+      'INSERT INTO oidc_models (model, id, payload, grant_id, uid) VALUES (?, ?, ?, ?, ?)',
+    );
+    insert.run('Grant', 'g1', JSON.stringify({ jti: 'g1', accountId: 'u1' }), null, null);
+    insert.run(
+      'Session',
+      's1',
+      JSON.stringify({ jti: 's1', uid: 'x', accountId: 'u1' }),
+      null,
+      'x',
+    );
+    insert.run('Session', 's2', JSON.stringify({ jti: 's2', uid: 'y' }), null, 'y');
+    insert.run('AccessToken', 'a1', JSON.stringify({ jti: 'a1', accountId: 'u1' }), 'g1', null);
+    db.close();
+    return path;
+  }
+
+  it('finds the grants and sessions stored before the account-id lookup existed', async () => {
+    const storage = openSqliteStorage({ path: previousVersionFile() });
+    try {
+      const grants = await storage.oidcModels.findByAccountId('Grant', 'u1');
+      expect(grants).toEqual([{ jti: 'g1', accountId: 'u1' }]);
+      const sessions = await storage.oidcModels.findByAccountId('Session', 'u1');
+      expect(sessions).toEqual([{ jti: 's1', uid: 'x', accountId: 'u1' }]);
+    } finally {
+      await storage.close();
+    }
+  });
+});
