@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
 
 import type { Logger } from 'pino';
@@ -48,6 +49,8 @@ export interface TesseraOptions {
    * relay) run in worker 0 only, and /metrics sums every worker's registry.
    */
   readonly worker?: ClusterWorkerLink;
+  /** Starts an argon2 worker thread (argon2-pool.ts); tests inject failing ones. */
+  readonly startArgon2Worker?: () => Worker;
 }
 
 /** A running Tessera: its address, its services (for bootstrap and tests) and a graceful stop. */
@@ -133,6 +136,8 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
   const argon2Pool = createArgon2Pool({
     workers: config.passwords.workers,
     maxQueued: config.passwords.workers * ARGON2_QUEUE_PER_WORKER,
+    logger: logger.child({ component: 'argon2-pool' }),
+    ...(options.startArgon2Worker ? { startWorker: options.startArgon2Worker } : {}),
   });
   try {
     const newEvent = createEventFactoryFor({

@@ -112,7 +112,13 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
       summary: 'Create a user',
       body: userCreateSchema,
       responses: { 201: { description: 'Created', body: userSchema } },
-      problems: ['validation_failed', 'conflict', 'unsupported_media_type', 'payload_too_large'],
+      problems: [
+        'validation_failed',
+        'conflict',
+        'unsupported_media_type',
+        'payload_too_large',
+        'temporarily_unavailable',
+      ],
       async handle({ body }) {
         const user = await accounts.create({
           username: body.username,
@@ -184,7 +190,13 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
       params: idParams,
       body: passwordSchema,
       responses: { 204: { description: 'Changed' } },
-      problems: ['validation_failed', 'not_found', 'unsupported_media_type', 'payload_too_large'],
+      problems: [
+        'validation_failed',
+        'not_found',
+        'unsupported_media_type',
+        'payload_too_large',
+        'temporarily_unavailable',
+      ],
       async handle({ params, body }) {
         await accounts.setPassword(params.id, body.password);
         return { status: 204 };

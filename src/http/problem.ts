@@ -12,6 +12,7 @@ export const PROBLEM_STATUS: Record<AppErrorCode, number> = {
   payload_too_large: 413,
   method_not_allowed: 405,
   store_unavailable: 503,
+  temporarily_unavailable: 503,
 };
 
 export const PROBLEM_TITLES: Record<AppErrorCode, string> = {
@@ -26,6 +27,7 @@ export const PROBLEM_TITLES: Record<AppErrorCode, string> = {
   payload_too_large: 'Payload too large',
   method_not_allowed: 'Method not allowed',
   store_unavailable: 'Temporarily unavailable',
+  temporarily_unavailable: 'Temporarily unavailable',
 };
 
 /** An RFC 9457 problem details body. */

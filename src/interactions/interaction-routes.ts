@@ -203,6 +203,9 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
       case 'busy':
         renderLogin(ctx, loaded, 503, messages.login.busy);
         return;
+      case 'unavailable':
+        renderLogin(ctx, loaded, 503, messages.login.unavailable);
+        return;
     }
   });
 

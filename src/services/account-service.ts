@@ -15,6 +15,7 @@ import { toAccountView, type AccountView } from './account-view.ts';
 import { AppError } from './app-error.ts';
 import { createAuthenticator, type LoginAttempt, type LoginResult } from './authenticator.ts';
 import { generateId } from './ids.ts';
+import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import type { PasswordHasher } from './passwords/password-hasher.ts';
 import { assertAcceptablePassword } from './passwords/password-policy.ts';
 
@@ -111,6 +112,22 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   const view = (record: AccountRecord) => toAccountView(record, clock());
   const authenticator = createAuthenticator(deps);
 
+  /** Hashes a new password; a busy or failing argon2 pool is a 503 for the admin, not a 500. */
+  const hashPassword = async (password: string): Promise<string> => {
+    try {
+      return await hasher.hash(password);
+    } catch (error) {
+      if (error instanceof Argon2PoolBusyError || error instanceof Argon2PoolUnavailableError) {
+        throw new AppError(
+          'temporarily_unavailable',
+          'passwords cannot be hashed right now; retry shortly',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  };
+
   /**
    * The event of an administrator's change, keyed by the account id like the account's sign-in
    * and token events. It names the account and what changed, nothing else: no username, email,
@@ -139,7 +156,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         emailVerified: email !== undefined && input.emailVerified === true,
         name,
         disabled: false,
-        passwordHash: await hasher.hash(input.password),
+        passwordHash: await hashPassword(input.password),
         failedLogins: undefined,
         lockedUntil: undefined,
         createdAt: now,
@@ -206,7 +223,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const current = await accounts.get(id);
       if (!current) throw new AppError('not_found', `account ${id} does not exist`);
       assertAcceptablePassword(password, current.username);
-      const passwordHash = await hasher.hash(password);
+      const passwordHash = await hashPassword(password);
       // A new password set by an administrator also lifts a lockout earned with the old one.
       await updateAccount(
         accounts,

@@ -10,7 +10,8 @@ export type AppErrorCode =
   | 'method_not_allowed'
   | 'unauthorized'
   | 'forbidden'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'temporarily_unavailable';
 
 /**
  * An error whose message is safe to show the caller. `field` names the offending input, when

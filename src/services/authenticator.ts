@@ -14,7 +14,7 @@ import {
   retentionMs,
   usernameRefusedUntil,
 } from './login-throttle-policy.ts';
-import { Argon2PoolBusyError } from './passwords/argon2-pool.ts';
+import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import type { PasswordHasher } from './passwords/password-hasher.ts';
 
 export interface LoginAttempt {
@@ -34,7 +34,9 @@ export type LoginResult =
   | { readonly outcome: 'success'; readonly account: AccountView }
   | { readonly outcome: 'invalid_credentials' }
   | { readonly outcome: 'throttled' }
-  | { readonly outcome: 'busy' };
+  | { readonly outcome: 'busy' }
+  /** No argon2 worker can run (argon2-pool.ts): 503 until the pool recovers. */
+  | { readonly outcome: 'unavailable' };
 
 /** Why a sign-in failed, for `tessera.login.failed` events only (never shown to the user). */
 export type LoginFailureReason = 'unknown_user' | 'wrong_password' | 'account_disabled';
@@ -114,8 +116,9 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     try {
       return await hasher.hash(password);
     } catch (error) {
-      // A busy pool only postpones the upgrade to the next sign-in.
+      // A busy or failing pool only postpones the upgrade to the next sign-in.
       if (error instanceof Argon2PoolBusyError) return storedHash;
+      if (error instanceof Argon2PoolUnavailableError) return storedHash;
       throw error;
     }
   }
@@ -189,6 +192,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         else await hasher.verifyDummy(attempt.password);
       } catch (error) {
         if (error instanceof Argon2PoolBusyError) return { outcome: 'busy' };
+        if (error instanceof Argon2PoolUnavailableError) return { outcome: 'unavailable' };
         throw error;
       }
       if (account && verified && !account.disabled) return succeed(account, attempt, ipHash);

@@ -24,6 +24,7 @@ export const en = {
     invalidCredentials: 'The username or password is incorrect.',
     throttled: 'Too many sign-in attempts. Wait a few minutes, then try again.',
     busy: 'The service is busy. Try again in a moment.',
+    unavailable: 'Signing in is temporarily unavailable. Try again in a few minutes.',
     missingFields: 'Enter your username and password.',
   },
   consent: {

@@ -7,7 +7,7 @@
 import { argon2Sync } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
-import type { Argon2Reply, Argon2Task } from './argon2-pool.ts';
+import type { Argon2Reply, Argon2Task, Argon2WorkerReady } from './argon2-pool.ts';
 
 if (!parentPort) throw new Error('argon2-worker.ts runs as a worker thread only');
 const port = parentPort;
@@ -29,3 +29,8 @@ port.on('message', (task: Argon2Task) => {
   }
   port.postMessage(reply);
 });
+
+// Only now does the pool hand this worker tasks: a worker whose module failed to load never
+// gets one (argon2-pool.ts).
+const ready: Argon2WorkerReady = { ready: true };
+port.postMessage(ready);
