@@ -34,6 +34,10 @@ async function main(): Promise<void> {
   // A cluster worker's lines say which worker wrote them.
   const root = createLogger(config.log.level);
   const logger = workerIndex === undefined ? root : root.child({ worker: workerIndex });
+  // Once per process group: the primary warns, its cluster workers do not repeat it.
+  for (const { variable, message } of workerIndex === undefined ? config.warnings : []) {
+    logger.warn({ variable }, message);
+  }
   for (const variable of workerIndex === undefined ? config.devDefaults : []) {
     logger.warn(
       { variable },

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import type { KafkaConfig } from '../../src/config/config.ts';
 import type { EventPublisher, PublishedMessage } from '../../src/ports/event-publisher.ts';
+import { buildKafkaClientOptions } from './kafka-client-options.ts';
 import { installKafkajsIdleLoopFix } from './kafkajs-idle-loop-fix.ts';
 
 export interface KafkaPublisherOptions {
@@ -41,16 +42,14 @@ export function createKafkaPublisher(
 ): EventPublisher {
   const sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
   installKafkajsIdleLoopFix();
-  const kafka = new Kafka({
-    clientId: 'tessera',
-    brokers: [...config.brokers],
-    connectionTimeout: 3_000,
-    requestTimeout: sendTimeoutMs,
-    // Short: the relay retries with its own backoff, and a send must end within the timeout.
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-    logLevel: logLevel.INFO,
-    logCreator: kafkaLogCreator(logger.child({ component: 'kafka' })),
-  });
+  const kafka = new Kafka(
+    buildKafkaClientOptions(config, {
+      connectionTimeout: 3_000,
+      requestTimeout: sendTimeoutMs,
+      logLevel: logLevel.INFO,
+      logCreator: kafkaLogCreator(logger.child({ component: 'kafka' })),
+    }),
+  );
   let producer: Producer | undefined;
   let connecting: Promise<Producer> | undefined;
   let closed = false;

@@ -10,9 +10,29 @@ export type StorageConfig =
       readonly ensureIndexes: boolean;
     };
 
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
 export interface KafkaConfig {
   readonly brokers: readonly string[];
   readonly topic: string;
+  /** Kafka `client.id`: names Tessera in broker logs, quotas and ACL audit. */
+  readonly clientId: string;
+  /** TLS to every broker; `ca` (PEM) replaces Node's bundled CAs when set. Undefined: plaintext. */
+  readonly ssl: { readonly ca: string | undefined } | undefined;
+  /** SASL authentication; the password is a secret (never logged). Undefined: none. */
+  readonly sasl:
+    | {
+        readonly mechanism: KafkaSaslMechanism;
+        readonly username: string;
+        readonly password: string;
+      }
+    | undefined;
+}
+
+/** A setting that starts Tessera but deserves the operator's attention (logged at startup). */
+export interface ConfigWarning {
+  readonly variable: string;
+  readonly message: string;
 }
 
 export interface OutboxConfig {
@@ -125,4 +145,6 @@ export interface Config {
   };
   /** Variables that fell back to development defaults; startup warns about each. */
   readonly devDefaults: readonly string[];
+  /** Settings allowed outside production that startup warns about. */
+  readonly warnings: readonly ConfigWarning[];
 }

@@ -39,6 +39,22 @@ export const envSchema = z.object({
   TESSERA_MONGODB_ENSURE_INDEXES: z.stringbool().default(true),
   KAFKA_BROKERS: optionalString,
   KAFKA_TOPIC: z.string().min(1).default('tessera.events'),
+  KAFKA_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,255}$/, 'letters, digits, . _ - only, at most 255')
+    .default('tessera'),
+  // TLS and SASL to the brokers (README "Outbox relay"); cross-checked in load-config.ts.
+  KAFKA_SSL: z.stringbool().default(false),
+  KAFKA_SSL_CA_FILE: optionalString,
+  KAFKA_SASL_MECHANISM: optionalString.pipe(
+    z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  ),
+  KAFKA_SASL_USERNAME: optionalString,
+  /** Not trimmed: a password may start or end with a space. */
+  KAFKA_SASL_PASSWORD: z
+    .string()
+    .transform((value) => (value === '' ? undefined : value))
+    .optional(),
   // The outbox and its relay (README "Events").
   TESSERA_OUTBOX_RETENTION: positiveInt(7 * DAY, 365 * DAY),
   /** Unset: 0 on SQLite, 1000 on MongoDB. */

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
-import type { Config } from './config.ts';
+import type { Config, ConfigWarning, KafkaConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
 import { loadOrCreateDevSecrets, type DevSecrets } from './dev-secrets.ts';
 import { envSchema, type RawEnv } from './env-schema.ts';
@@ -49,6 +50,26 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError('TESSERA_SECRET_PEPPER', 'needs >= 32 characters of random data');
   }
 
+  const warnings: ConfigWarning[] = [];
+  // Checked whether or not KAFKA_BROKERS is set, so a mistake shows before it matters.
+  const kafkaSsl = parseKafkaSsl(raw);
+  const kafkaSasl = parseKafkaSasl(raw);
+  if (kafkaSasl && !kafkaSsl) {
+    // SASL PLAIN sends the password itself; SCRAM does not, but the session it authenticates
+    // (every event) then travels unencrypted and unauthenticated by the broker's certificate.
+    const problem = `SASL (${kafkaSasl.mechanism}) over a plaintext connection`;
+    if (production) {
+      throw new ConfigError(
+        'KAFKA_SSL',
+        `must be true with KAFKA_SASL_MECHANISM in production: ${problem}`,
+      );
+    }
+    warnings.push({
+      variable: 'KAFKA_SSL',
+      message: `${problem}: allowed outside production only; set KAFKA_SSL=true`,
+    });
+  }
+
   const storage: Config['storage'] = raw.MONGODB_URI
     ? {
         kind: 'mongodb',
@@ -72,7 +93,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir,
     storage,
     kafka: raw.KAFKA_BROKERS
-      ? { brokers: parseBrokers(raw.KAFKA_BROKERS), topic: raw.KAFKA_TOPIC }
+      ? {
+          brokers: parseBrokers(raw.KAFKA_BROKERS),
+          topic: raw.KAFKA_TOPIC,
+          clientId: raw.KAFKA_CLIENT_ID,
+          ssl: kafkaSsl,
+          sasl: kafkaSasl,
+        }
       : undefined,
     outbox: {
       retentionMs: raw.TESSERA_OUTBOX_RETENTION * 1000,
@@ -117,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     log: { level: raw.LOG_LEVEL },
     metrics: { token: parseMetricsToken(raw.TESSERA_METRICS_TOKEN) },
     devDefaults,
+    warnings,
   };
   return deepFreeze(config);
 }
@@ -216,6 +244,50 @@ function parseMetricsToken(token: string | undefined): string | undefined {
     throw new ConfigError('TESSERA_METRICS_TOKEN', `needs >= 32 characters; ${GENERATE_HINT}`);
   }
   return token;
+}
+
+function parseKafkaSsl(raw: RawEnv): KafkaConfig['ssl'] {
+  if (!raw.KAFKA_SSL) {
+    if (raw.KAFKA_SSL_CA_FILE !== undefined) {
+      throw new ConfigError('KAFKA_SSL_CA_FILE', 'needs KAFKA_SSL=true');
+    }
+    return undefined;
+  }
+  if (raw.KAFKA_SSL_CA_FILE === undefined) return { ca: undefined };
+  let ca: string;
+  try {
+    ca = readFileSync(resolve(raw.KAFKA_SSL_CA_FILE), 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      'KAFKA_SSL_CA_FILE',
+      `cannot read ${raw.KAFKA_SSL_CA_FILE} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('KAFKA_SSL_CA_FILE', `${raw.KAFKA_SSL_CA_FILE} holds no PEM certificate`);
+  }
+  return { ca };
+}
+
+function parseKafkaSasl(raw: RawEnv): KafkaConfig['sasl'] {
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username } = raw;
+  const password = raw.KAFKA_SASL_PASSWORD;
+  if (mechanism === undefined) {
+    for (const [variable, value] of [
+      ['KAFKA_SASL_USERNAME', username],
+      ['KAFKA_SASL_PASSWORD', password],
+    ] as const) {
+      if (value !== undefined) throw new ConfigError(variable, 'needs KAFKA_SASL_MECHANISM');
+    }
+    return undefined;
+  }
+  if (username === undefined) {
+    throw new ConfigError('KAFKA_SASL_USERNAME', `required with KAFKA_SASL_MECHANISM=${mechanism}`);
+  }
+  if (password === undefined) {
+    throw new ConfigError('KAFKA_SASL_PASSWORD', `required with KAFKA_SASL_MECHANISM=${mechanism}`);
+  }
+  return { mechanism, username, password };
 }
 
 function parseBrokers(value: string): string[] {

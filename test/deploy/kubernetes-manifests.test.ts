@@ -125,18 +125,45 @@ describe('deploy/kubernetes', () => {
     expect(secret.data).toBeUndefined();
   });
 
-  it('configures production mode behind a TLS-terminating proxy', () => {
-    const config = loadConfig({
-      ...configData,
-      ...secretData,
-      ...testSecrets(),
-      TESSERA_METRICS_TOKEN: testSecrets().TESSERA_SECRET_PEPPER,
+  it('keeps every secret, the Kafka SASL password included, in the Secret and none in the ConfigMap', () => {
+    const secrets = [
+      'TESSERA_KEY_ENCRYPTION_KEY',
+      'TESSERA_COOKIE_KEYS',
+      'TESSERA_SECRET_PEPPER',
+      'TESSERA_METRICS_TOKEN',
+      'MONGODB_URI',
+      'KAFKA_SASL_PASSWORD',
+    ];
+    expect(Object.keys(secretData).sort()).toEqual([...secrets].sort());
+    expect(Object.keys(configData).filter((key) => secrets.includes(key))).toEqual([]);
+    // The SASL user is not a secret; it sits beside its mechanism, over TLS.
+    expect(configData).toMatchObject({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: expect.any(String),
+      KAFKA_SASL_USERNAME: expect.any(String),
     });
+  });
+
+  /** The manifests' environment with real values where the Secret has placeholders. */
+  const filledEnv = (): Record<string, string> => ({
+    ...configData,
+    ...secretData,
+    ...testSecrets(),
+    TESSERA_METRICS_TOKEN: testSecrets().TESSERA_SECRET_PEPPER,
+    KAFKA_SASL_PASSWORD: 'the kafka password',
+  });
+
+  it('configures production mode behind a TLS-terminating proxy', () => {
+    const config = loadConfig(filledEnv());
     expect(config.production).toBe(true);
     expect(config.http.issuer).toMatch(/^https:\/\//);
     expect(config.http.trustProxy).toBe(true);
     expect(config.storage.kind).toBe('mongodb');
     expect(config.kafka?.brokers.length).toBeGreaterThan(0);
+    expect(config.kafka).toMatchObject({
+      ssl: { ca: undefined },
+      sasl: { mechanism: 'scram-sha-512', username: 'tessera', password: 'the kafka password' },
+    });
   });
 
   it('ships placeholder secrets that Tessera refuses to start with', () => {
@@ -146,17 +173,19 @@ describe('deploy/kubernetes', () => {
       'TESSERA_SECRET_PEPPER',
       'TESSERA_METRICS_TOKEN',
     ];
+    expect(() => loadConfig(filledEnv())).not.toThrow();
     for (const variable of secrets) {
       expect(secretData[variable]).toBe('REPLACE-ME');
-      const env: Record<string, string> = {
-        ...configData,
-        ...secretData,
-        ...testSecrets(),
-        TESSERA_METRICS_TOKEN: testSecrets().TESSERA_SECRET_PEPPER,
-        [variable]: secretData[variable]!,
-      };
+      const env = { ...filledEnv(), [variable]: secretData[variable]! };
       expect(() => loadConfig(env), variable).toThrow(ConfigError);
     }
     expect(secretData.MONGODB_URI).toContain('REPLACE-ME');
+    // Empty, since any non-empty password would be accepted until Kafka refused it.
+    expect(secretData.KAFKA_SASL_PASSWORD).toBe('');
+    const withoutPassword = {
+      ...filledEnv(),
+      KAFKA_SASL_PASSWORD: secretData.KAFKA_SASL_PASSWORD!,
+    };
+    expect(() => loadConfig(withoutPassword)).toThrow('KAFKA_SASL_PASSWORD: required');
   });
 });

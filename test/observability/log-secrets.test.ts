@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { basicAuth, postForm, refusal } from '../helpers/oauth-fixtures.ts';
 import { createServiceClient, seedTessera } from '../helpers/seed-tessera.ts';
-import { spawnTessera, type TesseraProcess } from '../helpers/tessera-process.ts';
+import { kafkaBrokers } from '../helpers/services.ts';
+import { spawnTessera, waitFor, type TesseraProcess } from '../helpers/tessera-process.ts';
 import { testSecrets } from '../helpers/test-tessera.ts';
 
 const API = 'https://orders.example.com';
@@ -66,7 +67,18 @@ describe('logs at LOG_LEVEL=trace', () => {
     mustNotAppear['client secret'] = client.clientSecret;
     mustNotAppear['basic authorization header'] = basicAuth(client.clientId, client.clientSecret);
 
-    tessera = await spawnTessera({ ...env, LOG_LEVEL: 'trace' });
+    // The relay authenticates to Kafka with SASL; the test broker has no SASL listener, so every
+    // attempt fails and is logged — without the password.
+    const kafka = {
+      KAFKA_BROKERS: kafkaBrokers(),
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'tessera-relay',
+      KAFKA_SASL_PASSWORD: testSecrets().TESSERA_SECRET_PEPPER,
+      TESSERA_OUTBOX_POLL_MS: '50',
+      TESSERA_SHUTDOWN_TIMEOUT_MS: '3000',
+    };
+    mustNotAppear['Kafka SASL password'] = kafka.KAFKA_SASL_PASSWORD;
+    tessera = await spawnTessera({ ...env, ...kafka, LOG_LEVEL: 'trace' });
     const issuer = new URL(tessera.url);
     const rp = await oidc.discovery(
       issuer,
@@ -121,6 +133,11 @@ describe('logs at LOG_LEVEL=trace', () => {
     // then add the account's password, the session and interaction cookies, the authorization
     // code, refresh and ID tokens to `mustNotAppear` here.
 
+    await waitFor(
+      async () => (tessera.output().includes('publishing outbox events failed') ? true : undefined),
+      20_000,
+    );
+
     tessera.child.kill('SIGTERM');
     expect(await tessera.exited).toBe(0);
     output = tessera.output();
@@ -145,7 +162,16 @@ describe('logs at LOG_LEVEL=trace', () => {
         .map(() => name),
     );
     expect(leaks).toEqual([]);
-    expect(Object.keys(mustNotAppear)).toHaveLength(10);
+    expect(Object.keys(mustNotAppear)).toHaveLength(11);
+  });
+
+  it('warns that SASL runs over plaintext, and logs the failed publishes', () => {
+    expect(output).toContain(
+      'SASL (scram-sha-512) over a plaintext connection: allowed outside production only',
+    );
+    expect(output).toContain('publishing outbox events failed');
+    // The broker refused the SASL handshake: the credentials were offered, and stayed unlogged.
+    expect(output).toContain('Request is not valid given the current SASL state');
   });
 
   it('logs no query strings, so a secret put in a URL stays out too', () => {

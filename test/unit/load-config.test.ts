@@ -85,7 +85,14 @@ describe('loadConfig', () => {
       dbName: 'tessera',
       ensureIndexes: true,
     });
-    expect(config.kafka).toEqual({ brokers: ['k1:9092', 'k2:9092'], topic: 'tessera.events' });
+    expect(config.kafka).toEqual({
+      brokers: ['k1:9092', 'k2:9092'],
+      topic: 'tessera.events',
+      clientId: 'tessera',
+      ssl: undefined,
+      sasl: undefined,
+    });
+    expect(config.warnings).toEqual([]);
     expect(config.devDefaults).toEqual([]);
     expect(existsSync(join(dataDir, 'dev-secrets.json'))).toBe(false);
   });
