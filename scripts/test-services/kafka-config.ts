@@ -3,7 +3,22 @@ export interface KafkaLayout {
   port: number;
   controllerPort: number;
   logDir: string;
+  /** A second client listener, SASL over TLS, for tests of Tessera's TLS/SASL settings. */
+  saslSsl?: KafkaSaslSslLayout;
 }
+
+/** The SASL_SSL listener: its port, the broker's PEM keystore and the one user it accepts. */
+export interface KafkaSaslSslLayout {
+  port: number;
+  /** PKCS#8 key followed by the certificate chain (scripts/test-services/kafka-tls.ts). */
+  keystoreFile: string;
+  username: string;
+  /** Letters and digits only: it is written into a JAAS option unescaped. */
+  password: string;
+}
+
+/** What the SASL_SSL listener accepts; SCRAM users are created by `StorageTool format --add-scram`. */
+export const SASL_SSL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 
 /**
  * server.properties for one process acting as both broker and controller (KRaft combined mode).
@@ -14,16 +29,20 @@ export interface KafkaLayout {
 export function renderServerProperties(layout: KafkaLayout): string {
   const broker = `127.0.0.1:${String(layout.port)}`;
   const controller = `127.0.0.1:${String(layout.controllerPort)}`;
+  const saslSsl = layout.saslSsl && `SASL_SSL://127.0.0.1:${String(layout.saslSsl.port)}`;
+  const clientListeners = [`PLAINTEXT://${broker}`, ...(saslSsl ? [saslSsl] : [])];
   return [
     'process.roles=broker,controller',
     'node.id=1',
     // A static quorum, so `StorageTool format` needs no --standalone/--initial-controllers.
     `controller.quorum.voters=1@${controller}`,
-    `listeners=PLAINTEXT://${broker},CONTROLLER://${controller}`,
-    `advertised.listeners=PLAINTEXT://${broker}`,
+    `listeners=${[...clientListeners, `CONTROLLER://${controller}`].join(',')}`,
+    `advertised.listeners=${clientListeners.join(',')}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+    // Brokers and tests' own clients stay on PLAINTEXT; SASL_SSL is for the client under test.
     'inter.broker.listener.name=PLAINTEXT',
+    ...(layout.saslSsl ? renderSaslSslListener(layout.saslSsl) : []),
     `log.dirs=${layout.logDir}`,
     'num.partitions=1',
     'offsets.topic.replication.factor=1',
@@ -43,6 +62,36 @@ export function renderServerProperties(layout: KafkaLayout): string {
     'broker.heartbeat.interval.ms=1000',
     '',
   ].join('\n');
+}
+
+/**
+ * Per-listener settings (Kafka docs "Security": `listener.name.<name>.` prefixes, lower case):
+ * a PEM keystore (KIP-651; an unencrypted key, so no `ssl.key.password`), no client
+ * certificates, and one user for PLAIN (in its JAAS options) and SCRAM (stored in the metadata
+ * log at format time, so the JAAS entry only names the login module).
+ */
+function renderSaslSslListener(listener: KafkaSaslSslLayout): string[] {
+  const prefix = 'listener.name.sasl_ssl';
+  return [
+    `${prefix}.ssl.keystore.type=PEM`,
+    `${prefix}.ssl.keystore.location=${listener.keystoreFile}`,
+    `${prefix}.ssl.client.auth=none`,
+    `${prefix}.sasl.enabled.mechanisms=${SASL_SSL_MECHANISMS.join(',')}`,
+    `${prefix}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${listener.username}="${listener.password}";`,
+    `${prefix}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+    `${prefix}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+  ];
+}
+
+/** `StorageTool format` arguments that create the SASL_SSL user for both SCRAM mechanisms. */
+export function scramFormatArgs(listener: KafkaSaslSslLayout | undefined): string[] {
+  if (!listener) return [];
+  return SASL_SSL_MECHANISMS.filter((mechanism) => mechanism.startsWith('SCRAM-')).flatMap(
+    (mechanism) => [
+      '--add-scram',
+      `${mechanism}=[name=${listener.username},password=${listener.password}]`,
+    ],
+  );
 }
 
 /** Log4j 2 at WARN to stdout, which spawnLogged sends to the service log file. */

@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import { publishStaged, resolveCacheDir } from './cache-dir.ts';
-import { renderJarsPom, renderLog4jProperties, renderServerProperties } from './kafka-config.ts';
+import {
+  renderJarsPom,
+  renderLog4jProperties,
+  renderServerProperties,
+  scramFormatArgs,
+  type KafkaSaslSslLayout,
+} from './kafka-config.ts';
 import { assertKafkaReady } from './kafka-readiness.ts';
-import { findFreePort } from './ports.ts';
+import { ensureKafkaTlsFiles } from './kafka-tls.ts';
+import { assertTcpAccepts, findFreePort } from './ports.ts';
 import { runCommand } from './process.ts';
 import { createRestartableService } from './restartable-service.ts';
 
@@ -19,12 +26,30 @@ export interface KafkaOptions {
   port?: number;
   /** Keeps config, logs and partitions here instead of a fresh temp dir; the caller removes it. */
   dataDir?: string;
+  /**
+   * Also listen for SASL_SSL on another free port: TLS with a CA generated into the data dir,
+   * one user accepted with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. Tests' own clients keep
+   * using the PLAINTEXT `brokers`.
+   */
+  saslSsl?: boolean;
+}
+
+/** How a client reaches the SASL_SSL listener (KafkaOptions.saslSsl). */
+export interface KafkaSaslSslEndpoint {
+  /** `127.0.0.1:port`; the broker's certificate names 127.0.0.1 and localhost. */
+  brokers: string;
+  /** The PEM of the CA that signed the broker's certificate. */
+  caFile: string;
+  username: string;
+  password: string;
 }
 
 /** A running single-node KRaft Kafka that tests may stop and restart. */
 export interface KafkaHandle {
   /** `host:port`, as kafkajs `brokers` expects. */
   brokers: string;
+  /** Set when started with `saslSsl: true`. */
+  saslSsl: KafkaSaslSslEndpoint | undefined;
   dataDir: string;
   /** Graceful (controlled) shutdown; resolves once the JVM has exited. No-op when stopped. */
   stop(): Promise<void>;
@@ -79,12 +104,18 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
   const port = options.port ?? (await findFreePort());
   const controllerPort = await findFreePort();
   const brokers = `127.0.0.1:${String(port)}`;
+  const saslSsl = options.saslSsl ? await prepareSaslSsl(dataDir) : undefined;
 
   const serverProperties = join(dataDir, 'server.properties');
   const log4jProperties = join(dataDir, 'log4j2.properties');
   await writeFile(
     serverProperties,
-    renderServerProperties({ port, controllerPort, logDir: join(dataDir, 'kraft') }),
+    renderServerProperties({
+      port,
+      controllerPort,
+      logDir: join(dataDir, 'kraft'),
+      ...(saslSsl ? { saslSsl: saslSsl.layout } : {}),
+    }),
   );
   await writeFile(log4jProperties, renderLog4jProperties());
   const javaArgs = (heap: string[], mainClass: string, args: string[]): string[] => [
@@ -109,6 +140,8 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
       serverProperties,
       // A caller-supplied dataDir may hold a formatted log from an earlier start.
       '--ignore-formatted',
+      // SCRAM credentials live in the metadata log; format writes them before the first start.
+      ...scramFormatArgs(saslSsl?.layout),
     ]),
   );
 
@@ -119,13 +152,41 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaHandl
       args: javaArgs(['-Xms512m', '-Xmx512m'], 'kafka.Kafka', [serverProperties]),
       logFile: join(dataDir, 'kafka.log'),
     },
-    probe: () => assertKafkaReady(brokers, port),
+    probe: async () => {
+      await assertKafkaReady(brokers, port);
+      // All listeners open together; this only guards against a port clash going unnoticed.
+      if (saslSsl) await assertTcpAccepts(saslSsl.layout.port);
+    },
     startupTimeoutMs: STARTUP_TIMEOUT_MS,
     stopGraceMs: STOP_GRACE_MS,
     probeIntervalMs: 250,
   });
   await service.start();
-  return { brokers, dataDir, ...service };
+  return { brokers, saslSsl: saslSsl?.endpoint, dataDir, ...service };
+}
+
+/** TLS files, a port and the SASL user (its password kept in the data dir for a reused one). */
+async function prepareSaslSsl(
+  dataDir: string,
+): Promise<{ layout: KafkaSaslSslLayout; endpoint: KafkaSaslSslEndpoint }> {
+  const tlsDir = join(dataDir, 'tls');
+  const { caFile, keystoreFile } = await ensureKafkaTlsFiles(tlsDir);
+  const passwordFile = join(tlsDir, 'sasl-password');
+  let password: string;
+  try {
+    password = await readFile(passwordFile, 'utf8');
+  } catch {
+    password = randomBytes(18).toString('hex');
+    await writeFile(passwordFile, password, { mode: 0o600 });
+  }
+  const layout = { port: await findFreePort(), keystoreFile, username: 'tessera', password };
+  const endpoint = {
+    brokers: `127.0.0.1:${String(layout.port)}`,
+    caFile,
+    username: layout.username,
+    password,
+  };
+  return { layout, endpoint };
 }
 
 function kafkaLibsPath(): string {
