@@ -8,13 +8,17 @@
  *
  *   curl -H "Authorization: Bearer $ACCESS_TOKEN" localhost:4000/photos
  *
+ * A cluster with TLS and SASL takes the variables Tessera reads (README "Configuration"):
+ * KAFKA_SSL=true, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD.
+ *
  * Outside this repository, import from 'tessera/events' the same way (after `npm run build`).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { createRevocationList, tryParseTesseraEvent } from 'tessera/events';
 
 const env = (name: string, fallback?: string): string => {
@@ -29,9 +33,23 @@ let jwks = createRemoteJWKSet(jwksUrl);
 
 // --- The part every resource server needs: follow the events, keep the deny-list. ---
 const revoked = createRevocationList();
+// TLS verifies the brokers' certificates (against only the CA file when one is given).
+const caFile = process.env.KAFKA_SSL_CA_FILE;
+const ssl =
+  process.env.KAFKA_SSL === 'true' && (caFile ? { ca: [readFileSync(caFile, 'utf8')] } : true);
+const mechanism = process.env.KAFKA_SASL_MECHANISM;
+const sasl =
+  mechanism &&
+  ({
+    mechanism,
+    username: env('KAFKA_SASL_USERNAME'),
+    password: env('KAFKA_SASL_PASSWORD'),
+  } as SASLOptions);
 const kafka = new Kafka({
   clientId: 'photos-api',
   brokers: env('KAFKA_BROKERS').split(','),
+  ...(ssl ? { ssl } : {}),
+  ...(sasl ? { sasl } : {}),
   logLevel: logLevel.WARN,
 });
 // A group of its own per instance: every instance must see every revocation.

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
 
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { startExample } from '../helpers/example-consumer.ts';
 import { createTopic } from '../helpers/kafka-events.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
 import {
@@ -17,24 +16,6 @@ import { waitFor } from '../helpers/tessera-process.ts';
 import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://photos.example.com/api';
-const EXAMPLE = resolve(import.meta.dirname, '../../examples/revocation-consumer.ts');
-
-/** Runs the example resource server as its README tells; resolves with its base URL. */
-async function startExample(env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=tessera-source', EXAMPLE], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const port = await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`the example exited:\n${output}`);
-    const match = /"msg":"photos api listening","port":(\d+)/.exec(output);
-    return match ? Number(match[1]) : undefined;
-  }, 30_000);
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output };
-}
 
 describe('the example consumer (examples/revocation-consumer.ts)', () => {
   let t: TestTessera;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,10 @@ import {
   type KafkaSaslSslEndpoint,
 } from '../../scripts/test-services/kafka.ts';
 import type { KafkaSaslMechanism } from '../../src/config/config.ts';
+import { startExample } from '../helpers/example-consumer.ts';
 import { collectEvents, compareDelivery, createTopic } from '../helpers/kafka-events.ts';
 import { registerClient, relyingParty } from '../helpers/oauth-fixtures.ts';
+import { createUser, registerAppClient, signInAndRedeem } from '../helpers/sign-in-fixtures.ts';
 import { startTestTessera, testSecrets, type TestTessera } from '../helpers/test-tessera.ts';
 
 const PUBLISH_FAILED = 'publishing outbox events failed; they wait in the outbox and are retried';
@@ -171,4 +174,41 @@ describe('the outbox relay over TLS and SASL (a real broker)', () => {
       }
     },
   );
+
+  it('lets the example consumer follow the events over TLS and SASL with the same variables', async () => {
+    const api = 'https://photos.example.com/api';
+    const topic = await createTopic(kafka.brokers, 1);
+    const t = await startTestTessera(kafkaEnv(topic, 'scram-sha-512', { LOG_LEVEL: 'info' }));
+    // The same user with another mechanism; the example ignores Tessera's own tuning variables.
+    const example = await startExample({
+      ...kafkaEnv(topic, 'scram-sha-256'),
+      TESSERA_ISSUER: t.issuer,
+      API_AUDIENCE: api,
+    });
+    try {
+      await createUser(t);
+      await t.tessera.resourceServers.create({ audience: api, scopes: ['photos:read'] });
+      const app = await registerAppClient(t, {
+        public: true,
+        scope: 'openid offline_access photos:read',
+      });
+      const { tokens } = await signInAndRedeem(t, app, undefined, {
+        params: { scope: 'openid offline_access photos:read', prompt: 'consent', resource: api },
+      });
+      const photos = () =>
+        fetch(`${example.url}/photos`, {
+          headers: { authorization: `Bearer ${tokens.access_token}` },
+        });
+      expect((await photos()).status).toBe(200);
+      await oidc.tokenRevocation(app.rp, tokens.refresh_token!, {
+        token_type_hint: 'refresh_token',
+      });
+      await expect.poll(async () => (await photos()).status, { timeout: 15_000 }).toBe(401);
+      expect(example.output()).not.toContain(endpoint.password);
+    } finally {
+      example.child.kill('SIGTERM');
+      await once(example.child, 'exit');
+      await t.stop();
+    }
+  });
 });
