@@ -1,5 +1,6 @@
 import type { ClientRecord, ClientStore, Page } from '../../src/ports/clients.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
+import { announceCatalogChange } from './catalog-generation-store.ts';
 import { clientsOf, type ClientDocument, type MongoStoreContext } from './collections.ts';
 import { withDocumentLocks } from './document-locks.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
@@ -17,14 +18,16 @@ const toRecord = (document: Pick<ClientDocument, 'record'>): ClientRecord =>
 /**
  * Clients keyed by client id (`_id`). The optimistic `version` filter is the compare-and-set;
  * where the server's updates are not atomic, a document lock makes it one (document-locks.ts).
+ * Every applied write then moves the catalog generation (catalog-generation-store.ts).
  */
 export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
   const clients = () => clientsOf(ctx.db);
   return {
     async insert(record: ClientRecord, options?: WriteOptions) {
+      let inserted: boolean;
       try {
-        return await writeWithEvents(ctx, options, async (session) => {
+        inserted = await writeWithEvents(ctx, options, async (session) => {
           await clients().insertOne(toDocument(record), inSession(session));
           return { value: true, applied: true };
         });
@@ -32,6 +35,7 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
         if (isDuplicateKeyError(error)) return false;
         throw error;
       }
+      return announceCatalogChange(ctx, inserted);
     },
 
     async get(clientId: string) {
@@ -49,7 +53,7 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
     },
 
     async update(record: ClientRecord, options?: WriteOptions) {
-      return withDocumentLocks(ctx, [`clients:${record.clientId}`], () =>
+      const updated = await withDocumentLocks(ctx, [`clients:${record.clientId}`], () =>
         writeWithEvents(ctx, options, async (session) => {
           const { _id, ...fields } = toDocument(record);
           const result = await clients().updateOne(
@@ -61,14 +65,16 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
           return { value: applied, applied };
         }),
       );
+      return announceCatalogChange(ctx, updated);
     },
 
     async delete(clientId: string, options?: WriteOptions) {
-      return writeWithEvents(ctx, options, async (session) => {
+      const deleted = await writeWithEvents(ctx, options, async (session) => {
         const result = await clients().deleteOne({ _id: clientId }, inSession(session));
         const applied = result.deletedCount === 1;
         return { value: applied, applied };
       });
+      return announceCatalogChange(ctx, deleted);
     },
   };
 }

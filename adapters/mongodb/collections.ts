@@ -17,6 +17,12 @@ export const COLLECTIONS = {
   outbox: 'outbox',
   /** Named counters (`outbox` = last outbox sequence handed out). */
   counters: 'counters',
+  /**
+   * One document, `{_id: 'catalog'}` (catalog-generation-store.ts). A collection of its own:
+   * FerretDB 1.24's SQLite backend scans a whole collection even to find one `_id`, and every
+   * replica reads this one every second.
+   */
+  catalogGeneration: 'catalog_generation',
   /** One marker per consumed code or token where updates are not atomic (oidc-model-store.ts). */
   consumptions: 'oidc_consumptions',
   /** Short write locks where updates are not atomic (document-locks.ts). */
@@ -147,6 +153,15 @@ export interface CounterDocument {
   value: number;
 }
 
+export interface CatalogGenerationDocument {
+  /** Always `catalog`. */
+  _id: string;
+  /** Random per write: no two writes leave the same value (see catalog-generation-store.ts). */
+  stamp: string;
+  /** When the catalog last changed, by the writer's clock (for operators; never compared). */
+  changedAt: Date;
+}
+
 /**
  * What every MongoDB store shares: the client (for sessions), the database, what the server can
  * do. `client` and `db` may change between calls (mongo-connection.ts): read them per operation,
@@ -169,6 +184,8 @@ export const outboxOf = (db: Db): Collection<OutboxDocument> =>
   db.collection<OutboxDocument>(COLLECTIONS.outbox);
 export const countersOf = (db: Db): Collection<CounterDocument> =>
   db.collection<CounterDocument>(COLLECTIONS.counters);
+export const catalogGenerationOf = (db: Db): Collection<CatalogGenerationDocument> =>
+  db.collection<CatalogGenerationDocument>(COLLECTIONS.catalogGeneration);
 export const consumptionsOf = (db: Db): Collection<ConsumptionDocument> =>
   db.collection<ConsumptionDocument>(COLLECTIONS.consumptions);
 export const documentLocksOf = (db: Db): Collection<DocumentLockDocument> =>

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 
 import type { Storage } from '../../src/ports/storage.ts';
 import { createMongoAccountStore } from './account-store.ts';
+import { createMongoCatalogGenerationStore } from './catalog-generation-store.ts';
 import { createMongoClientStore } from './client-store.ts';
 import type { MongoStoreContext } from './collections.ts';
 import { createMongoLeaseStore } from './lease-store.ts';
@@ -84,6 +85,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<Mo
     oidcModels: guard(createMongoOidcModelStore(ctx)),
     clients: guard(createMongoClientStore(ctx)),
     resourceServers: guard(createMongoResourceServerStore(ctx)),
+    catalogGeneration: guard(createMongoCatalogGenerationStore(ctx)),
     signingKeys: guard(createMongoSigningKeyStore(ctx)),
     outbox: guard(createMongoOutboxStore(ctx)),
     leases: guard(createMongoLeaseStore(ctx)),

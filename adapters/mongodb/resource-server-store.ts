@@ -4,6 +4,7 @@ import type {
   ResourceServerStore,
 } from '../../src/ports/resource-servers.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
+import { announceCatalogChange } from './catalog-generation-store.ts';
 import {
   resourceServersOf,
   type MongoStoreContext,
@@ -27,7 +28,7 @@ const RECORD_ONLY = { projection: { record: 1 } } as const;
 
 /**
  * Resource servers keyed by id, with a unique index on `audience` (indexes.ts). Updates are
- * optimistic on `version`, as in client-store.ts.
+ * optimistic on `version`, and applied writes move the catalog generation, as in client-store.ts.
  */
 export function createMongoResourceServerStore(ctx: MongoStoreContext): ResourceServerStore {
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
@@ -50,8 +51,9 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
 
   return {
     async insert(record: ResourceServerRecord, options?: WriteOptions) {
+      let inserted: boolean;
       try {
-        return await writeWithEvents(ctx, options, async (session) => {
+        inserted = await writeWithEvents(ctx, options, async (session) => {
           await servers().insertOne(toDocument(record), inSession(session));
           return { value: true, applied: true };
         });
@@ -59,6 +61,7 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
         if (isDuplicateKeyError(error)) return false;
         throw error;
       }
+      return announceCatalogChange(ctx, inserted);
     },
 
     async get(id: string) {
@@ -81,8 +84,9 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
     },
 
     async update(record: ResourceServerRecord, options?: WriteOptions) {
+      let updated: boolean;
       try {
-        return await withDocumentLocks(ctx, [`resource_servers:${record.id}`], () =>
+        updated = await withDocumentLocks(ctx, [`resource_servers:${record.id}`], () =>
           writeWithEvents(ctx, options, async (session) => {
             const { _id, ...fields } = toDocument(record);
             const result = await servers().updateOne(
@@ -98,14 +102,16 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
         if (await isAudienceClash(error, record)) return false;
         throw error;
       }
+      return announceCatalogChange(ctx, updated);
     },
 
     async delete(id: string, options?: WriteOptions) {
-      return writeWithEvents(ctx, options, async (session) => {
+      const deleted = await writeWithEvents(ctx, options, async (session) => {
         const result = await servers().deleteOne({ _id: id }, inSession(session));
         const applied = result.deletedCount === 1;
         return { value: applied, applied };
       });
+      return announceCatalogChange(ctx, deleted);
     },
   };
 }

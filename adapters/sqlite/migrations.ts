@@ -88,4 +88,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX oidc_models_account_id ON oidc_models (model, account_id)
     WHERE account_id IS NOT NULL;
   `,
+  `
+  -- CatalogGenerationStore: one row, moved by every client and resource-server write in the
+  -- writing statement's own transaction, whoever writes (another process on this file included).
+  CREATE TABLE catalog_generation (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+  );
+  INSERT INTO catalog_generation (id, value) VALUES (1, 0);
+  CREATE TRIGGER clients_inserted AFTER INSERT ON clients
+    BEGIN UPDATE catalog_generation SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER clients_updated AFTER UPDATE ON clients
+    BEGIN UPDATE catalog_generation SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER clients_deleted AFTER DELETE ON clients
+    BEGIN UPDATE catalog_generation SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER resource_servers_inserted AFTER INSERT ON resource_servers
+    BEGIN UPDATE catalog_generation SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER resource_servers_updated AFTER UPDATE ON resource_servers
+    BEGIN UPDATE catalog_generation SET value = value + 1 WHERE id = 1; END;
+  CREATE TRIGGER resource_servers_deleted AFTER DELETE ON resource_servers
+    BEGIN UPDATE catalog_generation SET value = value + 1 WHERE id = 1; END;
+  `,
 ];

@@ -1,5 +1,6 @@
 import type { Storage } from '../../src/ports/storage.ts';
 import { createSqliteAccountStore } from './account-store.ts';
+import { createSqliteCatalogGenerationStore } from './catalog-generation-store.ts';
 import { SqliteDatabase } from './database.ts';
 import { createSqliteLeaseStore } from './lease-store.ts';
 import { createSqliteLoginThrottleStore } from './login-throttle-store.ts';
@@ -23,6 +24,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     oidcModels: createSqliteOidcModelStore(db, clock),
     clients: createSqliteClientStore(db, clock),
     resourceServers: createSqliteResourceServerStore(db, clock),
+    catalogGeneration: createSqliteCatalogGenerationStore(db),
     signingKeys: createSqliteSigningKeyStore(db, clock),
     outbox: createSqliteOutboxStore(db, clock),
     leases: createSqliteLeaseStore(db, clock),

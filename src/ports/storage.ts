@@ -1,4 +1,5 @@
 import type { AccountStore } from './accounts.ts';
+import type { CatalogGenerationStore } from './catalog-generation.ts';
 import type { ClientStore } from './clients.ts';
 import type { LeaseStore } from './leases.ts';
 import type { LoginThrottleStore } from './login-throttle.ts';
@@ -13,6 +14,8 @@ export interface Storage {
   readonly oidcModels: OidcModelStore;
   readonly clients: ClientStore;
   readonly resourceServers: ResourceServerStore;
+  /** Moves on every client or resource-server write, whoever makes it. */
+  readonly catalogGeneration: CatalogGenerationStore;
   readonly signingKeys: SigningKeyStore;
   readonly outbox: OutboxStore;
   readonly leases: LeaseStore;

@@ -6,7 +6,7 @@ import type { Storage } from '../../src/ports/storage.ts';
 import { testEvent } from './oidc-model-store.contract.ts';
 import { createTestClock, type OpenTestStorage } from './storage-fixture.ts';
 
-function client(clientId: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
+export function client(clientId: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {
     clientId,
     name: `client ${clientId}`,
@@ -19,7 +19,7 @@ function client(clientId: string, overrides: Partial<ClientRecord> = {}): Client
   };
 }
 
-function resourceServer(
+export function resourceServer(
   id: string,
   audience: string,
   overrides: Partial<ResourceServerRecord> = {},

@@ -1,5 +1,6 @@
 import { describeLeaseStoreContract } from './lease-store.contract.ts';
 import { describeAccountStoreContract } from './account-store.contract.ts';
+import { describeCatalogGenerationStoreContract } from './catalog-generation-store.contract.ts';
 import { describeLoginThrottleStoreContract } from './login-throttle-store.contract.ts';
 import { describeOidcModelStoreContract } from './oidc-model-store.contract.ts';
 import { describeOutboxStoreContract } from './outbox-store.contract.ts';
@@ -18,6 +19,7 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeOidcModelStoreContract(adapter, open);
   describeClientStoreContract(adapter, open);
   describeResourceServerStoreContract(adapter, open);
+  describeCatalogGenerationStoreContract(adapter, open);
   describeSigningKeyStoreContract(adapter, open);
   describeOutboxStoreContract(adapter, open);
   describeLeaseStoreContract(adapter, open);

@@ -20,7 +20,7 @@ describe('SQLite migrations', () => {
     dirs.push(dir);
     const path = join(dir, 'tessera.sqlite');
     const db = new DatabaseSync(path);
-    const previous = MIGRATIONS.length - 1;
+    const previous = MIGRATIONS.findIndex((step) => step.includes('ADD COLUMN account_id'));
     for (const step of MIGRATIONS.slice(0, previous)) db.exec(step);
     db.exec(`PRAGMA user_version = ${previous}`);
     const insert = db.prepare(
@@ -47,6 +47,31 @@ describe('SQLite migrations', () => {
       expect(grants).toEqual([{ jti: 'g1', accountId: 'u1' }]);
       const sessions = await storage.oidcModels.findByAccountId('Session', 'u1');
       expect(sessions).toEqual([{ jti: 's1', uid: 'x', accountId: 'u1' }]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('moves the catalog generation when a client stored before it existed is deleted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
+    dirs.push(dir);
+    const path = join(dir, 'tessera.sqlite');
+    const db = new DatabaseSync(path);
+    const previous = MIGRATIONS.findIndex((step) => step.includes('catalog_generation'));
+    for (const step of MIGRATIONS.slice(0, previous)) db.exec(step);
+    db.exec(`PRAGMA user_version = ${previous}`);
+    db.prepare('INSERT INTO clients (client_id, version, record) VALUES (?, ?, ?)').run(
+      'cl_old',
+      1,
+      JSON.stringify({ clientId: 'cl_old', version: 1 }),
+    );
+    db.close();
+
+    const storage = openSqliteStorage({ path });
+    try {
+      const before = await storage.catalogGeneration.read();
+      expect(await storage.clients.delete('cl_old')).toBe(true);
+      expect(await storage.catalogGeneration.read()).not.toBe(before);
     } finally {
       await storage.close();
     }
