@@ -33,6 +33,10 @@ import type { AccountService } from './services/account-service.ts';
 import type { ClientService } from './services/client-service.ts';
 import { createArgon2Pool } from './services/passwords/argon2-pool.ts';
 import type { CatalogCache } from './storage/catalog-cache.ts';
+import {
+  createCatalogChangePoller,
+  type CatalogChangePoller,
+} from './storage/catalog-change-poller.ts';
 import { openStorage } from './storage/open-storage.ts';
 import {
   RESOURCE_SERVER_MAX_TTL,
@@ -74,10 +78,16 @@ export interface Tessera {
   readonly relay: OutboxRelay | undefined;
   /**
    * Clients and resource servers as the token endpoint reads them (from memory, for at most
-   * TESSERA_CLIENT_CACHE_TTL). `invalidate*` is the hook for an events consumer that hears of a
-   * change made through another replica.
+   * TESSERA_CLIENT_CACHE_TTL; `catalogChanges` drops them sooner). `invalidate*` is the hook for
+   * an events consumer that hears of a change made through another replica.
    */
   readonly catalogCache: CatalogCache;
+  /**
+   * Reads the store's catalog generation every TESSERA_CATALOG_POLL_MS and drops `catalogCache`
+   * when another replica (or process) changed a client or resource server; `poll()` looks now.
+   * Undefined when polling or the cache is off.
+   */
+  readonly catalogChanges: CatalogChangePoller | undefined;
   /**
    * The graceful stop: /readyz turns 503 at once; requests are still served for
    * TESSERA_SHUTDOWN_DELAY_MS (so load balancers notice and drain); then the server stops
@@ -283,8 +293,20 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
           }
         }, PRUNE_INTERVAL_MS).unref()
       : undefined;
+    // Without a cache there is nothing to drop; with polling off, the TTL alone bounds staleness.
+    const catalogChanges =
+      config.performance.catalogPollMs > 0 && config.performance.clientCacheTtlMs > 0
+        ? createCatalogChangePoller({
+            generation: storage.catalogGeneration,
+            onChange: () => catalogCache.invalidateAll(),
+            intervalMs: config.performance.catalogPollMs,
+            logger: logger.child({ component: 'catalog-changes' }),
+          })
+        : undefined;
+
     keyRotation.start();
     relay?.start();
+    catalogChanges?.start();
 
     if (issuer.startsWith('https:') && !config.http.trustProxy) {
       logger.warn(
@@ -304,8 +326,11 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         await new Promise((resolve) => setTimeout(resolve, config.http.shutdownDelayMs));
       }
       await closeServer(server, config.http.shutdownTimeoutMs, logger);
+      // Polled until the last request is answered; a read in progress finishes before the close.
+      const catalogPollingStopped = catalogChanges?.stop();
       await shutdownSteps.run(config.http.shutdownTimeoutMs);
       await rotationStopped;
+      await catalogPollingStopped;
       await argon2Pool.close();
       await storage.close();
     };
@@ -323,6 +348,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       metrics,
       relay,
       catalogCache,
+      catalogChanges,
       stop() {
         stopping ??= stopGracefully();
         return stopping;

@@ -134,6 +134,11 @@ export interface Config {
      * how long a change made through another replica takes to apply here.
      */
     readonly clientCacheTtlMs: number;
+    /**
+     * Milliseconds between a replica's reads of the catalog generation; a change made anywhere
+     * drops this replica's cached clients and resource servers within it (0 = no polling).
+     */
+    readonly catalogPollMs: number;
     /** Processes serving the port (TESSERA_WORKERS, node:cluster); 1 = this process alone. */
     readonly workers: number;
   };

@@ -109,8 +109,15 @@ export const envSchema = z.object({
   TESSERA_LOGIN_IP_MAX_FAILURES: positiveInt(100, 1_000_000),
 
   // Hot path (README "Performance"): how long a replica serves a client or resource server
-  // from memory (0 = never), and how many processes serve the port (node:cluster).
+  // from memory (0 = never), how often it asks the store whether the catalog changed (0 = never,
+  // the TTL alone bounds staleness), and how many processes serve the port (node:cluster).
   TESSERA_CLIENT_CACHE_TTL: z.coerce.number().int().min(0).max(300).default(5),
+  TESSERA_CATALOG_POLL_MS: z.coerce
+    .number()
+    .int()
+    .max(60_000)
+    .refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or from 100 to 60000')
+    .default(1000),
   TESSERA_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 });
 

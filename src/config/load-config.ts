@@ -138,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     performance: {
       clientCacheTtlMs: raw.TESSERA_CLIENT_CACHE_TTL * 1000,
+      catalogPollMs: raw.TESSERA_CATALOG_POLL_MS,
       workers: raw.TESSERA_WORKERS,
     },
     login: loginThrottleConfig(raw),

@@ -17,11 +17,12 @@ export interface CatalogCacheOptions {
  * - a miss always asks the store, and "not found" is never cached, so a client created through
  *   another replica works here at once;
  * - a change made through another replica (secret removed, client deleted, scopes changed)
- *   applies here once the entry is `ttlMs` old — the documented bound;
+ *   applies here when the catalog change poller sees the store's generation move and calls
+ *   `invalidateAll` (about a second, catalog-change-poller.ts), and at the latest once the
+ *   entry is `ttlMs` old — the bound when polling is off or failing;
  * - a change made through this replica's services goes through `stores`, whose writes drop the
  *   entry here at once;
- * - `invalidate*` is the hook for push invalidation (an events consumer hearing
- *   `tessera.client.updated` from another replica).
+ * - `invalidate*` is also the hook for an events consumer hearing `tessera.client.updated`.
  */
 export interface CatalogCache {
   /** Reads served from memory (clients by id, resource servers by audience). */

@@ -188,6 +188,10 @@ describe('loadConfig', () => {
     ['TESSERA_OUTBOX_MAX_BACKLOG', '0'],
     ['TESSERA_CLIENT_CACHE_TTL', '-1'],
     ['TESSERA_CLIENT_CACHE_TTL', '301'],
+    ['TESSERA_CATALOG_POLL_MS', '-1'],
+    ['TESSERA_CATALOG_POLL_MS', '50'],
+    ['TESSERA_CATALOG_POLL_MS', '60001'],
+    ['TESSERA_CATALOG_POLL_MS', 'often'],
     ['TESSERA_WORKERS', '0'],
     ['TESSERA_WORKERS', 'all'],
   ])('names %s when its value (%s) is invalid', (variable, value) => {
@@ -302,18 +306,24 @@ describe('loadConfig', () => {
     expect(config.passwords.workers).toBeGreaterThanOrEqual(1);
   });
 
-  it('caches clients for 5 s and serves from one process by default', () => {
+  it('caches clients for 5 s, polls for catalog changes every second and serves from one process by default', () => {
     const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
-    expect(config.performance).toEqual({ clientCacheTtlMs: 5000, workers: 1 });
+    expect(config.performance).toEqual({ clientCacheTtlMs: 5000, catalogPollMs: 1000, workers: 1 });
   });
 
-  it('reads the client cache TTL (0 turns it off) and the worker process count', () => {
+  it('reads the client cache TTL (0 turns it off), the catalog poll interval and the worker process count', () => {
     const config = loadConfig({
       TESSERA_DATA_DIR: dataDir,
       TESSERA_CLIENT_CACHE_TTL: '0',
+      TESSERA_CATALOG_POLL_MS: '250',
       TESSERA_WORKERS: '2',
     });
-    expect(config.performance).toEqual({ clientCacheTtlMs: 0, workers: 2 });
+    expect(config.performance).toEqual({ clientCacheTtlMs: 0, catalogPollMs: 250, workers: 2 });
+  });
+
+  it('turns catalog polling off with TESSERA_CATALOG_POLL_MS=0', () => {
+    const config = loadConfig({ TESSERA_DATA_DIR: dataDir, TESSERA_CATALOG_POLL_MS: '0' });
+    expect(config.performance.catalogPollMs).toBe(0);
   });
 
   it('shares the default argon2 threads among the worker processes, at least one each', () => {
