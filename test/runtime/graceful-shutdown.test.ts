@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import { startSlowRequest } from '../helpers/slow-request.ts';
 import { spawnTessera, waitFor } from '../helpers/tessera-process.ts';
 import { startTestTessera, testSecrets } from '../helpers/test-tessera.ts';
@@ -135,6 +136,36 @@ describe('Tessera.stop()', () => {
       await expect(t.tessera.stop()).resolves.toBeUndefined();
     } finally {
       await t.stop();
+    }
+  });
+
+  it('stops polling for catalog changes before it closes the store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-shutdown-'));
+    const raw = openSqliteStorage({ path: join(dir, 'tessera.sqlite') });
+    let reads = 0;
+    const storage = {
+      ...raw,
+      catalogGeneration: {
+        read: () => {
+          reads += 1;
+          return raw.catalogGeneration.read();
+        },
+      },
+    };
+    const t = await startTestTessera({ TESSERA_CATALOG_POLL_MS: '100' }, { storage });
+    try {
+      await waitFor(async () => (reads >= 3 ? true : undefined));
+      await t.tessera.stop();
+      const readsAtStop = reads;
+      // Five intervals: a timer left behind would have read (and failed on the closed store).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(reads).toBe(readsAtStop);
+      expect(t.logs.map((line) => line.msg)).not.toContain(
+        expect.stringMatching(/^catalog change polling failed/),
+      );
+    } finally {
+      await t.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
