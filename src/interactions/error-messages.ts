@@ -22,6 +22,7 @@ export function errorMessageFor(
     case 'server_error':
       return messages.error.internal;
     default:
+      if (options.status === 404) return messages.error.notFound;
       return (options.status ?? 400) >= 500 ? messages.error.internal : messages.error.badRequest;
   }
 }

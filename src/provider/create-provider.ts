@@ -26,6 +26,7 @@ import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
 import { STATIC_SCOPES } from './scopes.ts';
 import { installTokenKindTags } from './token-kinds.ts';
+import { installUnmatchedRequestAnswers } from './unmatched-requests.ts';
 
 /** Asymmetric algorithms only: secrets are hashed, so HS* (and client_secret_jwt) cannot work. */
 const SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
@@ -192,6 +193,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
   installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);
+  installUnmatchedRequestAnswers(provider, deps.pages);
   provider.on('server_error', (_ctx, error) => {
     deps.logger.error({ err: error }, 'oidc-provider server error');
   });
