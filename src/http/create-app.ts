@@ -14,6 +14,7 @@ import { createAccessLogger } from '../logging/create-logger.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
 import { createMetricsRoutes } from './metrics-routes.ts';
+import { refuseOtherMethods } from './method-not-allowed.ts';
 import { createProviderFastPath } from './provider-fast-path.ts';
 import {
   observeRequests,
@@ -76,9 +77,8 @@ export function createApp(deps: AppDeps, accessLog = createAccessLogger(deps.log
   app.use(securityHeaders({ https: deps.https }));
   app.use(problemResponses());
   app.use(health.routes());
-  app.use(health.allowedMethods());
   app.use(metrics.routes());
-  app.use(metrics.allowedMethods());
+  app.use(refuseOtherMethods());
   app.use(deps.interactions.routes());
   app.use(createAdminApi(deps.admin));
 

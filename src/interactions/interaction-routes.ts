@@ -238,8 +238,25 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     );
   });
 
+  // Any other method on these paths: 405 with Allow (RFC 9110 section 15.5.6) on the error
+  // page, rather than falling through to oidc-provider, which has no route here.
+  for (const [path, allow] of Object.entries(PAGE_METHODS)) {
+    router.all(path, (ctx) => {
+      ctx.set('allow', allow);
+      throw new PageError(405, 'method_not_allowed');
+    });
+  }
+
   return router;
 }
+
+/** What each hosted-page path serves; registered last, so these only see other methods. */
+const PAGE_METHODS: Readonly<Record<string, string>> = {
+  '/interaction/:uid': 'GET, HEAD',
+  '/interaction/:uid/login': 'POST',
+  '/interaction/:uid/confirm': 'POST',
+  '/interaction/:uid/abort': 'POST',
+};
 
 function renderFailure(ctx: Context, pages: PageRenderer, error: unknown): void {
   const messages = selectMessages(undefined, ctx.get('accept-language'));

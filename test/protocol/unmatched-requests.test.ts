@@ -75,4 +75,32 @@ describe('requests no route serves', () => {
     expect(answer.headers.allow).toBe('GET, HEAD');
     expect(answer.contentType).toMatch(/^text\/html/);
   });
+
+  it('answers a wrong method on the health and metrics routes with 405 problem+json', async () => {
+    for (const [method, path] of [
+      ['POST', '/healthz'],
+      ['DELETE', '/readyz'],
+      ['PROPFIND', '/metrics'],
+    ] as const) {
+      const answer = await send(method, path);
+      expect(answer.status, `${method} ${path}`).toBe(405);
+      expect(answer.headers.allow, `${method} ${path}`).toBe('GET');
+      expect(answer.contentType).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(answer.text)).toMatchObject({ code: 'method_not_allowed', status: 405 });
+    }
+  });
+
+  it('answers a wrong method on the sign-in pages with the 405 error page', async () => {
+    for (const [method, path, allow] of [
+      ['PUT', '/interaction/some-uid', 'GET, HEAD'],
+      ['GET', '/interaction/some-uid/login', 'POST'],
+      ['DELETE', '/interaction/some-uid/confirm', 'POST'],
+      ['GET', '/interaction/some-uid/abort', 'POST'],
+    ] as const) {
+      const answer = await send(method, path, BROWSER);
+      expect(answer.status, `${method} ${path}`).toBe(405);
+      expect(answer.headers.allow, `${method} ${path}`).toBe(allow);
+      expect(answer.contentType).toMatch(/^text\/html/);
+    }
+  });
 });
