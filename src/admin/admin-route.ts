@@ -130,7 +130,7 @@ async function runRoute(route: AdminRoute, ctx: Context): Promise<void> {
   const params = parseInput(route.params, ctx.params, 'path');
   const query = parseInput(route.query, ctx.query, 'query');
   const body = route.body
-    ? parseInput(route.body.schema, (await readJsonBody(ctx)) ?? {}, 'body')
+    ? parseInput(route.body.schema, await bodyOrEmpty(ctx), 'body')
     : undefined;
 
   const result = await route.handle({
@@ -169,6 +169,16 @@ async function runRoute(route: AdminRoute, ctx: Context): Promise<void> {
       'admin change',
     );
   }
+}
+
+/**
+ * The JSON body, or `{}` when the request has none (an operation whose fields are all optional
+ * may be called without one). Only an absent body is: a JSON `null` is a body, and the schema
+ * refuses it like any other non-object.
+ */
+async function bodyOrEmpty(ctx: Context): Promise<unknown> {
+  const body = await readJsonBody(ctx);
+  return body === undefined ? {} : body;
 }
 
 function parseInput<T extends z.ZodType>(

@@ -33,6 +33,19 @@ describe('admin API: HTTP edges', () => {
     expect(response.status).toBe(400);
   });
 
+  it('answers 400 for a JSON null body and changes nothing', async () => {
+    const created = await call('POST', '/clients', { body: { name: 'null body' } });
+    const path = `/clients/${created.body.client_id}`;
+    const patch = await call('PATCH', path, { body: 'null', headers: { 'if-match': '"1"' } });
+    expect(patch.status).toBe(400);
+    expect(patch.body.field).toBe('body');
+    const secret = await call('POST', `${path}/secrets`, { body: 'null' });
+    expect(secret.status).toBe(400);
+    const after = await call('GET', path);
+    expect(after.body.version).toBe(1);
+    expect(after.body.secrets).toHaveLength(1);
+  });
+
   it('answers 413 for a body over 64 KiB and stores nothing', async () => {
     const before = (await call('GET', '/clients?limit=100')).body.items.length;
     const response = await call('POST', '/clients', {
