@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 
+import { installKafkajsIdleLoopFix } from '../../adapters/kafka/kafkajs-idle-loop-fix.ts';
 import { assertTcpAccepts } from './ports.ts';
 
 /**
@@ -12,6 +13,8 @@ import { assertTcpAccepts } from './ports.ts';
 export async function assertKafkaReady(brokers: string, port: number): Promise<void> {
   // Without this, kafkajs spends its connection timeout on a port nobody listens on yet.
   await assertTcpAccepts(port);
+  // The same kafkajs timer fix Tessera runs with: no 1 ms loop, no TimeoutNegativeWarning.
+  installKafkajsIdleLoopFix();
   const kafka = new Kafka({
     clientId: 'tessera-test-services',
     brokers: [brokers],

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 
+import { installKafkajsIdleLoopFix } from '../../adapters/kafka/kafkajs-idle-loop-fix.ts';
+
 /** One message as a consumer received it. */
 export interface ReceivedMessage {
   readonly topic: string;
@@ -21,13 +23,16 @@ export interface EventCollector {
   stop(): Promise<void>;
 }
 
-const kafkaOf = (brokers: string) =>
-  new Kafka({
+const kafkaOf = (brokers: string) => {
+  // The same kafkajs timer fix Tessera runs with: no 1 ms loop, no TimeoutNegativeWarning.
+  installKafkajsIdleLoopFix();
+  return new Kafka({
     clientId: 'tessera-tests',
     brokers: brokers.split(','),
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1_000 },
   });
+};
 
 /** A fresh topic name, created with `partitions` partitions (so per-key order means something). */
 export async function createTopic(brokers: string, partitions = 3): Promise<string> {
