@@ -77,15 +77,13 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
       responses: { 200: { description: 'One page of clients', body: clientPageSchema } },
       problems: ['validation_failed'],
       async handle({ query }) {
-        const page = await fetchPage(
+        const body = await fetchPage(
           query,
           (p) => clients.list(p),
           (c) => c.clientId,
+          toClientView,
         );
-        return {
-          status: 200,
-          body: { items: page.records.map(toClientView), next_cursor: page.nextCursor },
-        };
+        return { status: 200, body };
       },
     }),
 

@@ -75,15 +75,17 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
 }
 
 /**
- * Fetches one record more than asked to learn whether another page follows, without a count.
+ * One page of a list operation, rendered: fetches one record more than asked to learn whether
+ * another page follows, without a count.
  */
-export async function fetchPage<T>(
+export async function fetchPage<T, V>(
   query: { readonly limit: number; readonly cursor?: string | undefined },
   list: (page: { after: string | undefined; limit: number }) => Promise<T[]>,
   idOf: (record: T) => string,
-): Promise<{ records: T[]; nextCursor: string | null }> {
+  render: (record: T) => V,
+): Promise<{ items: V[]; next_cursor: string | null }> {
   const records = await list({ after: decodeCursor(query.cursor), limit: query.limit + 1 });
-  if (records.length <= query.limit) return { records, nextCursor: null };
+  if (records.length <= query.limit) return { items: records.map(render), next_cursor: null };
   const page = records.slice(0, query.limit);
-  return { records: page, nextCursor: encodeCursor(idOf(page[page.length - 1]!)) };
+  return { items: page.map(render), next_cursor: encodeCursor(idOf(page[page.length - 1]!)) };
 }

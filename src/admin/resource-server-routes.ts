@@ -126,15 +126,13 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
       responses: { 200: { description: 'One page', body: resourceServerPageSchema } },
       problems: ['validation_failed'],
       async handle({ query }) {
-        const page = await fetchPage(
+        const body = await fetchPage(
           query,
           (p) => resourceServers.list(p),
           (r) => r.id,
+          toResourceServerView,
         );
-        return {
-          status: 200,
-          body: { items: page.records.map(toResourceServerView), next_cursor: page.nextCursor },
-        };
+        return { status: 200, body };
       },
     }),
 

@@ -141,15 +141,13 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
       responses: { 200: { description: 'One page of users', body: userPageSchema } },
       problems: ['validation_failed'],
       async handle({ query }) {
-        const page = await fetchPage(
+        const body = await fetchPage(
           query,
           (p) => accounts.list({ ...p, search: query.search }),
           (user) => user.id,
+          renderUser,
         );
-        return {
-          status: 200,
-          body: { items: page.records.map(renderUser), next_cursor: page.nextCursor },
-        };
+        return { status: 200, body };
       },
     }),
 
