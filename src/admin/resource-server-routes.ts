@@ -175,14 +175,14 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
         'payload_too_large',
       ],
       async handle({ params, body, header }) {
-        const expected = requiredVersion(header('if-match'), body.version);
-        const current = await resourceServers.get(params.id);
         const record = await resourceServers.update(params.id, {
           name: body.name,
           scopes: body.scopes,
           accessTokenFormat: body.access_token_format,
           accessTokenTtl: body.access_token_ttl,
-          expectedVersion: expected ?? current.version,
+          // The service reads the record, checks the version and writes only over the version
+          // it read, so `If-Match: *` (undefined) still cannot overwrite a concurrent change.
+          expectedVersion: requiredVersion(header('if-match'), body.version),
         });
         return { status: 200, body: toResourceServerView(record), version: record.version };
       },
