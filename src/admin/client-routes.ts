@@ -12,7 +12,7 @@ import {
 } from './client-schemas.ts';
 import { toClientView } from './client-view.ts';
 import { fetchPage } from './common-schemas.ts';
-import { requiredVersion } from './preconditions.ts';
+import { IF_MATCH_HEADER, requiredVersion } from './preconditions.ts';
 
 const TAG = 'clients';
 
@@ -29,11 +29,6 @@ function mergeMetadata(current: ClientMetadata, patch: Record<string, unknown>):
   }
   return next;
 }
-
-const IF_MATCH = {
-  name: 'If-Match',
-  description: 'The ETag of the version being changed (or send `version` in the body)',
-};
 
 export function createClientRoutes(clients: ClientService): AdminRoute[] {
   return [
@@ -112,7 +107,7 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
         'Requires If-Match (or `version`): a change based on an outdated read is refused with 412 instead of silently overwriting someone else’s.',
       params: clientIdParams,
       body: clientPatchSchema,
-      headers: [IF_MATCH],
+      headers: [IF_MATCH_HEADER],
       responses: { 200: { description: 'The changed client', body: clientSchema, etag: true } },
       problems: [
         'validation_failed',

@@ -5,7 +5,7 @@ import { named } from './named-schema.ts';
 
 /** The largest page a list operation returns. */
 export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+const DEFAULT_PAGE_SIZE = 20;
 
 /** RFC 9457 problem details, as src/http/problem.ts writes them. */
 export const problemSchema = named(
@@ -29,6 +29,9 @@ export const toTimestamp = (epochMs: number): string => new Date(epochMs).toISOS
 
 export const optionalTimestamp = (epochMs: number | undefined): string | null =>
   epochMs === undefined ? null : toTimestamp(epochMs);
+
+/** `{id}` of the resources whose path names them by `id` (resource servers, users). */
+export const idParams = z.object({ id: z.string().min(1).max(200) }).strict();
 
 /** `?limit=&cursor=` of every paged list. */
 export const pageQueryShape = {

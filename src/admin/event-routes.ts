@@ -4,7 +4,7 @@ import { toCloudEvent } from '../events/cloud-event.ts';
 import { EVENT_TYPES } from '../events/event-types.ts';
 import type { OutboxStore, StoredOutboxEvent } from '../ports/outbox.ts';
 import { defineRoute, type AdminRoute } from './admin-route.ts';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, optionalTimestamp } from './common-schemas.ts';
+import { MAX_PAGE_SIZE, optionalTimestamp, pageQueryShape } from './common-schemas.ts';
 import { named } from './named-schema.ts';
 
 export const eventSchema = z
@@ -34,13 +34,7 @@ export const eventListSchema = named(
 const eventQuery = z
   .object({
     type: z.enum(EVENT_TYPES).optional().describe('Only events of this type'),
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_PAGE_SIZE)
-      .default(DEFAULT_PAGE_SIZE)
-      .describe(`How many, 1-${MAX_PAGE_SIZE}`),
+    limit: pageQueryShape.limit.describe(`How many, 1-${MAX_PAGE_SIZE}`),
   })
   .strict();
 

@@ -3,6 +3,12 @@ import { AppError } from '../services/app-error.ts';
 /** A resource's strong entity tag (RFC 9110 section 8.8.3): its version number. */
 export const etagFor = (version: number): string => `"${version}"`;
 
+/** The If-Match request header, as every conditional update documents it. */
+export const IF_MATCH_HEADER = {
+  name: 'If-Match',
+  description: 'The ETag of the version being changed (or send `version` in the body)',
+};
+
 const STRONG_VERSION_TAG = /^"(\d{1,15})"$/;
 
 /**

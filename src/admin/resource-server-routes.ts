@@ -5,13 +5,14 @@ import type { ResourceServerService } from '../services/resource-server-service.
 import { defineRoute, type AdminRoute } from './admin-route.ts';
 import {
   fetchPage,
+  idParams,
   pageOf,
   pageQueryShape,
   timestampSchema,
   toTimestamp,
 } from './common-schemas.ts';
 import { named } from './named-schema.ts';
-import { requiredVersion } from './preconditions.ts';
+import { IF_MATCH_HEADER, requiredVersion } from './preconditions.ts';
 
 const TAG = 'resource-servers';
 
@@ -71,7 +72,6 @@ export const resourceServerPageSchema = named(
   'ResourceServerPage',
   pageOf(resourceServerSchema.schema),
 );
-const idParams = z.object({ id: z.string().min(1).max(200) }).strict();
 
 export function toResourceServerView(record: ResourceServerRecord) {
   return {
@@ -162,7 +162,7 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
       description: 'Requires If-Match (or `version`); an outdated one is refused with 412.',
       params: idParams,
       body: resourceServerPatchSchema,
-      headers: [{ name: 'If-Match', description: 'The ETag of the version being changed' }],
+      headers: [IF_MATCH_HEADER],
       responses: {
         200: { description: 'The changed resource server', body: resourceServerSchema, etag: true },
       },

@@ -4,6 +4,7 @@ import type { AccountService, AccountView } from '../services/account-service.ts
 import { defineRoute, type AdminRoute } from './admin-route.ts';
 import {
   fetchPage,
+  idParams,
   optionalTimestamp,
   pageOf,
   pageQueryShape,
@@ -50,8 +51,6 @@ const userCreateSchema = named(
 );
 
 const passwordSchema = named('PasswordChange', z.object({ password }).strict());
-
-const idParams = z.object({ id: z.string().min(1).max(200) }).strict();
 
 const userListQuery = z
   .object({
