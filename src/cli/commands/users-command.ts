@@ -119,9 +119,9 @@ Examples:
           context,
           options: { search?: string; limit: number; cursor?: string; all?: boolean },
         ) => {
-          const query =
-            options.search === undefined ? '' : `?search=${encodeURIComponent(options.search)}`;
-          const page = await fetchPages(context, `/users${query}`, userPageSchema.schema, options);
+          const page = await fetchPages(context, '/users', userPageSchema.schema, options, {
+            search: options.search,
+          });
           if (context.json) printJson(context.io, page);
           else {
             printTable(
