@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 
+import { ADMIN_SCOPE } from '../provider/scopes.ts';
 import { CliError, usageError } from './cli-error.ts';
 
 export interface Connection {
@@ -25,7 +26,6 @@ export interface AdminHttpClient {
 }
 
 const TIMEOUT_MS = 30_000;
-const ADMIN_SCOPE = 'tessera:admin';
 
 interface Problem {
   readonly detail?: string;
