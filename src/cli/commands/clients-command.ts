@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { z } from 'zod';
 
 import { clientPageSchema, clientSchema, createdClientSchema } from '../../admin/client-schemas.ts';
+import { etagFor } from '../../admin/preconditions.ts';
 import { usageError } from '../cli-error.ts';
 import { action, type CliContext } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -18,6 +19,8 @@ import { registerClientSecretsCommand } from './client-secrets-command.ts';
 import { fetchPages, printNextPageHint } from './paging.ts';
 
 type Client = z.output<typeof clientSchema.schema>;
+
+const path = (clientId: string) => `/clients/${encodeURIComponent(clientId)}`;
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
 
@@ -128,12 +131,12 @@ async function updateClient(
   const ifMatch =
     options.expectVersion === undefined
       ? (
-          await api.call('GET', `/clients/${encodeURIComponent(clientId)}`, {
+          await api.call('GET', path(clientId), {
             response: clientSchema.schema,
           })
         ).etag
-      : `"${options.expectVersion}"`;
-  const { body: client } = await api.call('PATCH', `/clients/${encodeURIComponent(clientId)}`, {
+      : etagFor(options.expectVersion);
+  const { body: client } = await api.call('PATCH', path(clientId), {
     body: patch,
     ...(ifMatch === undefined ? {} : { ifMatch }),
     response: clientSchema.schema,
@@ -213,11 +216,9 @@ Examples:
     .addHelpText('after', '\nExample:\n  $ tessera clients get cl_abc --json')
     .action(
       action(io, async (context, clientId: string) => {
-        const { body: client } = await context
-          .api()
-          .call('GET', `/clients/${encodeURIComponent(clientId)}`, {
-            response: clientSchema.schema,
-          });
+        const { body: client } = await context.api().call('GET', path(clientId), {
+          response: clientSchema.schema,
+        });
         if (context.json) printJson(context.io, client);
         else printClient(context.io, client);
       }),
@@ -254,7 +255,7 @@ Examples:
     .addHelpText('after', '\nExample:\n  $ tessera clients delete cl_abc')
     .action(
       action(io, async (context, clientId: string) => {
-        await context.api().call('DELETE', `/clients/${encodeURIComponent(clientId)}`);
+        await context.api().call('DELETE', path(clientId));
         if (context.json) printJson(context.io, { client_id: clientId, deleted: true });
         else context.io.stdout.write(`Deleted client ${clientId}.\n`);
       }),
