@@ -7,8 +7,7 @@ import {
   secretListSchema,
   secretParams,
 } from './client-schemas.ts';
-import { toClientView } from './client-view.ts';
-import { optionalTimestamp, toTimestamp } from './common-schemas.ts';
+import { toSecretInfo } from './client-view.ts';
 
 const TAG = 'clients';
 
@@ -29,7 +28,7 @@ export function createClientSecretRoutes(clients: ClientService): AdminRoute[] {
       problems: ['not_found'],
       async handle({ params }) {
         const client = await clients.get(params.client_id);
-        return { status: 200, body: { items: toClientView(client).secrets } };
+        return { status: 200, body: { items: client.secrets.map(toSecretInfo) } };
       },
     }),
 
@@ -51,12 +50,7 @@ export function createClientSecretRoutes(clients: ClientService): AdminRoute[] {
         );
         return {
           status: 201,
-          body: {
-            id: created.id,
-            secret: created.secret,
-            created_at: toTimestamp(created.createdAt),
-            expires_at: optionalTimestamp(created.expiresAt),
-          },
+          body: { ...toSecretInfo(created), secret: created.secret },
           target: `${params.client_id}/${created.id}`,
         };
       },
