@@ -16,7 +16,7 @@ import {
 } from '../output.ts';
 import { collect, integerBetween, parseDuration, splitScopes } from '../option-parsers.ts';
 import { registerClientSecretsCommand } from './client-secrets-command.ts';
-import { fetchPages, printNextPageHint } from './paging.ts';
+import { addPageOptions, fetchPages, printNextPageHint, type PageOptions } from './paging.ts';
 
 type Client = z.output<typeof clientSchema.schema>;
 
@@ -188,18 +188,13 @@ Examples:
     )
     .action(action(io, createClient));
 
-  clients
-    .command('list')
-    .description('list clients, ordered by id')
-    .option('--limit <n>', 'page size (1-100)', integerBetween(1, 100), 20)
-    .option('--cursor <cursor>', 'continue after a previous page')
-    .option('--all', 'follow every page')
+  addPageOptions(clients.command('list').description('list clients, ordered by id'))
     .addHelpText(
       'after',
       '\nExamples:\n  $ tessera clients list\n  $ tessera clients list --all --json',
     )
     .action(
-      action(io, async (context, options: { limit: number; cursor?: string; all?: boolean }) => {
+      action(io, async (context, options: PageOptions) => {
         const page = await fetchPages(context, '/clients', clientPageSchema.schema, options);
         if (context.json) printJson(context.io, page);
         else {

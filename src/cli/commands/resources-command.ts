@@ -10,7 +10,7 @@ import { action, type CliContext } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
 import { integerBetween, splitScopes } from '../option-parsers.ts';
 import { joinList, printFields, printJson, printTable } from '../output.ts';
-import { fetchPages, printNextPageHint } from './paging.ts';
+import { addPageOptions, fetchPages, printNextPageHint, type PageOptions } from './paging.ts';
 
 type ResourceServer = z.output<typeof resourceServerSchema.schema>;
 
@@ -93,15 +93,10 @@ Examples:
       }),
     );
 
-  resources
-    .command('list')
-    .description('list resource servers')
-    .option('--limit <n>', 'page size (1-100)', integerBetween(1, 100), 20)
-    .option('--cursor <cursor>', 'continue after a previous page')
-    .option('--all', 'follow every page')
+  addPageOptions(resources.command('list').description('list resource servers'))
     .addHelpText('after', '\nExample:\n  $ tessera resources list --json')
     .action(
-      action(io, async (context, options: { limit: number; cursor?: string; all?: boolean }) => {
+      action(io, async (context, options: PageOptions) => {
         const page = await fetchPages(
           context,
           '/resource-servers',

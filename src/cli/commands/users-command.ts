@@ -4,10 +4,9 @@ import type { z } from 'zod';
 import { userPageSchema, userSchema } from '../../admin/user-routes.ts';
 import { action, type CliContext } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
-import { integerBetween } from '../option-parsers.ts';
 import { orDash, printFields, printJson, printTable } from '../output.ts';
 import { readPasswordFromStdin } from '../read-password.ts';
-import { fetchPages, printNextPageHint } from './paging.ts';
+import { addPageOptions, fetchPages, printNextPageHint, type PageOptions } from './paging.ts';
 
 type User = z.output<typeof userSchema.schema>;
 
@@ -104,42 +103,38 @@ Examples:
       ),
     );
 
-  users
-    .command('list')
-    .description('list users, ordered by id')
-    .option('--search <text>', 'only users whose username, email or name contains this (any case)')
-    .option('--limit <n>', 'page size (1-100)', integerBetween(1, 100), 20)
-    .option('--cursor <cursor>', 'continue after a previous page')
-    .option('--all', 'follow every page')
+  addPageOptions(
+    users
+      .command('list')
+      .description('list users, ordered by id')
+      .option(
+        '--search <text>',
+        'only users whose username, email or name contains this (any case)',
+      ),
+  )
     .addHelpText('after', '\nExample:\n  $ tessera users list --search example.com --json')
     .action(
-      action(
-        io,
-        async (
-          context,
-          options: { search?: string; limit: number; cursor?: string; all?: boolean },
-        ) => {
-          const page = await fetchPages(context, '/users', userPageSchema.schema, options, {
-            search: options.search,
-          });
-          if (context.json) printJson(context.io, page);
-          else {
-            printTable(
-              context.io,
-              page.items,
-              [
-                { header: 'ID', value: (u: User) => u.id },
-                { header: 'USERNAME', value: (u: User) => u.username },
-                { header: 'EMAIL', value: (u: User) => orDash(u.email) },
-                { header: 'DISABLED', value: (u: User) => (u.disabled ? 'yes' : 'no') },
-                { header: 'LOCKED_UNTIL', value: (u: User) => orDash(u.locked_until) },
-              ],
-              'No users.',
-            );
-            printNextPageHint(context, 'users list', page.next_cursor);
-          }
-        },
-      ),
+      action(io, async (context, options: PageOptions & { search?: string }) => {
+        const page = await fetchPages(context, '/users', userPageSchema.schema, options, {
+          search: options.search,
+        });
+        if (context.json) printJson(context.io, page);
+        else {
+          printTable(
+            context.io,
+            page.items,
+            [
+              { header: 'ID', value: (u: User) => u.id },
+              { header: 'USERNAME', value: (u: User) => u.username },
+              { header: 'EMAIL', value: (u: User) => orDash(u.email) },
+              { header: 'DISABLED', value: (u: User) => (u.disabled ? 'yes' : 'no') },
+              { header: 'LOCKED_UNTIL', value: (u: User) => orDash(u.locked_until) },
+            ],
+            'No users.',
+          );
+          printNextPageHint(context, 'users list', page.next_cursor);
+        }
+      }),
     );
 
   users
