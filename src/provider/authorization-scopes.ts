@@ -1,10 +1,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
 import { allowedScopesOf } from './client-metadata.ts';
-import { isStaticScope, splitScope } from './scopes.ts';
-
-/** Tessera's own administration scope: for service clients only, never delegated by a person. */
-export const ADMIN_SCOPE = 'tessera:admin';
+import { ADMIN_SCOPE, isStaticScope, splitScope } from './scopes.ts';
 
 const END_USER_ROUTES = new Set(['authorization', 'pushed_authorization_request']);
 
