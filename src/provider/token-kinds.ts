@@ -19,6 +19,7 @@ const TAGS = {
   RefreshToken: 'rt',
 } as const satisfies Partial<Record<OidcModelName, string>>;
 
+const KNOWN_TAGS: ReadonlySet<string> = new Set(Object.values(TAGS));
 const SEPARATOR = '~';
 const TAGGED = /^([a-z]{2})~/;
 
@@ -30,7 +31,7 @@ const isTaggedModel = (model: OidcModelName): model is TaggedModel => model in T
 export function belongsToAnotherModel(model: OidcModelName, id: string): boolean {
   if (!isTaggedModel(model)) return false;
   const tag = TAGGED.exec(id)?.[1];
-  return tag !== undefined && tag !== TAGS[model] && Object.values(TAGS).includes(tag as never);
+  return tag !== undefined && tag !== TAGS[model] && KNOWN_TAGS.has(tag);
 }
 
 /** Makes the provider's access, client-credentials and refresh token ids tagged. */
