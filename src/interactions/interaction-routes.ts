@@ -7,6 +7,7 @@ import { errors } from 'oidc-provider';
 import { StoreUnavailableError } from '../ports/storage.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import type { AccountService } from '../services/account-service.ts';
+import type { LoginResult } from '../services/authenticator.ts';
 import { applyConsent, describePermissions } from './consent.ts';
 import { sourceOf } from './content-security-policy.ts';
 import type { CsrfGuard } from './csrf.ts';
@@ -178,35 +179,24 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
       ip: ctx.ip,
       clientId: loaded.client.clientId,
     });
-    switch (result.outcome) {
-      case 'success':
-        await finish(
-          ctx,
-          provider,
-          {
-            login: {
-              accountId: result.account.id,
-              amr: ['pwd'],
-              // Unchecked: a browser-session cookie; checked: it outlives the browser (ttl.Session).
-              remember: form.remember === 'yes',
-            },
-          },
-          false,
-        );
-        return;
-      case 'invalid_credentials':
-        renderLogin(ctx, loaded, 400, messages.login.invalidCredentials);
-        return;
-      case 'throttled':
-        renderLogin(ctx, loaded, 429, messages.login.throttled);
-        return;
-      case 'busy':
-        renderLogin(ctx, loaded, 503, messages.login.busy);
-        return;
-      case 'unavailable':
-        renderLogin(ctx, loaded, 503, messages.login.unavailable);
-        return;
+    if (result.outcome !== 'success') {
+      const refusal = LOGIN_REFUSALS[result.outcome];
+      renderLogin(ctx, loaded, refusal.status, messages.login[refusal.message]);
+      return;
     }
+    await finish(
+      ctx,
+      provider,
+      {
+        login: {
+          accountId: result.account.id,
+          amr: ['pwd'],
+          // Unchecked: a browser-session cookie; checked: it outlives the browser (ttl.Session).
+          remember: form.remember === 'yes',
+        },
+      },
+      false,
+    );
   });
 
   router.post('/interaction/:uid/confirm', async (ctx) => {
@@ -249,6 +239,17 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
 
   return router;
 }
+
+/** A refused sign-in shows the login page again with this status and message. */
+const LOGIN_REFUSALS = {
+  invalid_credentials: { status: 400, message: 'invalidCredentials' },
+  throttled: { status: 429, message: 'throttled' },
+  busy: { status: 503, message: 'busy' },
+  unavailable: { status: 503, message: 'unavailable' },
+} as const satisfies Record<
+  Exclude<LoginResult['outcome'], 'success'>,
+  { status: number; message: keyof Messages['login'] }
+>;
 
 /** What each hosted-page path serves; registered last, so these only see other methods. */
 const PAGE_METHODS: Readonly<Record<string, string>> = {
