@@ -11,7 +11,7 @@ import type { LoginResult } from '../services/authenticator.ts';
 import { applyConsent, describePermissions } from './consent.ts';
 import { sourceOf } from './content-security-policy.ts';
 import type { CsrfGuard } from './csrf.ts';
-import { errorMessageFor } from './error-messages.ts';
+import { errorPage } from './error-messages.ts';
 import { FormBodyError, readForm } from './form-body.ts';
 import { selectMessages, type Messages } from './messages/catalog.ts';
 import { STYLESHEET_ROUTE, type PageRenderer } from './page-renderer.ts';
@@ -285,15 +285,8 @@ function renderFailure(ctx: Context, pages: PageRenderer, error: unknown): void 
   }
   if (status >= 500) ctx.state.log.error({ err: error }, 'interaction failed');
   else ctx.state.log.info({ code, reason: (error as Error).message }, 'interaction refused');
-  pages.render(ctx, {
-    view: 'error',
-    status,
-    messages,
-    formAction: 'none',
-    data: {
-      code,
-      message: errorMessageFor(messages, code, { sessionNotFound, status }),
-      requestId: ctx.state.requestId,
-    },
-  });
+  pages.render(
+    ctx,
+    errorPage(messages, { code, status, sessionNotFound, requestId: ctx.state.requestId }),
+  );
 }

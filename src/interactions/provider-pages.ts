@@ -1,7 +1,7 @@
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 
 import { sourceOf } from './content-security-policy.ts';
-import { errorMessageFor } from './error-messages.ts';
+import { errorPage } from './error-messages.ts';
 import { selectMessages } from './messages/catalog.ts';
 import type { PageRenderer } from './page-renderer.ts';
 
@@ -25,22 +25,15 @@ const clientNameOf = (ctx: KoaContextWithOIDC) =>
 export function createProviderPages(renderer: PageRenderer): ProviderPages {
   return {
     async renderError(ctx, out, error) {
-      const messages = messagesOf(ctx);
-      const status = ctx.status >= 400 ? ctx.status : 500;
-      renderer.render(ctx, {
-        view: 'error',
-        status,
-        messages,
-        formAction: 'none',
-        data: {
+      renderer.render(
+        ctx,
+        errorPage(messagesOf(ctx), {
           code: out.error,
-          message: errorMessageFor(messages, out.error, {
-            sessionNotFound: error.name === 'SessionNotFound',
-            status,
-          }),
+          status: ctx.status >= 400 ? ctx.status : 500,
+          sessionNotFound: error.name === 'SessionNotFound',
           requestId: ctx.response.get('x-request-id') || undefined,
-        },
-      });
+        }),
+      );
     },
 
     async logoutSource(ctx, form) {
