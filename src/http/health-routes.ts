@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { OutboxBacklog } from '../ports/outbox.ts';
 import type { Storage } from '../ports/storage.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
+import { withTimeout } from '../runtime/with-timeout.ts';
 
 /** What /readyz says about the outbox when a relay publishes it (KAFKA_BROKERS set). */
 export interface OutboxReadiness {
@@ -24,23 +25,9 @@ export interface HealthDeps {
   readonly pingTimeoutMs?: number;
 }
 
-async function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function pingWithin(storage: Storage, timeoutMs: number): Promise<string | undefined> {
   try {
-    await within(storage.ping(), timeoutMs);
+    await withTimeout(storage.ping(), timeoutMs);
     return undefined;
   } catch (error) {
     return `store unreachable: ${(error as Error).message}`;
@@ -55,7 +42,7 @@ async function pingWithin(storage: Storage, timeoutMs: number): Promise<string |
  */
 async function outboxReport(outbox: OutboxReadiness, timeoutMs: number) {
   try {
-    const backlog = await within(outbox.backlog(), timeoutMs);
+    const backlog = await withTimeout(outbox.backlog(), timeoutMs);
     const oldestAge =
       backlog.oldestPendingAt === undefined
         ? 0

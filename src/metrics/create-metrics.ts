@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 import type { OutboxBacklog } from '../ports/outbox.ts';
 import type { SigningAlg, SigningKeyRecord, SigningKeyState } from '../ports/signing-keys.ts';
+import { withTimeout } from '../runtime/with-timeout.ts';
 
 /**
  * Tessera's Prometheus metrics. One Registry instance per Tessera, built by the composition root
@@ -293,14 +294,4 @@ function enteredStateAt(record: SigningKeyRecord): number {
   if (record.state === 'current') return record.activatedAt ?? record.createdAt;
   if (record.state === 'retired') return record.retiredAt ?? record.createdAt;
   return record.createdAt;
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
