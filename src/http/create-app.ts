@@ -62,7 +62,7 @@ export function createRequestListener(
  * runs as its own Koa application on the raw request (its documented `callback()` mount), so its
  * cookies, body parsing and error rendering stay exactly as upstream intends.
  */
-export function createApp(deps: AppDeps, accessLog = createAccessLogger(deps.logger)): Koa {
+function createApp(deps: AppDeps, accessLog: Logger): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
   const newNonce = createNonceSource();
   const health = createHealthRoutes(deps);

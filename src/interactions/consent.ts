@@ -13,7 +13,7 @@ export interface ConsentDetails {
 }
 
 /** The missing scopes consent would grant, by resource ('' = the OpenID Connect scopes). */
-export function grantableScopes(
+function grantableScopes(
   client: object,
   details: ConsentDetails,
 ): { oidc: string[]; resources: [string, string[]][] } {

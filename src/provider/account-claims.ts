@@ -14,7 +14,7 @@ export const CLAIMS_BY_SCOPE = {
 } as const;
 
 /** An account that may still use Tessera: absent and disabled accounts are the same to tokens. */
-export async function findActiveAccount(
+async function findActiveAccount(
   accounts: AccountService,
   id: string,
 ): Promise<AccountView | undefined> {
@@ -27,7 +27,7 @@ export async function findActiveAccount(
   }
 }
 
-export function claimsOf(account: AccountView): Record<string, unknown> {
+function claimsOf(account: AccountView): Record<string, unknown> {
   return {
     sub: account.id,
     preferred_username: account.username,

@@ -49,7 +49,7 @@ export interface ProviderDeps {
 }
 
 /** Path of the hosted sign-in and consent pages (src/interactions/interaction-routes.ts). */
-export const interactionPath = (uid: string): string => `/interaction/${uid}`;
+const interactionPath = (uid: string): string => `/interaction/${uid}`;
 
 /**
  * oidc-provider's default prompts plus one login check: a browser session whose account was

@@ -31,7 +31,7 @@ export const PROVIDER_METHODS: ReadonlyMap<string, readonly string[]> = new Map<
 ]);
 
 /** The methods oidc-provider serves at `path`, or undefined when it has no endpoint there. */
-export function providerMethodsAt(path: string): readonly string[] | undefined {
+function providerMethodsAt(path: string): readonly string[] | undefined {
   // The router retries without one trailing slash.
   const key = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toUpperCase();
   // `/auth/:uid` resumes an authorization request after its interaction.
