@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { CatalogGenerationStore } from '../../src/ports/catalog-generation.ts';
 import { catalogGenerationOf, type MongoStoreContext } from './collections.ts';
-import { isDuplicateKeyError } from './store-errors.ts';
+import { retryLostUpsertRace } from './store-errors.ts';
 
 const CATALOG_ID = 'catalog';
 
@@ -18,19 +18,13 @@ const CATALOG_ID = 'catalog';
  * whatever the interleaving, and one `$set` by `_id` is all it costs.
  */
 export async function bumpCatalogGeneration(ctx: MongoStoreContext): Promise<void> {
-  const write = () =>
+  await retryLostUpsertRace(() =>
     catalogGenerationOf(ctx.db).updateOne(
       { _id: CATALOG_ID },
       { $set: { stamp: randomUUID(), changedAt: new Date(ctx.clock()) } },
       { upsert: true },
-    );
-  try {
-    await write();
-  } catch (error) {
-    // Two first-ever writes can both try to create the document; the loser's retry updates it.
-    if (!isDuplicateKeyError(error)) throw error;
-    await write();
-  }
+    ),
+  );
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   type OidcModelDocument,
 } from './collections.ts';
 import { appendOutboxEvents } from './outbox-store.ts';
-import { isDuplicateKeyError } from './store-errors.ts';
+import { isDuplicateKeyError, retryLostUpsertRace } from './store-errors.ts';
 import { runInTransaction } from './transactions.ts';
 import { inSession, writeWithEvents } from './write-with-events.ts';
 
@@ -110,7 +110,7 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
     async upsert(model, id, payload, expiresInSeconds) {
       const now = clock();
       // $set leaves consumedAt alone, as the SQLite adapter's ON CONFLICT update does.
-      const write = () =>
+      await retryLostUpsertRace(() =>
         collection(model).updateOne(
           { _id: id },
           {
@@ -128,14 +128,8 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
             },
           },
           { upsert: true },
-        );
-      try {
-        await write();
-      } catch (error) {
-        // Two upserts of a new id can both try the insert; the loser's retry is an update.
-        if (!isDuplicateKeyError(error)) throw error;
-        await write();
-      }
+        ),
+      );
     },
 
     find: (model, id) => findLive(model, { _id: id }),

@@ -15,7 +15,7 @@ import {
   type MongoStoreContext,
   type OutboxDocument,
 } from './collections.ts';
-import { isDuplicateKeyError } from './store-errors.ts';
+import { isDuplicateKeyError, retryLostUpsertRace } from './store-errors.ts';
 
 /**
  * Sequence clashes only happen where `$inc` is not atomic (FerretDB): every attempt lets at
@@ -33,20 +33,13 @@ const pauseAfterClash = () =>
  * (ordered by sequence), never by "sequence above the last one I saw".
  */
 async function reserveSequences(ctx: MongoStoreContext, count: number): Promise<number> {
-  const increment = () =>
+  const counter = await retryLostUpsertRace(() =>
     countersOf(ctx.db).findOneAndUpdate(
       { _id: 'outbox' },
       { $inc: { value: count } },
       { upsert: true, returnDocument: 'after' },
-    );
-  let counter;
-  try {
-    counter = await increment();
-  } catch (error) {
-    // Two first-ever appends can both try to create the counter; the loser's retry increments.
-    if (!isDuplicateKeyError(error)) throw error;
-    counter = await increment();
-  }
+    ),
+  );
   if (!counter) throw new Error('outbox counter upsert returned nothing');
   return counter.value - count + 1;
 }

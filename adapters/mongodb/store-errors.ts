@@ -86,6 +86,19 @@ export function isDuplicateKeyError(error: unknown): boolean {
   return error instanceof MongoError && error.code === DUPLICATE_KEY;
 }
 
+/**
+ * Runs an upsert by `_id`, and once more if it lost the race to create the document: two
+ * first-ever upserts of one `_id` can both try the insert, and the loser's retry is an update.
+ */
+export async function retryLostUpsertRace<T>(upsert: () => Promise<T>): Promise<T> {
+  try {
+    return await upsert();
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    return upsert();
+  }
+}
+
 /** Turns "store unreachable" into the port's StoreUnavailableError; leaves the rest alone. */
 export function toStoreError(error: unknown): unknown {
   if (error instanceof StoreUnavailableError || !isStoreUnreachable(error)) return error;
