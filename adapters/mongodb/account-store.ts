@@ -2,8 +2,7 @@ import type { AccountQuery, AccountRecord, AccountStore } from '../../src/ports/
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { accountsOf, type AccountDocument, type MongoStoreContext } from './collections.ts';
 import { withDocumentLocks } from './document-locks.ts';
-import { isDuplicateKeyError } from './store-errors.ts';
-import { inSession, writeWithEvents } from './write-with-events.ts';
+import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 
 /** What `search` matches against: lower-cased username, email and name, one per line. */
 const searchTextOf = (record: AccountRecord): string =>
@@ -35,15 +34,10 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
   const accounts = () => accountsOf(ctx.db);
   return {
     async insert(record: AccountRecord, options?: WriteOptions) {
-      try {
-        return await writeWithEvents(ctx, options, async (session) => {
-          await accounts().insertOne(toDocument(record), inSession(session));
-          return { value: true, applied: true };
-        });
-      } catch (error) {
-        if (isDuplicateKeyError(error)) return false;
-        throw error;
-      }
+      return writeRecordWithEvents(ctx, options, async (session) => {
+        await accounts().insertOne(toDocument(record), inSession(session));
+        return 1;
+      });
     },
 
     async get(id: string) {
@@ -71,15 +65,14 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
 
     async update(record: AccountRecord, options?: WriteOptions) {
       return withDocumentLocks(ctx, [`accounts:${record.id}`], () =>
-        writeWithEvents(ctx, options, async (session) => {
+        writeRecordWithEvents(ctx, options, async (session) => {
           const { _id, usernameKey, ...fields } = toDocument(record);
           const result = await accounts().updateOne(
             { _id, usernameKey, version: record.version - 1 },
             { $set: fields },
             inSession(session),
           );
-          const applied = result.matchedCount === 1;
-          return { value: applied, applied };
+          return result.matchedCount;
         }),
       );
     },

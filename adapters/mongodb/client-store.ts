@@ -3,8 +3,7 @@ import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { announceCatalogChange } from './catalog-generation-store.ts';
 import { clientsOf, type ClientDocument, type MongoStoreContext } from './collections.ts';
 import { withDocumentLocks } from './document-locks.ts';
-import { isDuplicateKeyError } from './store-errors.ts';
-import { inSession, writeWithEvents } from './write-with-events.ts';
+import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 
 const toDocument = (record: ClientRecord): ClientDocument => ({
   _id: record.clientId,
@@ -25,16 +24,10 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
   const clients = () => clientsOf(ctx.db);
   return {
     async insert(record: ClientRecord, options?: WriteOptions) {
-      let inserted: boolean;
-      try {
-        inserted = await writeWithEvents(ctx, options, async (session) => {
-          await clients().insertOne(toDocument(record), inSession(session));
-          return { value: true, applied: true };
-        });
-      } catch (error) {
-        if (isDuplicateKeyError(error)) return false;
-        throw error;
-      }
+      const inserted = await writeRecordWithEvents(ctx, options, async (session) => {
+        await clients().insertOne(toDocument(record), inSession(session));
+        return 1;
+      });
       return announceCatalogChange(ctx, inserted);
     },
 
@@ -54,26 +47,26 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
 
     async update(record: ClientRecord, options?: WriteOptions) {
       const updated = await withDocumentLocks(ctx, [`clients:${record.clientId}`], () =>
-        writeWithEvents(ctx, options, async (session) => {
+        writeRecordWithEvents(ctx, options, async (session) => {
           const { _id, ...fields } = toDocument(record);
           const result = await clients().updateOne(
             { _id, version: record.version - 1 },
             { $set: fields },
             inSession(session),
           );
-          const applied = result.matchedCount === 1;
-          return { value: applied, applied };
+          return result.matchedCount;
         }),
       );
       return announceCatalogChange(ctx, updated);
     },
 
     async delete(clientId: string, options?: WriteOptions) {
-      const deleted = await writeWithEvents(ctx, options, async (session) => {
-        const result = await clients().deleteOne({ _id: clientId }, inSession(session));
-        const applied = result.deletedCount === 1;
-        return { value: applied, applied };
-      });
+      const deleted = await writeRecordWithEvents(
+        ctx,
+        options,
+        async (session) =>
+          (await clients().deleteOne({ _id: clientId }, inSession(session))).deletedCount,
+      );
       return announceCatalogChange(ctx, deleted);
     },
   };

@@ -11,8 +11,8 @@ import {
   type ResourceServerDocument,
 } from './collections.ts';
 import { withDocumentLocks } from './document-locks.ts';
-import { isDuplicateKeyError, isStoreUnreachable } from './store-errors.ts';
-import { inSession, writeWithEvents } from './write-with-events.ts';
+import { isStoreUnreachable } from './store-errors.ts';
+import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 
 const toDocument = (record: ResourceServerRecord): ResourceServerDocument => ({
   _id: record.id,
@@ -35,12 +35,11 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
   const servers = () => resourceServersOf(ctx.db);
 
   /**
-   * MongoDB reports an update that breaks the unique audience index as a duplicate key;
-   * FerretDB 1.24 as an InternalError without a code to tell. Either way, the update was refused
-   * when another server holds the audience.
+   * MongoDB reports an update that breaks the unique audience index as a duplicate key (which
+   * writeRecordWithEvents answers false for); FerretDB 1.24 as an InternalError without a code
+   * to tell. That update was refused when another server holds the audience.
    */
   const isAudienceClash = async (error: unknown, record: ResourceServerRecord) => {
-    if (isDuplicateKeyError(error)) return true;
     if (isStoreUnreachable(error)) return false;
     const holder = await servers().findOne(
       { audience: record.audience },
@@ -51,16 +50,10 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
 
   return {
     async insert(record: ResourceServerRecord, options?: WriteOptions) {
-      let inserted: boolean;
-      try {
-        inserted = await writeWithEvents(ctx, options, async (session) => {
-          await servers().insertOne(toDocument(record), inSession(session));
-          return { value: true, applied: true };
-        });
-      } catch (error) {
-        if (isDuplicateKeyError(error)) return false;
-        throw error;
-      }
+      const inserted = await writeRecordWithEvents(ctx, options, async (session) => {
+        await servers().insertOne(toDocument(record), inSession(session));
+        return 1;
+      });
       return announceCatalogChange(ctx, inserted);
     },
 
@@ -87,15 +80,14 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
       let updated: boolean;
       try {
         updated = await withDocumentLocks(ctx, [`resource_servers:${record.id}`], () =>
-          writeWithEvents(ctx, options, async (session) => {
+          writeRecordWithEvents(ctx, options, async (session) => {
             const { _id, ...fields } = toDocument(record);
             const result = await servers().updateOne(
               { _id, version: record.version - 1 },
               { $set: fields },
               inSession(session),
             );
-            const applied = result.matchedCount === 1;
-            return { value: applied, applied };
+            return result.matchedCount;
           }),
         );
       } catch (error) {
@@ -106,11 +98,12 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
     },
 
     async delete(id: string, options?: WriteOptions) {
-      const deleted = await writeWithEvents(ctx, options, async (session) => {
-        const result = await servers().deleteOne({ _id: id }, inSession(session));
-        const applied = result.deletedCount === 1;
-        return { value: applied, applied };
-      });
+      const deleted = await writeRecordWithEvents(
+        ctx,
+        options,
+        async (session) =>
+          (await servers().deleteOne({ _id: id }, inSession(session))).deletedCount,
+      );
       return announceCatalogChange(ctx, deleted);
     },
   };

@@ -4,7 +4,7 @@ import type { OutboxEvent } from '../../src/ports/outbox.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { MongoStoreContext } from './collections.ts';
 import { appendOutboxEvents, removeOutboxEvents } from './outbox-store.ts';
-import { isStoreUnreachable } from './store-errors.ts';
+import { isDuplicateKeyError, isStoreUnreachable } from './store-errors.ts';
 import { runInTransaction } from './transactions.ts';
 
 /** Carries a "did not apply" outcome out of a transaction, aborting it on the way. */
@@ -82,4 +82,27 @@ export async function writeWithEvents<T>(
   }
   if (!outcome.applied) await removeOutboxEvents(ctx, appended);
   return outcome.value;
+}
+
+/**
+ * One guarded write of a record and the events that announce it, as
+ * adapters/sqlite/record-writes.ts does it: `write` returns how many documents it inserted,
+ * matched or deleted. Anything but one (absent, or stored under another version) answers false
+ * and keeps no event, as does a unique index refusing the write (an id, audience or username
+ * already taken).
+ */
+export async function writeRecordWithEvents(
+  ctx: MongoStoreContext,
+  options: WriteOptions | undefined,
+  write: (session: ClientSession | undefined) => Promise<number>,
+): Promise<boolean> {
+  try {
+    return await writeWithEvents(ctx, options, async (session) => {
+      const applied = (await write(session)) === 1;
+      return { value: applied, applied };
+    });
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
 }
