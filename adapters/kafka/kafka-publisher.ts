@@ -61,7 +61,7 @@ export function createKafkaPublisher(
       const fresh = kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
-        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+        // Retries: the client's short ones (kafka-client-options.ts), which kafka.producer inherits.
         createPartitioner: Partitioners.DefaultPartitioner,
       });
       try {
