@@ -199,10 +199,7 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
           .find({ grantId }, { projection: PAYLOAD_FIELDS, ...inSession(session) })
           .toArray();
         if (found.length > 0) await collection(model).deleteMany({ grantId }, inSession(session));
-        return {
-          value: found.map((document) => toPayload(document) as OidcPayload),
-          applied: true,
-        };
+        return { value: found.map(toPayloadOf), applied: true };
       });
     },
 
