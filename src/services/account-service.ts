@@ -1,10 +1,6 @@
-import type { LoginThrottleConfig } from '../config/config.ts';
-import type { EventFactory } from '../events/event-factory.ts';
 import type { EventData } from '../events/event-schema.ts';
-import type { LoginMetrics } from '../metrics/create-metrics.ts';
 import type { AccountRecord, AccountStore } from '../ports/accounts.ts';
-import type { LoginThrottleStore } from '../ports/login-throttle.ts';
-import type { OutboxEvent, OutboxStore } from '../ports/outbox.ts';
+import type { OutboxEvent } from '../ports/outbox.ts';
 import {
   normaliseEmail,
   normaliseName,
@@ -13,10 +9,14 @@ import {
 } from './account-rules.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
 import { AppError } from './app-error.ts';
-import { createAuthenticator, type LoginAttempt, type LoginResult } from './authenticator.ts';
+import {
+  createAuthenticator,
+  type AuthenticatorDeps,
+  type LoginAttempt,
+  type LoginResult,
+} from './authenticator.ts';
 import { generateId } from './ids.ts';
 import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
-import type { PasswordHasher } from './passwords/password-hasher.ts';
 import { assertAcceptablePassword } from './passwords/password-policy.ts';
 
 export interface NewAccount {
@@ -64,19 +64,10 @@ export interface AccountAccessRevoker {
   ): Promise<{ readonly sessions: number; readonly grants: number }>;
 }
 
-export interface AccountServiceDeps {
-  readonly accounts: AccountStore;
-  readonly throttle: LoginThrottleStore;
-  readonly outbox: OutboxStore;
-  readonly hasher: PasswordHasher;
-  readonly policy: LoginThrottleConfig;
-  /** Keys the hashes of IPs and unknown usernames (the client-secret pepper). */
-  readonly pepper: Buffer;
-  readonly newEvent: EventFactory;
+/** The authenticator's dependencies (sign-in), and what an administrator's changes revoke. */
+export interface AccountServiceDeps extends AuthenticatorDeps {
   /** Called after a disable or an administrator's password change has been saved. */
   readonly accessRevoker: AccountAccessRevoker;
-  readonly clock: () => number;
-  readonly metrics?: LoginMetrics | undefined;
 }
 
 export type { AccountView };

@@ -47,6 +47,7 @@ export interface AuthenticatorDeps {
   readonly outbox: OutboxStore;
   readonly hasher: PasswordHasher;
   readonly policy: LoginThrottleConfig;
+  /** Keys the hashes of IPs and unknown usernames (the client-secret pepper). */
   readonly pepper: Buffer;
   readonly newEvent: EventFactory;
   readonly clock: () => number;
