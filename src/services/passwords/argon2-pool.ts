@@ -10,16 +10,14 @@ export interface Argon2Params {
   readonly parallelism: number;
 }
 
+/** One derivation; a worker runs one at a time, so its reply needs no id to match it. */
 export interface Argon2Task extends Argon2Params {
-  readonly id: number;
   readonly message: string;
   readonly nonce: Uint8Array;
   readonly tagLength: number;
 }
 
-export type Argon2Reply =
-  | { readonly id: number; readonly tag: Uint8Array }
-  | { readonly id: number; readonly error: string };
+export type Argon2Reply = { readonly tag: Uint8Array } | { readonly error: string };
 
 /** What a worker posts once its module has loaded: only then does it get tasks. */
 export interface Argon2WorkerReady {
@@ -40,7 +38,7 @@ export class Argon2PoolUnavailableError extends Error {
 }
 
 export interface Argon2Pool {
-  derive(input: Omit<Argon2Task, 'id'>): Promise<Uint8Array>;
+  derive(task: Argon2Task): Promise<Uint8Array>;
   /** Derivations running or queued now. */
   readonly pending: number;
   /** Worker threads started and not ended: none until the first derivation, at most `workers`. */
@@ -119,7 +117,6 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
   const idle: Slot[] = [];
   const queue: Waiting[] = [];
   const restarts = new Set<NodeJS.Timeout>();
-  let nextId = 1;
   let closed = false;
   /** Consecutive failed starts; a worker becoming ready resets it. */
   let startFailures = 0;
@@ -292,7 +289,7 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
   }
 
   return {
-    derive(input) {
+    derive(task) {
       if (closed) return Promise.reject(closedError());
       if (unavailable) {
         return Promise.reject(new Argon2PoolUnavailableError('no argon2 worker is running'));
@@ -301,7 +298,7 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
         return Promise.reject(new Argon2PoolBusyError('too many password checks are waiting'));
       }
       return new Promise<Uint8Array>((resolve, reject) => {
-        queue.push({ task: { ...input, id: nextId++ }, resolve, reject, attempts: 0 });
+        queue.push({ task, resolve, reject, attempts: 0 });
         dispatch();
       });
     },

@@ -23,9 +23,9 @@ port.on('message', (task: Argon2Task) => {
       parallelism: task.parallelism,
       tagLength: task.tagLength,
     });
-    reply = { id: task.id, tag: new Uint8Array(tag) };
+    reply = { tag: new Uint8Array(tag) };
   } catch (error) {
-    reply = { id: task.id, error: error instanceof Error ? error.message : String(error) };
+    reply = { error: error instanceof Error ? error.message : String(error) };
   }
   port.postMessage(reply);
 });
