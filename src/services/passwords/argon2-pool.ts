@@ -114,7 +114,6 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
   const logger = options.logger ?? SILENT;
 
   const slots = new Set<Slot>();
-  const idle: Slot[] = [];
   const queue: Waiting[] = [];
   const restarts = new Set<NodeJS.Timeout>();
   let closed = false;
@@ -129,8 +128,9 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
   };
 
   const dispatch = () => {
-    while (idle.length > 0 && queue.length > 0) {
-      const slot = idle.pop() as Slot;
+    for (const slot of slots) {
+      if (queue.length === 0) break;
+      if (slot.state !== 'idle') continue;
       const waiting = queue.shift() as Waiting;
       waiting.attempts += 1;
       slot.state = 'busy';
@@ -212,7 +212,6 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
       unavailable = false;
       logger.info('argon2 worker threads are running again');
     }
-    idle.push(slot);
     dispatch();
   };
 
@@ -221,7 +220,6 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
     slot.task = undefined;
     slot.state = 'idle';
     slot.worker.unref();
-    idle.push(slot);
     if (waiting) {
       if ('tag' in reply) waiting.resolve(reply.tag);
       else waiting.reject(new Error(`argon2 failed: ${reply.error}`));
@@ -232,8 +230,6 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
   const onExit = (slot: Slot, exitCode: number) => {
     clearTimeout(slot.startTimer);
     slots.delete(slot);
-    const index = idle.indexOf(slot);
-    if (index >= 0) idle.splice(index, 1);
     const waiting = slot.task;
     slot.task = undefined;
     if (closed) {
@@ -315,7 +311,6 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
       for (const timer of restarts) clearTimeout(timer);
       restarts.clear();
       failQueue(closedError);
-      idle.length = 0;
       // Each worker's exit rejects the task it was running (onExit).
       await Promise.all([...slots].map((slot) => slot.worker.terminate()));
     },
