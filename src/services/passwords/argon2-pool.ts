@@ -165,10 +165,9 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
     for (const waiting of queue.splice(0)) waiting.reject(error());
   };
 
+  /** Asked only after a failed start, so startFailures >= 1. */
   const restartDelay = () =>
-    startFailures === 0
-      ? 0
-      : Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(startFailures - 1, 30));
+    Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(startFailures - 1, 30));
 
   const scheduleRestart = () => {
     if (closed) return;
@@ -192,9 +191,9 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
     failQueue(() => new Argon2PoolUnavailableError('no argon2 worker can start'));
   };
 
-  const failedStart = (error: Error | undefined) => {
+  const failedStart = (error: Error) => {
     startFailures += 1;
-    lastFailure = error ?? lastFailure;
+    lastFailure = error;
     logger.warn(
       { err: error, attempt: startFailures, retryInMs: restartDelay() },
       'argon2 worker failed to start',
