@@ -67,6 +67,12 @@ export function groupGenerations(records: readonly SigningKeyRecord[]): KeyGener
   });
 }
 
+/** Whether the `current` keys among `records` can sign every token: one for each algorithm. */
+export function hasCurrentKeyForEveryAlg(records: readonly SigningKeyRecord[]): boolean {
+  const algs = new Set(records.filter((key) => key.state === 'current').map((key) => key.alg));
+  return GENERATION_ALGS.every((alg) => algs.has(alg));
+}
+
 const byCreation = (a: KeyGeneration, b: KeyGeneration) =>
   a.createdAt - b.createdAt || a.id.localeCompare(b.id);
 
@@ -95,11 +101,10 @@ export function decideLifecycleAction(
     .filter((g) => g.state === 'current')
     .sort((a, b) => b.activatedAt - a.activatedAt || byCreation(a, b));
   const next = nextInLine(generations);
-  const signingAlgs = new Set(current.flatMap((g) => g.keys.map((key) => key.alg)));
 
   // Without a key for every algorithm some tokens cannot be signed at all: an outage is worse
   // than a key relying parties may not have fetched yet, so the publication lead is waived.
-  if (!GENERATION_ALGS.every((alg) => signingAlgs.has(alg))) {
+  if (!hasCurrentKeyForEveryAlg(records)) {
     if (!next) return { kind: 'bootstrap' };
     return {
       kind: 'promote',

@@ -3,7 +3,11 @@ import type { Logger } from 'pino';
 import type { LeaseStore } from '../src/ports/leases.ts';
 import type { SigningKeyRecord, SigningKeyStore } from '../src/ports/signing-keys.ts';
 import type { KeyEncrypter } from './key-encryption.ts';
-import { decideLifecycleAction, type LifecycleAction } from './key-lifecycle.ts';
+import {
+  decideLifecycleAction,
+  hasCurrentKeyForEveryAlg,
+  type LifecycleAction,
+} from './key-lifecycle.ts';
 import type { KeyLifecycleWriter } from './key-lifecycle-writer.ts';
 import type { KeySchedule } from './key-schedule.ts';
 import { buildSigningKeyRing, fingerprintOf, type SigningKeyRing } from './signing-key-ring.ts';
@@ -121,8 +125,7 @@ function logAction(logger: Logger, action: LifecycleAction, applied: boolean): v
 
 /** Whether a ring can sign every token type: a current key for each algorithm. */
 export function canSign(ring: SigningKeyRing): boolean {
-  const algs = new Set(ring.records.filter((key) => key.state === 'current').map((key) => key.alg));
-  return algs.has('RS256') && algs.has('ES256');
+  return hasCurrentKeyForEveryAlg(ring.records);
 }
 
 /**
