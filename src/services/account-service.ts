@@ -8,6 +8,7 @@ import {
   usernameKeyOf,
 } from './account-rules.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
+import { saveAccountChange } from './account-update.ts';
 import { AppError } from './app-error.ts';
 import {
   createAuthenticator,
@@ -73,25 +74,22 @@ export interface AccountServiceDeps extends AuthenticatorDeps {
 export type { AccountView };
 
 export const MAX_LIST_LIMIT = 500;
-/** Optimistic updates retried this often when sign-in and an admin write the same account. */
-const UPDATE_ATTEMPTS = 8;
 
 /**
- * Applies `change` to the stored account and saves it over the version it read, re-reading and
- * re-applying when another writer got there first. `eventsFor` builds the change's events from
- * the record about to be saved; they are recorded by the same write (WriteOptions.events).
+ * Reads the account and saves `change` over it (saveAccountChange). AppError `not_found` when
+ * there is no such account, `conflict` when concurrent writers kept winning.
  */
-export async function updateAccount(
+async function updateAccount(
   accounts: AccountStore,
   id: string,
   change: (current: AccountRecord) => Omit<AccountRecord, 'version'>,
-  eventsFor: (next: AccountRecord) => readonly OutboxEvent[] = () => [],
+  eventsFor: (next: AccountRecord) => readonly OutboxEvent[],
 ): Promise<AccountRecord> {
-  for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt += 1) {
-    const current = await accounts.get(id);
-    if (!current) throw new AppError('not_found', `account ${id} does not exist`);
-    const next: AccountRecord = { ...change(current), version: current.version + 1 };
-    if (await accounts.update(next, { events: eventsFor(next) })) return next;
+  const current = await accounts.get(id);
+  const saved = current && (await saveAccountChange(accounts, current, change, eventsFor));
+  if (saved) return saved;
+  if (!current || !(await accounts.get(id))) {
+    throw new AppError('not_found', `account ${id} does not exist`);
   }
   throw new AppError('conflict', `account ${id} is being changed concurrently; retry`);
 }

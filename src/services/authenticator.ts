@@ -7,6 +7,7 @@ import type { AccountRecord, AccountStore, FailureWindow } from '../ports/accoun
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
 import type { OutboxEvent, OutboxStore } from '../ports/outbox.ts';
 import { MAX_USERNAME_LENGTH, usernameKeyOf } from './account-rules.ts';
+import { saveAccountChange } from './account-update.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
 import {
   ipRefusedUntil,
@@ -63,7 +64,6 @@ const NO_METRICS: LoginMetrics = {
 
 /** Longest username text that is looked at; longer input cannot name an account anyway. */
 const MAX_USERNAME_INPUT = MAX_USERNAME_LENGTH * 4;
-const UPDATE_ATTEMPTS = 8;
 
 export function createAuthenticator(deps: AuthenticatorDeps) {
   const { accounts, throttle, hasher, policy, newEvent, clock } = deps;
@@ -93,22 +93,20 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     now: number,
     event: (window: FailureWindow) => OutboxEvent,
   ): Promise<void> {
-    let current: AccountRecord | undefined = account;
-    for (let attempt = 0; attempt < UPDATE_ATTEMPTS && current; attempt += 1) {
-      const window = nextWindow(current.failedLogins, now);
-      const lockedUntil = lockedUntilFor(window, policy) ?? current.lockedUntil;
-      const next: AccountRecord = {
-        ...current,
-        failedLogins: window,
-        lockedUntil,
-        version: current.version + 1,
-      };
-      if (await accounts.update(next, { events: [event(window)] })) {
-        if (window.count === policy.lockoutAfter) metrics.lockedOut();
-        return;
-      }
-      current = await accounts.get(account.id);
-    }
+    const saved = await saveAccountChange(
+      accounts,
+      account,
+      (current) => {
+        const window = nextWindow(current.failedLogins, now);
+        return {
+          ...current,
+          failedLogins: window,
+          lockedUntil: lockedUntilFor(window, policy) ?? current.lockedUntil,
+        };
+      },
+      (next) => [event(next.failedLogins as FailureWindow)],
+    );
+    if (saved?.failedLogins?.count === policy.lockoutAfter) metrics.lockedOut();
   }
 
   /** The hash to keep after a successful sign-in: remade when the configured cost changed. */
@@ -141,20 +139,19 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       await deps.outbox.append([event]);
       return { outcome: 'success', account: viewOf(account) };
     }
-    let current: AccountRecord | undefined = account;
-    for (let tries = 0; tries < UPDATE_ATTEMPTS && current; tries += 1) {
-      const next: AccountRecord = {
+    await saveAccountChange(
+      accounts,
+      account,
+      (current) => ({
         ...current,
         // Only the hash this sign-in verified is replaced; an admin's new password wins.
         passwordHash:
           current.passwordHash === account.passwordHash ? passwordHash : current.passwordHash,
         failedLogins: undefined,
         lockedUntil: undefined,
-        version: current.version + 1,
-      };
-      if (await accounts.update(next, { events: [event] })) break;
-      current = await accounts.get(account.id);
-    }
+      }),
+      () => [event],
+    );
     return { outcome: 'success', account: viewOf(account) };
   }
 
