@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 
 import { loadConfig } from '../../src/config/load-config.ts';
 import { startTessera, type Tessera, type TesseraOptions } from '../../src/compose.ts';
-import { createLogger } from '../../src/logging/create-logger.ts';
+import { createCapturedLogger } from './captured-logger.ts';
 
 export interface TestTessera {
   readonly tessera: Tessera;
@@ -39,19 +38,8 @@ export async function startTestTessera(
     ...testSecrets(),
     ...env,
   });
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  const tessera = await startTessera(config, {
-    ...options,
-    logger: createLogger(config.log.level, sink),
-  });
+  const { logger, lines: logs } = createCapturedLogger(config.log.level);
+  const tessera = await startTessera(config, { ...options, logger });
   return {
     tessera,
     issuer: tessera.issuer,

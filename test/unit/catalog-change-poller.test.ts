@@ -1,25 +1,10 @@
-import { Writable } from 'node:stream';
-
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { createLogger } from '../../src/logging/create-logger.ts';
 import { StoreUnavailableError } from '../../src/ports/storage.ts';
 import { createCatalogChangePoller } from '../../src/storage/catalog-change-poller.ts';
+import { createCapturedLogger } from '../helpers/captured-logger.ts';
 
 const INTERVAL_MS = 1000;
-
-function capturedLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { logger: createLogger('info', sink), lines };
-}
 
 /** A generation store the test moves, fails or holds by hand. */
 function controllableGeneration() {
@@ -52,7 +37,7 @@ describe('catalog change poller', () => {
 
   function startPoller() {
     const generation = controllableGeneration();
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = createCapturedLogger('info');
     let drops = 0;
     const poller = createCatalogChangePoller({
       generation: generation.store,

@@ -1,26 +1,11 @@
-import { Writable } from 'node:stream';
-
 import { describe, expect, it } from 'vitest';
 
 import { createShutdownSteps } from '../../src/lifecycle/shutdown-steps.ts';
-import { createLogger } from '../../src/logging/create-logger.ts';
-
-function capturedLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { logger: createLogger('info', sink), lines };
-}
+import { createCapturedLogger } from '../helpers/captured-logger.ts';
 
 describe('shutdown steps', () => {
   it('run one at a time in the order they were added', async () => {
-    const { logger } = capturedLogger();
+    const { logger } = createCapturedLogger('info');
     const steps = createShutdownSteps(logger);
     const seen: string[] = [];
     steps.add('flush relay', async () => {
@@ -35,7 +20,7 @@ describe('shutdown steps', () => {
   });
 
   it('log a failing step and go on with the next one', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = createCapturedLogger('info');
     const steps = createShutdownSteps(logger);
     let ranAfter = false;
     steps.add('close producer', () => Promise.reject(new Error('broker gone')));
@@ -50,7 +35,7 @@ describe('shutdown steps', () => {
   });
 
   it('stop waiting for a step that overruns the budget, and skip what the budget no longer covers', async () => {
-    const { logger, lines } = capturedLogger();
+    const { logger, lines } = createCapturedLogger('info');
     const steps = createShutdownSteps(logger);
     let skippedRan = false;
     steps.add('hanging flush', () => new Promise(() => undefined));
