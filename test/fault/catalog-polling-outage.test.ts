@@ -11,6 +11,7 @@ import {
   relyingParty,
   type RegisteredClient,
 } from '../helpers/oauth-fixtures.ts';
+import { waitFor } from '../helpers/tessera-process.ts';
 import { startTestTessera, testSecrets, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://archive.example.com';
@@ -18,15 +19,6 @@ const POLL_FAILED = 'catalog change polling failed';
 const POLL_RECOVERED = 'catalog change polling works again';
 /** TESSERA_CATALOG_POLL_MS's default (1 s) plus a read, a request and scheduling slack. */
 const PUSH_BOUND_MS = 2000;
-
-/** Waits (polling, bounded) until `done` holds; fails with `what` otherwise. */
-async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Retries `attempt` (bounded) while the store is still coming back. */
 async function retryUntilDone<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
@@ -88,12 +80,15 @@ describe('catalog change polling through a MongoDB outage', () => {
       await expect(grant()).resolves.toHaveProperty('access_token');
 
       await ferretDb.stop();
-      await waitFor('a failed poll', () => messagesOf(b, POLL_FAILED).length > 0, 20_000);
+      await waitFor(async () => (messagesOf(b, POLL_FAILED).length > 0 ? true : undefined), 20_000);
       const failedAt = Date.now();
       // Several more polls fail (each waits out server selection) while the store stays down.
-      await waitFor('more failed polls', () => Date.now() - failedAt > 6_000, 10_000);
+      await waitFor(async () => (Date.now() - failedAt > 6_000 ? true : undefined), 10_000);
       await ferretDb.start();
-      await waitFor('polling to recover', () => messagesOf(b, POLL_RECOVERED).length > 0, 30_000);
+      await waitFor(
+        async () => (messagesOf(b, POLL_RECOVERED).length > 0 ? true : undefined),
+        30_000,
+      );
 
       await retryUntilDone(() => a.tessera.clients.delete(client.clientId), 20_000);
       const deletedAt = performance.now();

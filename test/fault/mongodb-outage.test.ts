@@ -10,7 +10,7 @@ import {
   registerClient,
   type RegisteredClient,
 } from '../helpers/oauth-fixtures.ts';
-import { runTesseraExpectingFailure } from '../helpers/tessera-process.ts';
+import { runTesseraExpectingFailure, waitFor } from '../helpers/tessera-process.ts';
 import { startTestTessera, testSecrets, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://inventory.example.com';
@@ -23,15 +23,6 @@ interface Outcome {
   readonly error: unknown;
   readonly ms: number;
   readonly endedAt: number;
-}
-
-/** Waits (polling, bounded) until `done` holds; fails with `what` otherwise. */
-async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 // A private FerretDB, stopped and started under a live Tessera while token requests keep coming.
@@ -97,11 +88,11 @@ describe('MongoDB outage', () => {
         outcomes.filter((o) => o.status === status && o.endedAt > after).length;
 
       try {
-        await waitFor('tokens before the outage', () => count(200) >= 20, 10_000);
+        await waitFor(async () => (count(200) >= 20 ? true : undefined), 10_000);
 
         await ferretDb.stop();
         const downAt = Date.now();
-        await waitFor('503s during the outage', () => count(503, downAt) >= 8, 30_000);
+        await waitFor(async () => (count(503, downAt) >= 8 ? true : undefined), 30_000);
         const notReady = await readiness();
         expect(notReady.status).toBe(503);
         expect(notReady.body).toMatchObject({
@@ -112,8 +103,8 @@ describe('MongoDB outage', () => {
 
         await ferretDb.start();
         const upAt = Date.now();
-        await waitFor('tokens after the restart', () => count(200, upAt) >= 1, MAX_RECOVERY_MS);
-        await waitFor('steady service after the restart', () => count(200, upAt) >= 20, 10_000);
+        await waitFor(async () => (count(200, upAt) >= 1 ? true : undefined), MAX_RECOVERY_MS);
+        await waitFor(async () => (count(200, upAt) >= 20 ? true : undefined), 10_000);
         expect((await readiness()).status).toBe(200);
       } finally {
         flowing = false;
