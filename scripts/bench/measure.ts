@@ -38,21 +38,25 @@ export interface MeasureOptions {
   readonly storePid?: number | undefined;
 }
 
+/** One load run of `durationS` seconds against the target, as the options describe. */
+function loadFor(target: Target, options: MeasureOptions, durationS: number): Promise<LoadResult> {
+  return runLoad({
+    origin: target.origin,
+    connections: options.connections,
+    durationS,
+    requests: options.requests(),
+    overallRate: options.overallRate,
+    ...(options.ok ? { ok: options.ok } : {}),
+  });
+}
+
 /** Loads the target: warm-up (discarded), then the measured run. */
 export async function measure(
   target: Target,
   label: string,
   options: MeasureOptions,
 ): Promise<Row> {
-  const load = (durationS: number) =>
-    runLoad({
-      origin: target.origin,
-      connections: options.connections,
-      durationS,
-      requests: options.requests(),
-      overallRate: options.overallRate,
-      ...(options.ok ? { ok: options.ok } : {}),
-    });
+  const load = (durationS: number) => loadFor(target, options, durationS);
   if (options.warmupS > 0) await load(options.warmupS);
   const observed = await observe(target, () => load(options.durationS), options.storePid);
   return toRow(label, 'req', observed.result, observed, target.idleRssMb);
@@ -75,14 +79,7 @@ export async function measureInterleaved(
 ): Promise<Row[]> {
   const runs = contenders.map(() => [] as Observed<LoadResult>[]);
   const load = ({ target, options }: Contender, durationS: number) =>
-    runLoad({
-      origin: target.origin,
-      connections: options.connections,
-      durationS,
-      requests: options.requests(),
-      overallRate: options.overallRate,
-      ...(options.ok ? { ok: options.ok } : {}),
-    });
+    loadFor(target, options, durationS);
   for (const contender of contenders) {
     if (contender.options.warmupS > 0) await load(contender, contender.options.warmupS);
   }
