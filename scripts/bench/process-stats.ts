@@ -16,7 +16,7 @@ const CLOCK_TICKS = (() => {
 const PAGE_BYTES = 4096;
 
 /** The process and every descendant, found through /proc/<pid>/task/<tid>/children. */
-export function processTree(pid: number): number[] {
+function processTree(pid: number): number[] {
   const pids = [pid];
   for (let i = 0; i < pids.length; i += 1) {
     const parent = pids[i] as number;
@@ -30,19 +30,27 @@ export function processTree(pid: number): number[] {
   return pids;
 }
 
-/** User + system CPU milliseconds the process tree has used so far. */
-export function cpuMs(pid: number): number {
-  let ticks = 0;
+/** Sums `read` over the process tree, skipping processes that exited meanwhile. */
+function sumOverTree(pid: number, read: (each: number) => number): number {
+  let sum = 0;
   for (const each of processTree(pid)) {
     try {
-      const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces) start at ") ".
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+      sum += read(each);
     } catch {
       // Exited meanwhile.
     }
   }
+  return sum;
+}
+
+/** User + system CPU milliseconds the process tree has used so far. */
+export function cpuMs(pid: number): number {
+  const ticks = sumOverTree(pid, (each) => {
+    const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at ") ".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  });
   return (ticks * 1000) / CLOCK_TICKS;
 }
 
@@ -62,14 +70,9 @@ export function findProcess(fragment: string): number | undefined {
 
 /** Resident set size of the process tree, MiB. */
 export function rssMb(pid: number): number {
-  let pages = 0;
-  for (const each of processTree(pid)) {
-    try {
-      pages += Number(readFileSync(`/proc/${each}/statm`, 'utf8').split(' ')[1]);
-    } catch {
-      // Exited meanwhile.
-    }
-  }
+  const pages = sumOverTree(pid, (each) =>
+    Number(readFileSync(`/proc/${each}/statm`, 'utf8').split(' ')[1]),
+  );
   return (pages * PAGE_BYTES) / 1024 / 1024;
 }
 
