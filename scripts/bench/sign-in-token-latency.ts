@@ -103,21 +103,13 @@ interface Load {
   stop(): Promise<number>;
 }
 
-/** LOGINS loops of complete sign-ins on the hosted login page (one argon2 verify each). */
-async function startSignInLoad(): Promise<Load> {
+/** LOGINS concurrent loops of `step` until stopped; `stop` says how many steps completed. */
+function startLoops(step: () => Promise<void>): Load {
   let running = true;
   let completed = 0;
   const loops = Array.from({ length: LOGINS }, async () => {
     while (running) {
-      const { action, cookie, csrf } = await openLoginPage();
-      const response = await fetch(action, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ csrf, username: 'bench', password: PASSWORD }).toString(),
-      });
-      await response.arrayBuffer();
-      if (response.status !== 303) throw new Error(`login answered ${response.status}`);
+      await step();
       completed += 1;
     }
   });
@@ -130,10 +122,23 @@ async function startSignInLoad(): Promise<Load> {
   };
 }
 
+/** LOGINS loops of complete sign-ins on the hosted login page (one argon2 verify each). */
+function startSignInLoad(): Load {
+  return startLoops(async () => {
+    const { action, cookie, csrf } = await openLoginPage();
+    const response = await fetch(action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf, username: 'bench', password: PASSWORD }).toString(),
+    });
+    await response.arrayBuffer();
+    if (response.status !== 303) throw new Error(`login answered ${response.status}`);
+  });
+}
+
 /** LOGINS loops of argon2id on libuv's thread pool, with the configured cost. */
 function startThreadPoolArgon2Load(): Load {
-  let running = true;
-  let completed = 0;
   const { memoryKib, iterations, parallelism } = config.passwords.argon2;
   const derive = () =>
     new Promise<void>((resolve, reject) => {
@@ -150,27 +155,15 @@ function startThreadPoolArgon2Load(): Load {
         (error) => (error ? reject(error) : resolve()),
       );
     });
-  const loops = Array.from({ length: LOGINS }, async () => {
-    while (running) {
-      await derive();
-      completed += 1;
-    }
-  });
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return completed;
-    },
-  };
+  return startLoops(derive);
 }
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-async function phase(name: string, load?: () => Promise<Load> | Load) {
+async function phase(name: string, load?: () => Load) {
   for (let i = 0; i < 20; i += 1) await clientCredentials(); // warm-up
-  const running = load ? await load() : undefined;
+  const running = load?.();
   const latencies: number[] = [];
   const started = performance.now();
   while (latencies.length < TOKENS && performance.now() - started < SECONDS * 1000) {
