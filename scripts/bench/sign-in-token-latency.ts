@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { startTessera } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
+import { basicAuthorization } from './fixtures.ts';
+import { percentile } from './load.ts';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 400);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -43,7 +45,7 @@ const { client, secret } = await tessera.clients.create({
   name: 'bench service',
   metadata: { grant_types: ['client_credentials'], scope: 'bench:read' },
 });
-const basic = `Basic ${Buffer.from(`${client.clientId}:${secret!.secret}`).toString('base64')}`;
+const basic = basicAuthorization(client.clientId, secret!.secret);
 const app = await tessera.clients.create({
   name: 'bench app',
   metadata: {
@@ -157,9 +159,6 @@ function startThreadPoolArgon2Load(): Load {
     });
   return startLoops(derive);
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function phase(name: string, load?: () => Load) {
   for (let i = 0; i < 20; i += 1) await clientCredentials(); // warm-up

@@ -24,6 +24,8 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts';
+import { basicAuthorization } from './fixtures.ts';
+import { percentile } from './load.ts';
 import type { LoadJob, LoadResult } from './token-load-worker.ts';
 
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 2000);
@@ -67,7 +69,6 @@ async function startTarget(name: Target['name'], storage: Storage): Promise<Targ
     name: 'bench',
     metadata: { grant_types: ['client_credentials'], scope: 'bench' },
   });
-  const credentials = `${client.clientId}:${secret?.secret ?? ''}`;
   return {
     name,
     tessera,
@@ -79,14 +80,11 @@ async function startTarget(name: Target['name'], storage: Storage): Promise<Targ
         resource: API,
         scope: 'bench',
       }).toString(),
-      authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+      authorization: basicAuthorization(client.clientId, secret?.secret ?? ''),
       concurrency: CONCURRENCY,
     },
   };
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 async function main(): Promise<void> {
   let ferretDb: FerretDbHandle | undefined;
