@@ -1,7 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { TesseraOptions } from '../../src/compose.ts';
 import { dropMongoDatabase, freshDatabaseName } from './mongodb-storage.ts';
 import { mongodbUri } from './services.ts';
-import { startTestTessera, type TestTessera } from './test-tessera.ts';
+import { startTestTessera, testSecrets, type TestTessera } from './test-tessera.ts';
 
 export type StorageBackend = 'sqlite' | 'mongodb';
 
@@ -31,4 +35,15 @@ export async function startTestTesseraOn(
       await dropMongoDatabase(uri, dbName);
     },
   };
+}
+
+/**
+ * The same store and secrets for every replica started with it, as pods of one deployment share
+ * them. On MongoDB a fresh database on the run's test server; the caller drops it.
+ */
+export function sharedStoreEnv(backend: StorageBackend): Record<string, string> {
+  const common = { ...testSecrets(), TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), 'tessera-')) };
+  return backend === 'sqlite'
+    ? common
+    : { ...common, MONGODB_URI: mongodbUri(), MONGODB_DB: freshDatabaseName() };
 }

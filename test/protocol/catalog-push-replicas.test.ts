@@ -1,23 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
 import { openStorage } from '../../src/storage/open-storage.ts';
-import { dropMongoDatabase, freshDatabaseName } from '../helpers/mongodb-storage.ts';
+import { dropMongoDatabase } from '../helpers/mongodb-storage.ts';
 import {
   oauthErrorOf,
   registerClient,
   relyingParty,
   type RegisteredClient,
 } from '../helpers/oauth-fixtures.ts';
-import { mongodbUri } from '../helpers/services.ts';
-import { STORAGE_BACKENDS, type StorageBackend } from '../helpers/storage-backends.ts';
-import { startTestTessera, testSecrets, type TestTessera } from '../helpers/test-tessera.ts';
+import { sharedStoreEnv, STORAGE_BACKENDS } from '../helpers/storage-backends.ts';
+import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://ledger.example.com/api';
 /** TESSERA_CATALOG_POLL_MS's default (1 s) plus a read, a request and scheduling slack. */
@@ -27,18 +22,6 @@ const PUSH_BOUND_MS = 2000;
  * change applying at the other replica within PUSH_BOUND_MS.
  */
 const LONG_CACHE_TTL = { TESSERA_CLIENT_CACHE_TTL: '60' };
-
-/** The same store and secrets for every replica, as pods of one deployment share them. */
-function sharedStoreEnv(backend: StorageBackend): Record<string, string> {
-  const common = {
-    ...testSecrets(),
-    ...LONG_CACHE_TTL,
-    TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), 'tessera-')),
-  };
-  return backend === 'sqlite'
-    ? common
-    : { ...common, MONGODB_URI: mongodbUri(), MONGODB_DB: freshDatabaseName() };
-}
 
 type Outcome = 'granted' | { status: number | undefined; error: string | undefined };
 
@@ -50,7 +33,7 @@ describe.each(STORAGE_BACKENDS)('catalog changes pushed across replicas (%s stor
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    env = sharedStoreEnv(backend);
+    env = { ...sharedStoreEnv(backend), ...LONG_CACHE_TTL };
     a = await startTestTessera(env);
     b = await startTestTessera(env);
     unpolled = await startTestTessera({ ...env, TESSERA_CATALOG_POLL_MS: '0' });

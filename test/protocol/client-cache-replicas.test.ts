@@ -2,26 +2,14 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTestClock } from '../contracts/storage-fixture.ts';
-import { dropMongoDatabase, freshDatabaseName } from '../helpers/mongodb-storage.ts';
+import { dropMongoDatabase } from '../helpers/mongodb-storage.ts';
 import { refusal, registerClient, relyingParty } from '../helpers/oauth-fixtures.ts';
-import { mongodbUri } from '../helpers/services.ts';
-import { STORAGE_BACKENDS, type StorageBackend } from '../helpers/storage-backends.ts';
-import { startTestTessera, testSecrets, type TestTessera } from '../helpers/test-tessera.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { sharedStoreEnv, STORAGE_BACKENDS } from '../helpers/storage-backends.ts';
+import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://orders.example.com/api';
 /** TESSERA_CLIENT_CACHE_TTL's default, in ms: the bound on how stale another replica may be. */
 const CACHE_TTL_MS = 5000;
-
-/** The same store and secrets for both replicas, as two pods of one deployment share them. */
-function sharedStoreEnv(backend: StorageBackend): Record<string, string> {
-  const common = { ...testSecrets(), TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), 'tessera-')) };
-  return backend === 'sqlite'
-    ? common
-    : { ...common, MONGODB_URI: mongodbUri(), MONGODB_DB: freshDatabaseName() };
-}
 
 describe.each(STORAGE_BACKENDS)('client cache across two replicas (%s store)', (backend) => {
   let a: TestTessera;
