@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
-
 import { describe, expect, it } from 'vitest';
 
+import { findFreePort } from '../../scripts/test-services/ports.ts';
 import { runTessera, stderrLines } from '../helpers/cli-runner.ts';
 
 /** Every command of the CLI; each must have --help with examples. */
@@ -40,15 +39,6 @@ const COMMANDS = [
   ['events'],
   ['events', 'list'],
 ];
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('tessera CLI usage', () => {
   it('prints --help with examples for every command and exits 0', async () => {
@@ -124,7 +114,7 @@ describe('tessera CLI usage', () => {
   });
 
   it('exits 1 with one line on stderr when Tessera cannot be reached', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await findFreePort()}`;
     const run = await runTessera(['clients', 'list', '--json'], {
       TESSERA_URL: url,
       TESSERA_CLIENT_ID: 'cl_x',

@@ -1,20 +1,10 @@
-import { createServer } from 'node:net';
-
 import { describe, expect, it } from 'vitest';
 
+import { findFreePort } from '../../scripts/test-services/ports.ts';
 import { collectEvents, createTopic } from '../helpers/kafka-events.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
 import { startTestTessera } from '../helpers/test-tessera.ts';
-
-/** A loopback port nothing listens on: a Kafka that refuses every connection. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const metricsOf = async (issuer: string) =>
   parsePrometheusText(await (await fetch(`${issuer}/metrics`)).text());
@@ -35,7 +25,7 @@ describe('outbox relay operations', () => {
 
   it('stays ready while Kafka refuses connections, reporting the backlog and counting failures', async () => {
     const t = await startTestTessera({
-      KAFKA_BROKERS: `127.0.0.1:${await closedPort()}`,
+      KAFKA_BROKERS: `127.0.0.1:${await findFreePort()}`,
       TESSERA_OUTBOX_POLL_MS: '20',
     });
     try {
@@ -68,7 +58,7 @@ describe('outbox relay operations', () => {
 
   it('turns /readyz to 503 only above TESSERA_OUTBOX_MAX_BACKLOG', async () => {
     const t = await startTestTessera({
-      KAFKA_BROKERS: `127.0.0.1:${await closedPort()}`,
+      KAFKA_BROKERS: `127.0.0.1:${await findFreePort()}`,
       TESSERA_OUTBOX_MAX_BACKLOG: '2',
     });
     try {
