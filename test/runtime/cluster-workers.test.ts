@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { basicAuth } from '../helpers/oauth-fixtures.ts';
 import { parsePrometheusText } from '../helpers/prometheus-text.ts';
 import { createServiceClient, seedTessera } from '../helpers/seed-tessera.ts';
 import {
@@ -42,7 +43,7 @@ describe('TESSERA_WORKERS=2', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
     const env = { TESSERA_DATA_DIR: dataDir, ...testSecrets() };
     const client = await seedTessera(env, (t) => createServiceClient(t, 'openid'));
-    basic = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
+    basic = basicAuth(client.clientId, client.clientSecret);
     tessera = await spawnTessera({ ...env, TESSERA_WORKERS: '2' }, { timeoutMs: 40_000 });
     await waitFor(
       async () => (tessera.output().includes('tessera cluster started') ? true : undefined),
