@@ -1,5 +1,3 @@
-import { request } from 'node:http';
-
 import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 
@@ -9,6 +7,7 @@ import {
   relyingParty,
   type RegisteredClient,
 } from './oauth-fixtures.ts';
+import { holdTokenRequest } from './slow-request.ts';
 import type { TestTessera } from './test-tessera.ts';
 
 export const API = 'https://orders.example.com/api';
@@ -38,49 +37,19 @@ export function startSlowTokenRequest(
   issuer: string,
   client: RegisteredClient,
 ): { finish(): Promise<{ status: number; body: Record<string, unknown> }> } {
-  const { hostname, port } = new URL(issuer);
   const body = new URLSearchParams({
     grant_type: 'client_credentials',
     resource: API,
     scope: 'orders:read',
   }).toString();
-  let resolveResponse: (value: { status: number; body: Record<string, unknown> }) => void;
-  let rejectResponse: (error: Error) => void;
-  const response = new Promise<{ status: number; body: Record<string, unknown> }>(
-    (resolve, reject) => {
-      resolveResponse = resolve;
-      rejectResponse = reject;
-    },
-  );
-  const req = request(
-    {
-      host: hostname === 'localhost' ? '127.0.0.1' : hostname,
-      port,
-      method: 'POST',
-      path: '/token',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'content-length': Buffer.byteLength(body),
-        authorization: basicAuth(client.clientId, client.clientSecret),
-      },
-    },
-    (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      res.on('end', () =>
-        resolveResponse({
-          status: res.statusCode ?? 0,
-          body: JSON.parse(text) as Record<string, unknown>,
-        }),
-      );
-    },
-  );
-  req.on('error', (error) => rejectResponse(error));
-  req.write(body.slice(0, 10));
+  const held = holdTokenRequest(issuer, body, {
+    authorization: basicAuth(client.clientId, client.clientSecret),
+  });
   return {
-    finish() {
-      req.end(body.slice(10));
-      return response;
+    async finish() {
+      held.finish();
+      const { status, text } = await held.response;
+      return { status, body: JSON.parse(text) as Record<string, unknown> };
     },
   };
 }

@@ -1,18 +1,17 @@
 import { request, type ClientRequest } from 'node:http';
 
 /**
- * Starts a token request whose body never finishes arriving: it stays in flight until the test
+ * Starts a POST /token whose body never finishes arriving: it stays in flight until the test
  * sends the rest (`finish`) or the server gives up on it.
  */
-export function startSlowRequest(origin: string): {
-  req: ClientRequest;
-  response: Promise<number>;
-  finish: () => void;
-} {
+export function holdTokenRequest(
+  origin: string,
+  body: string,
+  headers: Record<string, string> = {},
+): { response: Promise<{ status: number; text: string }>; finish: () => void } {
   const { hostname, port } = new URL(origin);
-  const body = 'grant_type=client_credentials';
   let req!: ClientRequest;
-  const response = new Promise<number>((resolve, reject) => {
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
     req = request(
       {
         host: hostname === 'localhost' ? '127.0.0.1' : hostname,
@@ -21,16 +20,27 @@ export function startSlowRequest(origin: string): {
         path: '/token',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          'content-length': body.length,
+          'content-length': Buffer.byteLength(body),
+          ...headers,
         },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
       },
     );
     req.on('error', reject);
     req.write(body.slice(0, 5));
   });
-  return { req, response, finish: () => req.end(body.slice(5)) };
+  return { response, finish: () => req.end(body.slice(5)) };
+}
+
+/** A held token request without client authentication; `response` is its status. */
+export function startSlowRequest(origin: string): {
+  response: Promise<number>;
+  finish: () => void;
+} {
+  const held = holdTokenRequest(origin, 'grant_type=client_credentials');
+  return { response: held.response.then(({ status }) => status), finish: held.finish };
 }
