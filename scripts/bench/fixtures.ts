@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** What both benchmark targets (Tessera and the baseline) are set up with, so they do the same. */
 export interface BenchFixtures {
   /** A client-credentials service client (client_secret_basic). */
@@ -27,3 +29,10 @@ export const BENCH_PASSWORD = 'correct horse battery staple';
 
 export const basicAuthorization = (clientId: string, secret: string): string =>
   `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** Fresh key-encryption key, cookie keys and secret pepper for a throwaway bench instance. */
+export const benchSecrets = (): Record<string, string> => ({
+  TESSERA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+  TESSERA_COOKIE_KEYS: randomBytes(32).toString('base64url'),
+  TESSERA_SECRET_PEPPER: randomBytes(32).toString('base64url'),
+});

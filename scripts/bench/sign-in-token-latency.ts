@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { startTessera } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
-import { basicAuthorization } from './fixtures.ts';
+import { basicAuthorization, benchSecrets } from './fixtures.ts';
 import { percentile } from './load.ts';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 400);
@@ -33,9 +33,7 @@ const config = loadConfig({
   ...process.env,
   PORT: '0',
   TESSERA_DATA_DIR: dataDir,
-  TESSERA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-  TESSERA_COOKIE_KEYS: randomBytes(32).toString('base64url'),
-  TESSERA_SECRET_PEPPER: randomBytes(32).toString('base64url'),
+  ...benchSecrets(),
 });
 const tessera = await startTessera(config, { logger: createLogger('silent') });
 const issuer = tessera.issuer;

@@ -24,7 +24,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts';
-import { basicAuthorization } from './fixtures.ts';
+import { basicAuthorization, benchSecrets } from './fixtures.ts';
 import { percentile } from './load.ts';
 import type { LoadJob, LoadResult } from './token-load-worker.ts';
 
@@ -59,9 +59,7 @@ async function startTarget(name: Target['name'], storage: Storage): Promise<Targ
     PORT: '0',
     TESSERA_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
-    TESSERA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-    TESSERA_COOKIE_KEYS: randomBytes(32).toString('base64url'),
-    TESSERA_SECRET_PEPPER: randomBytes(32).toString('base64url'),
+    ...benchSecrets(),
   });
   const tessera = await startTessera(config, { logger: createLogger('silent'), storage });
   await tessera.resourceServers.create({ audience: API, scopes: ['bench'] });

@@ -21,6 +21,7 @@ import {
   BENCH_REDIRECT_URI,
   BENCH_SCOPE,
   BENCH_USERNAME,
+  benchSecrets,
   type BenchFixtures,
 } from './fixtures.ts';
 import { rssMb } from './process-stats.ts';
@@ -91,9 +92,7 @@ export async function startTesseraTarget(options: TesseraTargetOptions): Promise
     PORT: String(port),
     LOG_LEVEL: 'info',
     TESSERA_DATA_DIR: dataDir,
-    TESSERA_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-    TESSERA_COOKIE_KEYS: randomBytes(32).toString('base64url'),
-    TESSERA_SECRET_PEPPER: randomBytes(32).toString('base64url'),
+    ...benchSecrets(),
     ...(options.store === 'mongodb'
       ? {
           MONGODB_URI: options.mongodbUri ?? '',
