@@ -8,7 +8,7 @@ import {
   type RefusalShape,
 } from '../helpers/hostile-requests.ts';
 import { basicAuth, postForm, registerClient } from '../helpers/oauth-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { CHEAP_ARGON2, startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 type Method = (typeof METHODS)[number];
@@ -163,8 +163,7 @@ describe('bad input at the admin API', () => {
 
   beforeAll(async () => {
     t = await startTestTessera({
-      TESSERA_ARGON2_MEMORY_KIB: '7168',
-      TESSERA_ARGON2_ITERATIONS: '1',
+      ...CHEAP_ARGON2,
     });
     token = (await issueToken(t)).token;
     call = adminClient(t, token);

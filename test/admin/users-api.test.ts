@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { adminClient, issueToken, type AdminCall } from '../helpers/admin-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { CHEAP_ARGON2, startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -13,8 +13,7 @@ describe('admin API: users', () => {
   beforeAll(async () => {
     // Cheapest argon2 the config allows, and a lockout after two failures, to keep tests quick.
     t = await startTestTessera({
-      TESSERA_ARGON2_MEMORY_KIB: '7168',
-      TESSERA_ARGON2_ITERATIONS: '1',
+      ...CHEAP_ARGON2,
       TESSERA_LOGIN_THROTTLE_AFTER: '2',
       TESSERA_LOGIN_LOCKOUT_AFTER: '2',
     });

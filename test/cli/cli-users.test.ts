@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startCliFixture, type CliFixture } from '../helpers/cli-fixture.ts';
 import { runTessera, stderrLines } from '../helpers/cli-runner.ts';
+import { CHEAP_ARGON2 } from '../helpers/test-tessera.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const USER_KEYS = [
@@ -25,8 +26,7 @@ describe('tessera users', () => {
 
   beforeAll(async () => {
     f = await startCliFixture({
-      TESSERA_ARGON2_MEMORY_KIB: '7168',
-      TESSERA_ARGON2_ITERATIONS: '1',
+      ...CHEAP_ARGON2,
     });
   });
   afterAll(() => f.t.stop());

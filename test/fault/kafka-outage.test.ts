@@ -26,13 +26,17 @@ import {
   submitLogin,
 } from '../helpers/sign-in-fixtures.ts';
 import { spawnTessera, waitFor, type TesseraProcess } from '../helpers/tessera-process.ts';
-import { startTestTessera, testSecrets, type TestTessera } from '../helpers/test-tessera.ts';
+import {
+  CHEAP_ARGON2,
+  startTestTessera,
+  testSecrets,
+  type TestTessera,
+} from '../helpers/test-tessera.ts';
 
 const LOGINS = 200;
 const REVOCATIONS = 200;
 const CONCURRENCY = 8;
 /** Cheapest argon2 Tessera accepts: the drill is about Kafka, not password hashing. */
-const CHEAP_ARGON2 = { TESSERA_ARGON2_MEMORY_KIB: '7168', TESSERA_ARGON2_ITERATIONS: '1' };
 
 /** Runs `count` tasks, `CONCURRENCY` at a time; returns each one's duration in ms. */
 async function runConcurrently(count: number, task: (index: number) => Promise<void>) {

@@ -21,7 +21,7 @@ import {
   type AppClient,
 } from '../helpers/sign-in-fixtures.ts';
 import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
-import type { TestTessera } from '../helpers/test-tessera.ts';
+import { CHEAP_ARGON2, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://photos.example.com/api';
 
@@ -35,8 +35,7 @@ describe.each(STORAGE_BACKENDS)(
 
     beforeAll(async () => {
       t = await startTestTesseraOn(backend, {
-        TESSERA_ARGON2_MEMORY_KIB: '7168',
-        TESSERA_ARGON2_ITERATIONS: '1',
+        ...CHEAP_ARGON2,
       });
       call = adminClient(t, (await issueToken(t)).token);
       await t.tessera.resourceServers.create({ audience: API, scopes: ['photos:read'] });

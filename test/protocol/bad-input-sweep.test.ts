@@ -9,7 +9,7 @@ import {
   formValue,
   registerAppClient,
 } from '../helpers/sign-in-fixtures.ts';
-import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
+import { CHEAP_ARGON2, startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 import {
   AUTHORIZE_CASES,
   INTERACTION_CASES,
@@ -47,8 +47,7 @@ describe('bad input at the public routes', () => {
   beforeAll(async () => {
     t = await startTestTessera({
       TESSERA_METRICS_TOKEN: METRICS_TOKEN,
-      TESSERA_ARGON2_MEMORY_KIB: '7168',
-      TESSERA_ARGON2_ITERATIONS: '1',
+      ...CHEAP_ARGON2,
     });
     const machine = await registerClient(t);
     const app = await registerAppClient(t);
