@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { AccountRecord } from '../../src/ports/accounts.ts';
 import type { Storage } from '../../src/ports/storage.ts';
-import { testEvent } from './oidc-model-store.contract.ts';
-import { createTestClock, type OpenTestStorage } from './storage-fixture.ts';
+import { createTestClock, testEvent, type OpenTestStorage } from './storage-fixture.ts';
 
 function account(id: string, overrides: Partial<AccountRecord> = {}): AccountRecord {
   const username = overrides.username ?? `user-${id}`;

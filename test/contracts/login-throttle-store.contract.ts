@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { Storage } from '../../src/ports/storage.ts';
-import { testEvent } from './oidc-model-store.contract.ts';
-import { createTestClock, type OpenTestStorage } from './storage-fixture.ts';
+import { createTestClock, testEvent, type OpenTestStorage } from './storage-fixture.ts';
 
 const MINUTE = 60_000;
 const WINDOW = 15 * MINUTE;

@@ -1,23 +1,13 @@
-import { randomUUID } from 'node:crypto';
-
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import type { OutboxEvent } from '../../src/ports/outbox.ts';
 import type { OidcPayload } from '../../src/ports/oidc-models.ts';
 import type { Storage } from '../../src/ports/storage.ts';
-import { createTestClock, type OpenTestStorage, type TestClock } from './storage-fixture.ts';
-
-export function testEvent(subject = 'subject-1'): OutboxEvent {
-  return {
-    id: randomUUID(),
-    type: 'tessera.token.revoked',
-    source: 'http://localhost',
-    subject,
-    time: new Date(0).toISOString(),
-    data: { jti: 'x' },
-    key: subject,
-  };
-}
+import {
+  createTestClock,
+  testEvent,
+  type OpenTestStorage,
+  type TestClock,
+} from './storage-fixture.ts';
 
 export function describeOidcModelStoreContract(adapter: string, open: OpenTestStorage): void {
   describe(`OidcModelStore contract (${adapter})`, () => {

@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { Storage } from '../../src/ports/storage.ts';
-import { testEvent } from './oidc-model-store.contract.ts';
-import { createTestClock, type OpenTestStorage, type TestClock } from './storage-fixture.ts';
+import {
+  createTestClock,
+  testEvent,
+  type OpenTestStorage,
+  type TestClock,
+} from './storage-fixture.ts';
 
 export function describeOutboxStoreContract(adapter: string, open: OpenTestStorage): void {
   describe(`OutboxStore contract (${adapter})`, () => {

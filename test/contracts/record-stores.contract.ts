@@ -3,8 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientRecord } from '../../src/ports/clients.ts';
 import type { ResourceServerRecord } from '../../src/ports/resource-servers.ts';
 import type { Storage } from '../../src/ports/storage.ts';
-import { testEvent } from './oidc-model-store.contract.ts';
-import { createTestClock, type OpenTestStorage } from './storage-fixture.ts';
+import { createTestClock, testEvent, type OpenTestStorage } from './storage-fixture.ts';
 
 export function client(clientId: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
   return {

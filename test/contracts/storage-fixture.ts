@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+
+import type { OutboxEvent } from '../../src/ports/outbox.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 
 /** A clock tests move by hand: no sleeping for expiry. */
@@ -17,3 +20,16 @@ export function createTestClock(start = Date.UTC(2026, 0, 1)): TestClock {
 
 /** How a contract suite gets a fresh, empty store of the adapter under test. */
 export type OpenTestStorage = (clock: TestClock) => Promise<Storage>;
+
+/** A valid outbox event with a fresh id, keyed by `subject`. */
+export function testEvent(subject = 'subject-1'): OutboxEvent {
+  return {
+    id: randomUUID(),
+    type: 'tessera.token.revoked',
+    source: 'http://localhost',
+    subject,
+    time: new Date(0).toISOString(),
+    data: { jti: 'x' },
+    key: subject,
+  };
+}
