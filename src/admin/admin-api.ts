@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 
 import type { SigningKeyAdmin } from '../../keys/signing-key-admin.ts';
+import { assertMethodAllowed } from '../http/method-not-allowed.ts';
 import type { OutboxStore } from '../ports/outbox.ts';
 import type { ClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';
 import { AppError } from '../services/app-error.ts';
@@ -76,14 +77,6 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
 }
 
 async function answerUnmatched(ctx: Context): Promise<void> {
-  const allowed = new Set(
-    ((ctx.matched ?? []) as { methods: string[] }[])
-      .flatMap((layer) => layer.methods)
-      .filter((method) => method !== 'HEAD'),
-  );
-  if (allowed.size > 0) {
-    ctx.set('allow', [...allowed].join(', '));
-    throw new AppError('method_not_allowed', `${ctx.method} is not allowed here`);
-  }
+  assertMethodAllowed(ctx);
   throw new AppError('not_found', `no admin operation at ${ctx.path}`);
 }
