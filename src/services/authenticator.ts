@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 
 import type { LoginThrottleConfig } from '../config/config.ts';
 import type { EventFactory } from '../events/event-factory.ts';
@@ -70,8 +70,10 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   const metrics = deps.metrics ?? NO_METRICS;
 
   /** Keyed hash, so neither raw IPs nor mistyped usernames are ever stored or published. */
+  // A KeyObject once, as client-secrets.ts does: createHmac would import the Buffer every call.
+  const pepperKey = createSecretKey(deps.pepper);
   const digest = (purpose: string, value: string) =>
-    createHmac('sha256', deps.pepper)
+    createHmac('sha256', pepperKey)
       .update(`tessera-login:${purpose}\0${value}`)
       .digest('base64url');
 
