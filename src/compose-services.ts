@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import type { SigningKeyRing } from '../keys/signing-key-ring.ts';
 import type { Config } from './config/config.ts';
-import { createEventFactoryFor } from './events/event-factory.ts';
+import type { EventFactory } from './events/event-factory.ts';
 import { createPageRenderer, type PageRenderer } from './interactions/page-renderer.ts';
 import { createProviderPages } from './interactions/provider-pages.ts';
 import type { TesseraMetrics } from './metrics/create-metrics.ts';
@@ -42,6 +42,8 @@ export interface ServiceDeps {
    */
   readonly argon2Pool: Argon2Pool;
   readonly metrics: Pick<TesseraMetrics, 'tokens' | 'logins'>;
+  /** The composition root's one event factory (its `source` is `issuer`). */
+  readonly newEvent: EventFactory;
 }
 
 /** Everything built on top of a store: the business services and the oidc-provider instance. */
@@ -65,13 +67,7 @@ export interface Services {
  * would.
  */
 export function composeServices(config: Config, deps: ServiceDeps): Services {
-  const { storage, logger, clock, issuer } = deps;
-  const newEvent = createEventFactoryFor({
-    production: config.production,
-    source: issuer,
-    clock,
-    logger,
-  });
+  const { storage, logger, clock, issuer, newEvent } = deps;
   const hasher = createClientSecretHasher(
     config.secrets.secretPepper,
     config.tokens.clientSecretBytes,

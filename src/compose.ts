@@ -192,7 +192,16 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       buildInstance,
       pageRenderer,
       catalogCache,
-    } = composeServices(config, { storage, logger, clock, issuer, keyRing, argon2Pool, metrics });
+    } = composeServices(config, {
+      storage,
+      logger,
+      clock,
+      issuer,
+      keyRing,
+      argon2Pool,
+      metrics,
+      newEvent,
+    });
     metrics.keys.trackKeys(() => holder.current().keyRing.records);
     const keyRotation = createRotationScheduler({
       reconciler,

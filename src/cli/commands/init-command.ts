@@ -25,24 +25,33 @@ async function findAdminClient(clients: ClientService): Promise<ClientRecord | u
 async function initialise(context: CliContext, options: { force?: boolean; name: string }) {
   await withStore(context.io, async (config, storage) => {
     const { composeServices } = await import('../../compose-services.ts');
+    const { createEventFactoryFor } = await import('../../events/event-factory.ts');
     const { createMetrics } = await import('../../metrics/create-metrics.ts');
     const { createArgon2Pool } = await import('../../services/passwords/argon2-pool.ts');
     // init hashes no password, so its pool has no worker threads: none starts, none can keep
     // this process alive, and a derivation would be refused at once.
     const argon2Pool = createArgon2Pool({ workers: 0, maxQueued: 0 });
     try {
+      const issuer = config.http.issuer ?? `http://localhost:${config.http.port}`;
+      const logger = cliLogger();
       const { clients } = composeServices(config, {
         storage,
         // Only client-metadata validation runs here, which needs no signing key: the stored keys
         // are read (never created or rotated), so a wrong TESSERA_KEY_ENCRYPTION_KEY still shows.
         keyRing: await readKeyRing(config, storage),
         // The CLI prints its own messages; only real trouble from the services reaches stderr.
-        logger: cliLogger(),
+        logger,
         clock: Date.now,
-        issuer: config.http.issuer ?? `http://localhost:${config.http.port}`,
+        issuer,
         argon2Pool,
         // Nothing scrapes this process: the metrics only satisfy the services' wiring.
         metrics: createMetrics(),
+        newEvent: createEventFactoryFor({
+          production: config.production,
+          source: issuer,
+          clock: Date.now,
+          logger,
+        }),
       });
       await createAdminClient(context, options, clients);
     } finally {
