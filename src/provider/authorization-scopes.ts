@@ -21,7 +21,7 @@ export function assertAuthorizationScopes(
   options: { withoutResource: boolean },
 ): void {
   if (!END_USER_ROUTES.has(ctx.oidc.route)) return;
-  const allowed = client ? allowedScopesOf(client) : new Set<string>();
+  const allowed: ReadonlySet<string> = client ? allowedScopesOf(client) : new Set<string>();
   for (const scope of splitScope(ctx.oidc.params?.scope)) {
     if (scope === ADMIN_SCOPE) {
       throw new errors.InvalidScope(

@@ -1,5 +1,6 @@
 import type { Provider } from 'oidc-provider';
 
+import type { ClientSecretRecord } from '../ports/clients.ts';
 import type { ClientSecretHasher } from '../services/client-secrets.ts';
 import {
   clientProperty,
@@ -21,14 +22,20 @@ export function installHashedSecretComparison(
   const prototype = provider.Client.prototype as unknown as {
     compareClientSecret(this: object, actual: string): Promise<boolean>;
   };
+  // Per Client instance, which client-instances.ts keeps for as long as the client is unchanged.
+  const secretsOf = new WeakMap<object, ClientSecretRecord[]>();
   prototype.compareClientSecret = function compareHashedClientSecret(actual) {
-    const stored = (clientProperty(this, SECRET_HASHES_PROPERTY) ?? []) as SecretHashMetadata[];
-    const secrets = stored.map((secret, index) => ({
-      id: String(index),
-      hash: secret.hash,
-      createdAt: 0,
-      expiresAt: secret.expires_at ?? undefined,
-    }));
+    let secrets = secretsOf.get(this);
+    if (!secrets) {
+      const stored = (clientProperty(this, SECRET_HASHES_PROPERTY) ?? []) as SecretHashMetadata[];
+      secrets = stored.map((secret, index) => ({
+        id: String(index),
+        hash: secret.hash,
+        createdAt: 0,
+        expiresAt: secret.expires_at ?? undefined,
+      }));
+      secretsOf.set(this, secrets);
+    }
     return Promise.resolve(hasher.matches(actual, secrets, clock()));
   };
 }

@@ -63,7 +63,17 @@ export function toProviderClientMetadata(
   return metadata;
 }
 
-/** Every scope a provider Client instance may request (its Tessera allow-list). */
-export function allowedScopesOf(client: object): Set<string> {
-  return new Set(splitScope(clientProperty(client, ALLOWED_SCOPES_PROPERTY)));
+const allowedScopes = new WeakMap<object, ReadonlySet<string>>();
+
+/**
+ * Every scope a provider Client instance may request (its Tessera allow-list). Read once per
+ * instance: an instance's metadata never changes (a changed client is a new instance).
+ */
+export function allowedScopesOf(client: object): ReadonlySet<string> {
+  let scopes = allowedScopes.get(client);
+  if (!scopes) {
+    scopes = new Set(splitScope(clientProperty(client, ALLOWED_SCOPES_PROPERTY)));
+    allowedScopes.set(client, scopes);
+  }
+  return scopes;
 }

@@ -18,6 +18,7 @@ import type { ResourceServerService } from '../services/resource-server-service.
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
+import { installClientInstanceReuse } from './client-instances.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
@@ -191,6 +192,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildProviderConfiguration(deps));
   provider.proxy = deps.config.http.trustProxy;
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
+  if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);
   installUnmatchedRequestAnswers(provider, deps.pages);

@@ -6,7 +6,7 @@ import {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 
-import type { ClientStore } from '../ports/clients.ts';
+import type { ClientRecord, ClientStore } from '../ports/clients.ts';
 import type {
   OidcModelName,
   OidcModelStore,
@@ -43,10 +43,19 @@ const asProvider = (payload: OidcPayload | undefined) => payload as AdapterPaylo
  * OidcModelStore.
  */
 export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory {
+  // The same metadata object for the same cached record: client-instances.ts reuses the
+  // Client built from it, and the conversion runs once per record, not per request.
+  const metadataOf = new WeakMap<ClientRecord, AdapterPayload>();
   const clientAdapter: Adapter = {
     async find(id) {
       const client = await withStoreErrors(() => deps.clients.get(id));
-      return client ? toProviderClientMetadata(client) : undefined;
+      if (!client) return undefined;
+      let metadata = metadataOf.get(client);
+      if (!metadata) {
+        metadata = toProviderClientMetadata(client);
+        metadataOf.set(client, metadata);
+      }
+      return metadata;
     },
     upsert: readOnlyClients,
     findByUid: readOnlyClients,

@@ -23,7 +23,7 @@ function assertClientCredentialsScopes(
   target: string | undefined,
 ): void {
   if (ctx.oidc.route !== 'token' || ctx.oidc.params?.grant_type !== 'client_credentials') return;
-  const allowed = client ? allowedScopesOf(client) : new Set<string>();
+  const allowed: ReadonlySet<string> = client ? allowedScopesOf(client) : new Set<string>();
   for (const scope of splitScope(ctx.oidc.params.scope)) {
     if (!allowed.has(scope)) {
       throw new errors.InvalidScope('requested scope is not allowed for this client', scope);
@@ -69,11 +69,22 @@ export function createResourceIndicators(deps: ResourceIndicatorDeps) {
       );
       if (!record)
         throw new errors.InvalidTarget('resource indicator is not a registered resource server');
-      const offered = new Set(record.scopes);
+      const offered = offeredScopesOf(record);
       assertClientCredentialsScopes(ctx, client, (scope) => offered.has(scope), record.audience);
       return toResourceServerInfo(record, allowedScopesOf(client));
     },
   };
+}
+
+// Records are immutable and the catalog cache hands out the same one until it changes.
+const offeredScopes = new WeakMap<ResourceServerRecord, ReadonlySet<string>>();
+function offeredScopesOf(record: ResourceServerRecord): ReadonlySet<string> {
+  let scopes = offeredScopes.get(record);
+  if (!scopes) {
+    scopes = new Set(record.scopes);
+    offeredScopes.set(record, scopes);
+  }
+  return scopes;
 }
 
 function toResourceServerInfo(

@@ -137,6 +137,21 @@ describe.each(STORAGE_BACKENDS)('client credentials grant (%s store)', (backend)
     await expect(grant(second.secret)).resolves.toHaveProperty('access_token');
   });
 
+  it('applies a narrowed scope allow-list to the next request', async () => {
+    const narrowing = await registerClient(t, { scope: 'orders:read orders:write' });
+    const narrowingRp = await relyingParty(t, narrowing);
+    const grant = (scope: string) =>
+      oidc.clientCredentialsGrant(narrowingRp, { resource: API, scope });
+    await expect(grant('orders:write')).resolves.toHaveProperty('access_token');
+
+    const { metadata } = await t.tessera.clients.get(narrowing.clientId);
+    await t.tessera.clients.update(narrowing.clientId, {
+      metadata: { ...metadata, scope: 'orders:read' },
+    });
+    expect(await refusal(grant('orders:write'))).toEqual({ status: 400, error: 'invalid_scope' });
+    await expect(grant('orders:read')).resolves.toHaveProperty('access_token');
+  });
+
   it('stores client secrets only as hashes', async () => {
     const stored = await t.tessera.storage.clients.get(client.clientId);
     const serialised = JSON.stringify(stored);
