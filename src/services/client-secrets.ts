@@ -1,4 +1,7 @@
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 import type { ClientSecretRecord } from '../ports/clients.ts';
 
@@ -14,14 +17,20 @@ export interface ClientSecretHasher {
   matches(presented: string, secrets: readonly ClientSecretRecord[], now: number): boolean;
 }
 
+const DOMAIN_PREFIX = new TextEncoder().encode('tessera-client-secret\0');
+const utf8 = (text: string) => Buffer.from(text, 'utf8');
+
 export function createClientSecretHasher(pepper: Buffer, secretBytes = 32): ClientSecretHasher {
   if (secretBytes < 32) throw new TypeError('client secrets need at least 256 bits');
-  // A KeyObject once, not the raw pepper per call: createHmac would turn the Buffer into a key
-  // on every request (measured on Node 24: 14.6 µs against 5.3 µs per digest).
-  const key = createSecretKey(pepper);
-  const digest = (secret: string) =>
-    createHmac('sha256', key).update('tessera-client-secret\0').update(secret, 'utf8').digest();
+  // HMAC-SHA-256 keyed once: each digest clones the state that has absorbed the pepper and the
+  // domain prefix. @noble/hashes (audited, pure JS) rather than node:crypto: a createHmac per
+  // token request cost ~18 µs of the event loop under load, against ~8 µs here (README
+  // "Performance"); both compute the same HMAC, so stored hashes are unchanged.
+  const keyed = hmac.create(sha256, pepper).update(DOMAIN_PREFIX);
+  const digest = (secret: string) => Buffer.from(keyed.clone().update(utf8(secret)).digest());
 
+  // Decoded once per record: the token endpoint passes the same records while a client is cached.
+  const decoded = new WeakMap<ClientSecretRecord, Buffer>();
   return {
     generate: () => randomBytes(secretBytes).toString('base64url'),
     hash: (secret) => digest(secret).toString('base64url'),
@@ -30,7 +39,11 @@ export function createClientSecretHasher(pepper: Buffer, secretBytes = 32): Clie
       let matched = false;
       // Compare against every live secret without early exit, each in constant time.
       for (const secret of secrets) {
-        const stored = Buffer.from(secret.hash, 'base64url');
+        let stored = decoded.get(secret);
+        if (!stored) {
+          stored = Buffer.from(secret.hash, 'base64url');
+          decoded.set(secret, stored);
+        }
         const live = secret.expiresAt === undefined || secret.expiresAt > now;
         const equal = stored.length === candidate.length && timingSafeEqual(stored, candidate);
         matched = (equal && live) || matched;

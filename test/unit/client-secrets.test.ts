@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 import { describe, expect, it } from 'vitest';
 
@@ -35,6 +35,21 @@ describe('client secret hashing', () => {
     const secrets = [{ id: '1', hash: hasher.hash(secret), createdAt: 0, expiresAt: 1000 }];
     expect(hasher.matches(secret, secrets, 999)).toBe(true);
     expect(hasher.matches(secret, secrets, 1000)).toBe(false);
+  });
+
+  it('is HMAC-SHA-256 under the pepper with the domain prefix, so stored hashes stay valid', () => {
+    const pepper = randomBytes(32);
+    const keyed = createClientSecretHasher(pepper);
+    for (const secret of [keyed.generate(), 'ü-non-ascii-ünïcode', '', 'x'.repeat(200)]) {
+      const expected = createHmac('sha256', pepper)
+        .update('tessera-client-secret\0')
+        .update(secret, 'utf8')
+        .digest('base64url');
+      expect(keyed.hash(secret)).toBe(expected);
+    }
+    // Each digest starts from the keyed state: an earlier one must not leak into the next.
+    const secret = keyed.generate();
+    expect(keyed.hash(secret)).toBe(keyed.hash(secret));
   });
 
   it('depends on the pepper: the same secret hashes differently under another pepper', () => {
