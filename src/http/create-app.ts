@@ -10,7 +10,7 @@ import {
   contentSecurityPolicy,
   createNonceSource,
 } from '../interactions/content-security-policy.ts';
-import { createAccessLogger } from '../logging/create-logger.ts';
+import { createAccessLog, type AccessLog } from '../logging/access-log.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
 import { createMetricsRoutes } from './metrics-routes.ts';
@@ -49,7 +49,7 @@ export interface AppDeps extends HealthDeps {
 export function createRequestListener(
   deps: AppDeps,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const accessLog = createAccessLogger(deps.logger);
+  const accessLog = createAccessLog(deps.logger);
   const callback = createApp(deps, accessLog).callback();
   const serveFast = createProviderFastPath({ ...deps, metrics: deps.metrics.http, accessLog });
   return (req, res) => {
@@ -62,7 +62,7 @@ export function createRequestListener(
  * runs as its own Koa application on the raw request (its documented `callback()` mount), so its
  * cookies, body parsing and error rendering stay exactly as upstream intends.
  */
-function createApp(deps: AppDeps, accessLog: Logger): Koa {
+function createApp(deps: AppDeps, accessLog: AccessLog): Koa {
   const app = new Koa({ proxy: deps.trustProxy });
   const newNonce = createNonceSource();
   const health = createHealthRoutes(deps);

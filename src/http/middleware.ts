@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 
+import type { AccessLog } from '../logging/access-log.ts';
 import type { HttpMetrics } from '../metrics/create-metrics.ts';
 import { StoreUnavailableError } from '../ports/storage.ts';
 import { providerRouteOf } from '../provider/provider-metrics.ts';
@@ -37,7 +38,7 @@ export function requestContext(logger: Logger) {
  * observeCompletion). The route label is the template the request matched — Tessera's routers
  * (`@koa/router` sets `ctx._matchedRoute`) or oidc-provider's — or `unmatched`.
  */
-export function observeRequests(metrics: HttpMetrics, accessLog: Logger) {
+export function observeRequests(metrics: HttpMetrics, accessLog: AccessLog) {
   return async function observeRequestsMiddleware(ctx: Context, next: Next) {
     const started = performance.now();
     try {

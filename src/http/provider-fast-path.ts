@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Logger } from 'pino';
 
+import type { AccessLog } from '../logging/access-log.ts';
 import type { HttpMetrics } from '../metrics/create-metrics.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { providerRouteOf } from '../provider/provider-metrics.ts';
@@ -20,7 +21,7 @@ export interface ProviderFastPathDeps {
   readonly https: boolean;
   readonly jwksMaxAge: number;
   readonly metrics: HttpMetrics;
-  readonly accessLog: Logger;
+  readonly accessLog: AccessLog;
   readonly logger: Logger;
 }
 

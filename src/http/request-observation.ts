@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
-import type { Logger } from 'pino';
-
+import type { AccessLog } from '../logging/access-log.ts';
 import type { HttpMetrics } from '../metrics/create-metrics.ts';
 
 /**
@@ -46,7 +45,7 @@ export interface CompletedRequest {
  */
 export function observeCompletion(
   res: ServerResponse,
-  sinks: { readonly metrics: HttpMetrics; readonly accessLog: Logger },
+  sinks: { readonly metrics: HttpMetrics; readonly accessLog: AccessLog },
   describe: () => CompletedRequest,
 ): void {
   const complete = () => {
@@ -55,17 +54,14 @@ export function observeCompletion(
     const status = res.statusCode;
     sinks.metrics.observe(request.method, request.route, status, seconds);
     const level = status < 400 && QUIET_ROUTES.has(request.route) ? 'debug' : 'info';
-    sinks.accessLog[level](
-      {
-        requestId: request.requestId,
-        method: request.method,
-        path: request.path,
-        route: request.route,
-        status,
-        durationMs: Math.round(seconds * 10_000) / 10,
-      },
-      'request',
-    );
+    sinks.accessLog.write(level, {
+      requestId: request.requestId,
+      method: request.method,
+      path: request.path,
+      route: request.route,
+      status,
+      durationMs: Math.round(seconds * 10_000) / 10,
+    });
   };
   if (res.writableFinished || res.destroyed) complete();
   else res.once('close', complete);

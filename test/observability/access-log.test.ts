@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { waitFor } from '../helpers/tessera-process.ts';
@@ -78,5 +80,28 @@ describe('the access log', () => {
         route: path,
       });
     }
+  });
+
+  it('keeps every line valid JSON whatever the path holds', async () => {
+    // Raw quotes, backslashes and a JSON-looking tail (a URL string would be percent-encoded).
+    const path = '/no/"such\\path","status":200,"x":"';
+    const status = await new Promise<number>((resolve, reject) => {
+      const { hostname, port } = new URL(t.issuer);
+      const sent = request(
+        { hostname, port, path, headers: { 'x-request-id': 'odd-path-1' } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      sent.on('error', reject);
+      sent.end();
+    });
+    expect(status).toBe(404);
+    expect(await requestLine('odd-path-1')).toMatchObject({
+      path,
+      status: 404,
+      route: 'unmatched',
+    });
   });
 });
