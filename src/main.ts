@@ -6,7 +6,7 @@ import { ConfigError } from './config/config-error.ts';
 import { loadConfig } from './config/load-config.ts';
 import type { Tessera } from './compose.ts';
 import { KeyDecryptionError } from '../keys/key-encryption.ts';
-import { createLogger, stdoutDestination } from './logging/create-logger.ts';
+import { createLogger } from './logging/create-logger.ts';
 import { createClusterWorkerLink } from './metrics/cluster-metrics.ts';
 import {
   runClusterPrimary,
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     ? Number(process.env[WORKER_INDEX_VARIABLE] ?? 0)
     : undefined;
   // A cluster worker's lines say which worker wrote them.
-  const root = createLogger(config.log.level, stdoutDestination());
+  const root = createLogger(config.log.level);
   const logger = workerIndex === undefined ? root : root.child({ worker: workerIndex });
   // Once per process group: the primary warns, its cluster workers do not repeat it.
   for (const { variable, message } of workerIndex === undefined ? config.warnings : []) {

@@ -27,16 +27,6 @@ export const REDACTED_PATHS: readonly string[] = [
   '*.privateKey',
 ];
 
-/**
- * The server's stdout, written asynchronously: lines logged while a write is in flight go out
- * together in the next one, so the access log costs no write(2) per request under load (README
- * "Performance"). pino flushes what is left synchronously when the process exits (fatal errors
- * included), and a reader that closed the pipe (EPIPE) stops logging instead of stalling the
- * process.
- */
-export const stdoutDestination = (): DestinationStream =>
-  pino.destination({ dest: 1, sync: false });
-
 export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
   return pino(
     {
