@@ -323,6 +323,7 @@ const clusterScaling = (store: Store): Scenario => ({
 export const SCENARIOS: readonly Scenario[] = [
   clientCredentials('sqlite', 'jwt'),
   clientCredentials('mongodb', 'jwt'),
+  clientCredentials('sqlite', 'opaque'),
   clientCredentials('mongodb', 'opaque'),
   introspection('mongodb'),
   introspection('sqlite'),

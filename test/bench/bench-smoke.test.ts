@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+interface BenchRow {
+  readonly target: string;
+  readonly rate: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuMsPerUnit: number;
+  readonly peakRssMb: number;
+  readonly completed: number;
+  readonly failures: number;
+}
+interface BenchReport {
+  readonly results: readonly {
+    readonly name: string;
+    readonly rows: readonly BenchRow[];
+    readonly ratios: Record<string, number>;
+  }[];
+}
+
+/**
+ * `npm run bench` in miniature: one second per run, from source, so the suite keeps the
+ * benchmark's servers, request plans, sign-in driver and report working. Numbers are not
+ * judged here (this machine is shared and noisy); only that every request succeeded and every
+ * column was measured.
+ */
+describe('the benchmark suite', () => {
+  it('drives Tessera and the baseline and reports every column, with no failed request', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join(ROOT, 'scripts/bench/bench.ts'),
+        ...['--source', '--json', '--duration', '1', '--warmup', '0', '--connections', '4'],
+        ...['--logins', '2', '--scenario', 'cc-jwt-sqlite', '--scenario', 'login-sqlite'],
+      ],
+      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+    );
+    const report = JSON.parse(stdout) as BenchReport;
+    expect(report.results.map((result) => result.name)).toEqual(['cc-jwt-sqlite', 'login-sqlite']);
+
+    const [tokens, signIns] = report.results;
+    expect(tokens?.rows.map((row) => row.target)).toEqual(['tessera', 'baseline']);
+    for (const row of [...(tokens?.rows ?? []), ...(signIns?.rows ?? [])]) {
+      expect(row.failures).toBe(0);
+      expect(row.completed).toBeGreaterThan(0);
+      for (const value of [row.rate, row.p50Ms, row.p99Ms, row.cpuMsPerUnit, row.peakRssMb])
+        expect(value).toBeGreaterThan(0);
+    }
+    expect(tokens?.ratios['req/s']).toBeGreaterThan(0);
+    expect(signIns?.rows.map((row) => row.target)).toEqual(['sign-ins']);
+  }, 150_000);
+});
