@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+
 import type { EventFactory, NewEvent } from '../events/event-factory.ts';
 import type {
   ClientMetadata,
@@ -174,9 +176,12 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
           },
         );
       }
+      const name = update.name === undefined ? current.name : checkName(update.name);
+      // Nothing changes: no new version, no event, no cache invalidation (an idempotent PATCH).
+      if (name === current.name && isDeepStrictEqual(metadata, current.metadata)) return current;
       const next: ClientRecord = {
         ...current,
-        name: update.name === undefined ? current.name : checkName(update.name),
+        name,
         metadata,
         updatedAt: clock(),
         version: current.version + 1,

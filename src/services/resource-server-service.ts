@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+
 import type { EventFactory } from '../events/event-factory.ts';
 import type { Page } from '../ports/clients.ts';
 import type {
@@ -152,8 +154,7 @@ export function createResourceServerService(
           `resource server ${id} is at version ${current.version}, not ${update.expectedVersion}`,
         );
       }
-      const next: ResourceServerRecord = {
-        ...current,
+      const changed = {
         name: update.name?.trim() || current.name,
         scopes: update.scopes ? checkScopes(update.scopes) : current.scopes,
         accessTokenFormat: update.accessTokenFormat ?? current.accessTokenFormat,
@@ -161,6 +162,15 @@ export function createResourceServerService(
           update.accessTokenTtl === undefined
             ? current.accessTokenTtl
             : checkTtl(update.accessTokenTtl),
+      };
+      // Nothing changes: no new version, no event, no cache invalidation (an idempotent PATCH).
+      const unchanged = (Object.keys(changed) as (keyof typeof changed)[]).every((field) =>
+        isDeepStrictEqual(changed[field], current[field]),
+      );
+      if (unchanged) return current;
+      const next: ResourceServerRecord = {
+        ...current,
+        ...changed,
         updatedAt: clock(),
         version: current.version + 1,
       };

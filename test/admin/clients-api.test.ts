@@ -180,6 +180,25 @@ describe('admin API: clients', () => {
     expect((await call('GET', path)).body.name).toBe('renamed');
   });
 
+  it('answers an update that changes nothing with the stored client: same version, no event', async () => {
+    const { body: created } = await create({ name: 'steady', scope: 'openid' });
+    const path = `/clients/${created.client_id}`;
+    const { body: stored } = await call('GET', path);
+    for (const body of [{}, { name: 'steady' }, { scope: 'openid' }]) {
+      const response = await call('PATCH', path, { body, headers: { 'if-match': '"1"' } });
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual(stored);
+      expect(response.headers.get('etag')).toBe('"1"');
+    }
+    const events = await t.tessera.storage.outbox.listRecent({ limit: 100 });
+    expect(
+      events.filter((event) => event.subject === created.client_id).map((event) => event.type),
+    ).toEqual(['tessera.client.created']);
+    // A stale version is still refused, even for a change that would change nothing.
+    const stale = await call('PATCH', path, { body: {}, headers: { 'if-match': '"0"' } });
+    expect(stale.status).toBe(412);
+  });
+
   it('requires If-Match or a version to update (428)', async () => {
     const { body: created } = await create({ name: 'unguarded' });
     const response = await call('PATCH', `/clients/${created.client_id}`, {

@@ -109,6 +109,21 @@ describe('admin API: resource servers', () => {
     expect((await call('PATCH', path, { body: { access_token_ttl: 60 } })).status).toBe(428);
   });
 
+  it('answers an update that changes nothing with the stored resource server: same version, no event', async () => {
+    const { body: created } = await create();
+    const path = `/resource-servers/${created.id}`;
+    for (const body of [{}, { scopes: created.scopes }, { name: created.name }]) {
+      const response = await call('PATCH', path, { body, headers: { 'if-match': '"1"' } });
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual(created);
+      expect(response.headers.get('etag')).toBe('"1"');
+    }
+    const events = await t.tessera.storage.outbox.listRecent({ limit: 100 });
+    expect(
+      events.filter((event) => event.subject === created.id).map((event) => event.type),
+    ).toEqual(['tessera.resource_server.created']);
+  });
+
   it('refuses to change the audience', async () => {
     const { body: created } = await create();
     const response = await call('PATCH', `/resource-servers/${created.id}`, {
