@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,11 +39,18 @@ export async function startTestTesseraOn(
 
 /**
  * The same store and secrets for every replica started with it, as pods of one deployment share
- * them. On MongoDB a fresh database on the run's test server; the caller drops it.
+ * them. On MongoDB a fresh database on the run's test server. The caller removes both with
+ * removeSharedStore once its replicas have stopped.
  */
 export function sharedStoreEnv(backend: StorageBackend): Record<string, string> {
   const common = { ...testSecrets(), TESSERA_DATA_DIR: mkdtempSync(join(tmpdir(), 'tessera-')) };
   return backend === 'sqlite'
     ? common
     : { ...common, MONGODB_URI: mongodbUri(), MONGODB_DB: freshDatabaseName() };
+}
+
+/** Drops what sharedStoreEnv made: its MongoDB database, if any, and its data directory. */
+export async function removeSharedStore(env: Record<string, string>): Promise<void> {
+  if (env['MONGODB_DB']) await dropMongoDatabase(env['MONGODB_URI'] ?? '', env['MONGODB_DB']);
+  if (env['TESSERA_DATA_DIR']) rmSync(env['TESSERA_DATA_DIR'], { recursive: true, force: true });
 }

@@ -4,14 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
 import { openStorage } from '../../src/storage/open-storage.ts';
-import { dropMongoDatabase } from '../helpers/mongodb-storage.ts';
 import {
   oauthErrorOf,
   registerClient,
   relyingParty,
   type RegisteredClient,
 } from '../helpers/oauth-fixtures.ts';
-import { sharedStoreEnv, STORAGE_BACKENDS } from '../helpers/storage-backends.ts';
+import {
+  removeSharedStore,
+  sharedStoreEnv,
+  STORAGE_BACKENDS,
+} from '../helpers/storage-backends.ts';
 import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://ledger.example.com/api';
@@ -46,7 +49,7 @@ describe.each(STORAGE_BACKENDS)('catalog changes pushed across replicas (%s stor
     await a?.stop();
     await b?.stop();
     await unpolled?.stop();
-    if (env['MONGODB_DB']) await dropMongoDatabase(env['MONGODB_URI'] ?? '', env['MONGODB_DB']);
+    await removeSharedStore(env);
   });
 
   const grantAt = async (

@@ -2,9 +2,12 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTestClock } from '../contracts/storage-fixture.ts';
-import { dropMongoDatabase } from '../helpers/mongodb-storage.ts';
 import { refusal, registerClient, relyingParty } from '../helpers/oauth-fixtures.ts';
-import { sharedStoreEnv, STORAGE_BACKENDS } from '../helpers/storage-backends.ts';
+import {
+  removeSharedStore,
+  sharedStoreEnv,
+  STORAGE_BACKENDS,
+} from '../helpers/storage-backends.ts';
 import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://orders.example.com/api';
@@ -30,7 +33,7 @@ describe.each(STORAGE_BACKENDS)('client cache across two replicas (%s store)', (
   afterAll(async () => {
     await a.stop();
     await b.stop();
-    if (env['MONGODB_DB']) await dropMongoDatabase(env['MONGODB_URI'] ?? '', env['MONGODB_DB']);
+    await removeSharedStore(env);
   });
 
   const grant = async (at: TestTessera, clientId: string, secret: string, scope = 'orders:read') =>
