@@ -83,7 +83,7 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
   const registry = new Registry();
   const registers = [registry];
   // Process CPU, memory, heap, GC, handles, and the event-loop lag (nodejs_eventloop_lag_*).
-  if (!process.env['X_NODEFAULT']) collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry });
 
   const httpRequests = new Counter({
     name: 'tessera_http_requests_total',
