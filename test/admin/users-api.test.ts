@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { adminClient, issueToken, type AdminCall } from '../helpers/admin-fixtures.ts';
+import { lastEventSequence } from '../helpers/outbox-events.ts';
 import { CHEAP_ARGON2, startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -164,14 +165,12 @@ describe('admin API: users', () => {
 
   it('records no event for a change that fails', async () => {
     const { body: user } = await create();
-    const latest = async () =>
-      (await t.tessera.storage.outbox.listRecent({ limit: 1 }))[0]?.sequence;
-    const before = await latest();
+    const before = await lastEventSequence(t);
     const weak = await call('PUT', `/users/${user.id}/password`, { body: { password: 'x' } });
     expect(weak.status).toBe(400);
     expect((await create({ username: user.username })).status).toBe(409);
     expect((await call('POST', '/users/acc_nope/disable')).status).toBe(404);
-    expect(await latest()).toBe(before);
+    expect(await lastEventSequence(t)).toBe(before);
   });
 
   it('answers 404 for actions on an unknown user', async () => {

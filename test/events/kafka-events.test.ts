@@ -5,12 +5,12 @@ import { EVENT_TYPES } from '../../src/events/event-types.ts';
 import { parseTesseraEvent, type TesseraEvent } from '../../src/events/consumer.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { collectEvents, createTopic, type EventCollector } from '../helpers/kafka-events.ts';
-import { postForm } from '../helpers/oauth-fixtures.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
 import {
   authorizationRequest,
   createUser,
   formValue,
+  postRefresh,
   registerAppClient,
   signInAndRedeem,
   submitLogin,
@@ -76,14 +76,7 @@ describe.each(STORAGE_BACKENDS)('events on Kafka (%s store)', (backend) => {
       params: { scope: 'openid offline_access photos:read', prompt: 'consent', resource: API },
     });
     await oidc.refreshTokenGrant(app.rp, tokens.refresh_token!);
-    const reuse = await postForm(
-      `${t.issuer}/token`,
-      new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token!,
-        client_id: app.clientId,
-      }).toString(),
-    );
+    const reuse = await postRefresh(t, app, tokens.refresh_token!);
     expect(reuse.body.error).toBe('invalid_grant');
     const confirm = await browser.request(`${t.issuer}/session/end`);
     await browser.follow(`${t.issuer}/session/end/confirm`, t.issuer, {

@@ -16,9 +16,11 @@ import {
   formValue,
   registerAppClient,
   signIn,
+  postRefresh,
   signInAndRedeem,
   type AppClient,
 } from '../helpers/sign-in-fixtures.ts';
+import { eventsSince, lastEventSequence } from '../helpers/outbox-events.ts';
 import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
 import type { TestTessera } from '../helpers/test-tessera.ts';
 
@@ -46,23 +48,11 @@ describe.each(STORAGE_BACKENDS)('revocation events (%s store)', (backend) => {
   });
   afterAll(() => t.stop());
 
-  const recorded = async (type: string) =>
-    (await t.tessera.storage.outbox.listRecent({ type, limit: 500 })).reverse();
-  const since = async (type: string, before: number) =>
-    (await recorded(type)).filter((event) => event.sequence > before);
-  const lastSequence = async () =>
-    (await t.tessera.storage.outbox.listRecent({ limit: 1 }))[0]?.sequence ?? 0;
+  const since = (type: string, before: number) => eventsSince(t, before, type);
+  const lastSequence = () => lastEventSequence(t);
   const jtisOf = (events: StoredOutboxEvent[]) =>
     events.flatMap((event) => (event.data['format'] === 'jwt' ? [event.data['jti']] : []));
-  const refresh = (refreshToken: string) =>
-    postForm(
-      `${t.issuer}/token`,
-      new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: app.clientId,
-      }).toString(),
-    );
+  const refresh = (refreshToken: string) => postRefresh(t, app, refreshToken);
 
   it('announces an opaque token revoked at the revocation endpoint by its hash, never its value', async () => {
     const rp = await relyingParty(t, service);

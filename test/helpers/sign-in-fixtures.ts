@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { expect } from 'vitest';
 
 import { BrowserSession, type PageResponse } from './browser-session.ts';
+import { basicAuth, postForm } from './oauth-fixtures.ts';
 import type { TestTessera } from './test-tessera.ts';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -174,4 +175,20 @@ export async function signInAndRedeem(
     idTokenExpected: options.params?.scope?.split(' ').includes('openid') ?? true,
   });
   return { tokens, browser };
+}
+
+/**
+ * A raw refresh-token request by `app` (its Basic credentials, or its client_id when public),
+ * answered whatever the outcome: for the refusals openid-client would throw on.
+ */
+export function postRefresh(t: TestTessera, app: AppClient, refreshToken: string) {
+  const params = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  if (app.clientSecret === undefined) params.set('client_id', app.clientId);
+  return postForm(
+    `${t.issuer}/token`,
+    params.toString(),
+    app.clientSecret === undefined
+      ? {}
+      : { authorization: basicAuth(app.clientId, app.clientSecret) },
+  );
 }

@@ -2,24 +2,19 @@ import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { StoredOutboxEvent } from '../../src/ports/outbox.ts';
 import { hashOpaqueToken } from '../../src/provider/removal-events.ts';
 import { adminClient, issueToken, type AdminCall } from '../helpers/admin-fixtures.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
-import {
-  basicAuth,
-  postForm,
-  registerClient,
-  relyingParty,
-  type RegisteredClient,
-} from '../helpers/oauth-fixtures.ts';
+import { registerClient, relyingParty, type RegisteredClient } from '../helpers/oauth-fixtures.ts';
 import {
   authorizationRequest,
   createUser,
   registerAppClient,
+  postRefresh,
   signInAndRedeem,
   type AppClient,
 } from '../helpers/sign-in-fixtures.ts';
+import { eventsSince, lastEventSequence } from '../helpers/outbox-events.ts';
 import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
 import { CHEAP_ARGON2, type TestTessera } from '../helpers/test-tessera.ts';
 
@@ -45,21 +40,9 @@ describe.each(STORAGE_BACKENDS)(
     });
     afterAll(() => t.stop());
 
-    const lastSequence = async () =>
-      (await t.tessera.storage.outbox.listRecent({ limit: 1 }))[0]?.sequence ?? 0;
-    const since = async (before: number, type: string) =>
-      (await t.tessera.storage.outbox.listRecent({ type, limit: 500 }))
-        .filter((event) => event.sequence > before)
-        .reverse();
-    const refresh = (refreshToken: string) =>
-      postForm(
-        `${t.issuer}/token`,
-        new URLSearchParams({
-          grant_type: 'refresh_token',
-          refresh_token: refreshToken,
-        }).toString(),
-        { authorization: basicAuth(app.clientId, app.clientSecret!) },
-      );
+    const lastSequence = () => lastEventSequence(t);
+    const since = (before: number, type: string) => eventsSince(t, before, type);
+    const refresh = (refreshToken: string) => postRefresh(t, app, refreshToken);
     const introspect = async (token: string) =>
       (await oidc.tokenIntrospection(resourceServer, token)).active;
     /** Whether the browser's session cookie takes it past the sign-in page. */
@@ -149,10 +132,8 @@ describe.each(STORAGE_BACKENDS)(
       const user = await signedInUser('eve');
       const before = await lastSequence();
       await call('POST', `/users/${user.accountId}/disable`);
-      const recorded = (await t.tessera.storage.outbox.listRecent({ limit: 500 }))
-        .filter((event) => event.sequence > before)
-        .reverse();
-      const types = recorded.map((event: StoredOutboxEvent) => event.type);
+      const recorded = await eventsSince(t, before);
+      const types = recorded.map((event) => event.type);
       expect(types[0]).toBe('tessera.account.updated');
       expect(new Set(types)).toEqual(
         new Set([

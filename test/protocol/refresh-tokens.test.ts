@@ -5,6 +5,7 @@ import { postForm, refusal } from '../helpers/oauth-fixtures.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import {
   createUser,
+  postRefresh,
   registerAppClient,
   signIn,
   signInAndRedeem,
@@ -30,15 +31,7 @@ describe.each(STORAGE_BACKENDS)('refresh tokens (%s store)', (backend) => {
   afterAll(() => t.stop());
 
   const tokenEndpoint = () => `${t.issuer}/token`;
-  const refreshRaw = (refreshToken: string) =>
-    postForm(
-      tokenEndpoint(),
-      new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: app.clientId,
-      }).toString(),
-    );
+  const refreshRaw = (refreshToken: string) => postRefresh(t, app, refreshToken);
 
   it('issues an opaque refresh token only when offline_access was granted', async () => {
     const withOffline = await signInAndRedeem(t, app, undefined, OFFLINE);
