@@ -94,6 +94,19 @@ const needsMongo = [...selected, ...soaks].some((scenario) => scenario.name.ends
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+// Every option is checked before anything starts: a typo must not surface after the scenarios.
+const soakMinutes = positive('soak-minutes', values['soak-minutes'], 60);
+const warmupS = Number(values.warmup);
+if (values.warmup.trim() === '' || !Number.isFinite(warmupS) || warmupS < 0 || warmupS > 60) {
+  process.stderr.write(`--warmup must be a number in [0, 60]\n${USAGE}\n`);
+  process.exit(2);
+}
+const durationS = positive('duration', values.duration, 120);
+const connections = positive('connections', values.connections, 1000);
+const signInConnections = positive('logins', values.logins, 256);
+const mixedRate = positive('mixed-rate', values['mixed-rate'], 100_000);
+const workers = positive('workers', values.workers, 64);
+
 // Tessera runs as it ships (dist/, what the Dockerfile starts) unless --source says otherwise.
 if (!values.source) {
   const build = spawnSync(process.execPath, [resolve(import.meta.dirname, '../build.ts')], {
@@ -114,13 +127,13 @@ try {
     ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` }
     : {};
   const settings: BenchSettings = {
-    durationS: positive('duration', values.duration, 120),
-    warmupS: Number(values.warmup) >= 0 ? Number(values.warmup) : 3,
-    connections: positive('connections', values.connections, 1000),
-    signInConnections: positive('logins', values.logins, 256),
-    mixedRate: positive('mixed-rate', values['mixed-rate'], 100_000),
+    durationS,
+    warmupS,
+    connections,
+    signInConnections,
+    mixedRate,
     mongodbUri,
-    workers: positive('workers', values.workers, 64),
+    workers,
     tesseraEnv: {
       ...Object.fromEntries(
         (values.env ?? []).map((pair) => [
@@ -146,10 +159,8 @@ try {
   }
   const soakResults: SoakResult[] = [];
   for (const soak of soaks) {
-    log(`running ${soak.name} (${values['soak-minutes']} minutes)…`);
-    soakResults.push(
-      await soak.run(settings, positive('soak-minutes', values['soak-minutes'], 60)),
-    );
+    log(`running ${soak.name} (${soakMinutes} minutes)…`);
+    soakResults.push(await soak.run(settings, soakMinutes));
   }
   if (values.json) {
     process.stdout.write(
