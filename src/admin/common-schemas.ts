@@ -5,7 +5,7 @@ import { named } from './named-schema.ts';
 
 /** The largest page a list operation returns. */
 export const MAX_PAGE_SIZE = 100;
-const DEFAULT_PAGE_SIZE = 20;
+export const DEFAULT_PAGE_SIZE = 20;
 
 /** RFC 9457 problem details, as src/http/problem.ts writes them. */
 export const problemSchema = named(

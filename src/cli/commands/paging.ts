@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../admin/common-schemas.ts';
 import type { CliContext } from '../cli-context.ts';
 import { integerBetween } from '../option-parsers.ts';
 
 type PageSchema<T> = z.ZodType<{ items: T[]; next_cursor: string | null }>;
 
-/** The admin API's largest page (common-schemas.ts MAX_PAGE_SIZE); --all reads pages this big. */
-const MAX_PAGE_SIZE = 100;
 /** Safety bound for --all: 1000 pages of 100 is more than any admin reads in a terminal. */
 const MAX_PAGES = 1000;
 
@@ -20,7 +19,12 @@ export interface PageOptions {
 /** --limit, --cursor and --all of every paged list command. */
 export function addPageOptions(command: Command): Command {
   return command
-    .option('--limit <n>', `page size (1-${MAX_PAGE_SIZE})`, integerBetween(1, MAX_PAGE_SIZE), 20)
+    .option(
+      '--limit <n>',
+      `page size (1-${MAX_PAGE_SIZE})`,
+      integerBetween(1, MAX_PAGE_SIZE),
+      DEFAULT_PAGE_SIZE,
+    )
     .option('--cursor <cursor>', 'continue after a previous page')
     .option('--all', 'follow every page');
 }
