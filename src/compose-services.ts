@@ -72,8 +72,10 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     config.secrets.secretPepper,
     config.tokens.clientSecretBytes,
   );
-  // The hot path reads clients and resource servers from memory; the services read the store
-  // and their writes drop what this replica had cached (src/storage/catalog-cache.ts).
+  // The hot path reads clients and resource servers from memory; the services' own reads (get,
+  // list) go to the store and their writes drop what this replica had cached. The resource-server
+  // service takes the cached store because the token endpoint asks it by audience
+  // (src/storage/catalog-cache.ts).
   const catalogCache = createCatalogCache(storage, {
     ttlMs: config.performance.clientCacheTtlMs,
     clock,
