@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
 import { startTessera } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
@@ -127,7 +128,7 @@ export async function startTesseraTarget(options: TesseraTargetOptions): Promise
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
   void exited;
-  return finishStart(child, origin, fixtures, logFile, () => {
+  return finishStart(child, origin, fixtures, logFile, async () => {
     // A Tessera that died under load leaves its log's last lines for the reader.
     if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') {
       const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
@@ -136,7 +137,18 @@ export async function startTesseraTarget(options: TesseraTargetOptions): Promise
       );
     }
     rmSync(dataDir, { recursive: true, force: true });
+    // MONGODB_URI may be a real server: leave no bench database on it.
+    if (env['MONGODB_DB']) await dropDatabase(env['MONGODB_URI'] ?? '', env['MONGODB_DB']);
   });
+}
+
+async function dropDatabase(uri: string, name: string): Promise<void> {
+  const client = createMongoClient(uri);
+  try {
+    await client.db(name).dropDatabase();
+  } finally {
+    await client.close();
+  }
 }
 
 async function finishStart(
@@ -144,7 +156,7 @@ async function finishStart(
   origin: string,
   fixtures: BenchFixtures,
   logFile: string | undefined,
-  cleanUp: () => void,
+  cleanUp: () => void | Promise<void>,
 ): Promise<Target> {
   // Let startup work (module compilation, first GC) settle before calling it idle.
   await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
@@ -167,7 +179,7 @@ async function finishStart(
         await exited;
         clearTimeout(timer);
       }
-      cleanUp();
+      await cleanUp();
     },
   };
 }
