@@ -114,23 +114,32 @@ export interface Observed<T> {
   readonly cpuMs: number;
   readonly storeCpuMs: number | undefined;
   readonly peakRssMb: number;
+  /** The RSS readings behind peakRssMb, ms since the start of `work`. */
+  readonly rssSamples: readonly { readonly atMs: number; readonly mb: number }[];
 }
 
-/** Runs `work` while reading the target's (and the store server's) CPU time and peak RSS. */
+/**
+ * Runs `work` while reading the target's (and the store server's) CPU time and its RSS every
+ * `rssSampleMs` (a long run such as the soak samples less often: the load generator reading
+ * /proc shares the cores being measured).
+ */
 export async function observe<T>(
   target: Target,
   work: () => Promise<T>,
   storePid?: number,
+  rssSampleMs = 250,
 ): Promise<Observed<T>> {
   const cpuBefore = cpuMs(target.pid);
   const storeBefore = storePid === undefined ? 0 : cpuMs(storePid);
-  const rss = sampleRss(target.pid);
+  const rss = sampleRss(target.pid, rssSampleMs);
   const result = await work();
+  const { peakMb, samples } = rss.stop();
   return {
     result,
     cpuMs: cpuMs(target.pid) - cpuBefore,
     storeCpuMs: storePid === undefined ? undefined : cpuMs(storePid) - storeBefore,
-    peakRssMb: rss.stop().peakMb,
+    peakRssMb: peakMb,
+    rssSamples: samples,
   };
 }
 

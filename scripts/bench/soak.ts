@@ -9,7 +9,6 @@
  */
 import { runLoad } from './load.ts';
 import { observe } from './measure.ts';
-import { sampleRss } from './process-stats.ts';
 import { clientCredentialsPlan } from './request-plans.ts';
 import { tesseraOptions, type BenchSettings } from './scenarios.ts';
 import { startTesseraTarget, type Store } from './targets.ts';
@@ -30,6 +29,8 @@ export interface SoakResult {
 }
 
 const SAMPLE_MS = 2000;
+/** Load before the sampled run, so JIT and pool start-up are not the first samples. */
+const WARMUP_S = 5;
 
 function slope(points: readonly { atMs: number; mb: number }[]): number {
   const n = points.length;
@@ -58,26 +59,19 @@ const createSoak = (store: Store): Soak => ({
     const target = await startTesseraTarget(tesseraOptions(settings, store));
     try {
       const { fixtures } = target;
-      const requests = () => [
-        ...clientCredentialsPlan(fixtures, fixtures.jwtApi),
-        ...clientCredentialsPlan(fixtures, fixtures.opaqueApi),
-      ];
-      await runLoad({
-        origin: target.origin,
-        connections: settings.connections,
-        durationS: 5,
-        requests: requests(),
-      });
-      const rss = sampleRss(target.pid, SAMPLE_MS);
-      const observed = await observe(target, () =>
+      const load = (durationS: number) =>
         runLoad({
           origin: target.origin,
           connections: settings.connections,
-          durationS: minutes * 60,
-          requests: requests(),
-        }),
-      );
-      const { samples, peakMb } = rss.stop();
+          durationS,
+          requests: [
+            ...clientCredentialsPlan(fixtures, fixtures.jwtApi),
+            ...clientCredentialsPlan(fixtures, fixtures.opaqueApi),
+          ],
+        });
+      await load(WARMUP_S);
+      const observed = await observe(target, () => load(minutes * 60), undefined, SAMPLE_MS);
+      const samples = observed.rssSamples;
       const half = samples.filter((s) => s.atMs >= (minutes * 60_000) / 2);
       return {
         name: `soak-${store}`,
@@ -87,7 +81,7 @@ const createSoak = (store: Store): Soak => ({
         idleRssMb: target.idleRssMb,
         firstRssMb: samples[0]?.mb ?? NaN,
         lastRssMb: samples.at(-1)?.mb ?? NaN,
-        peakRssMb: peakMb,
+        peakRssMb: observed.peakRssMb,
         slopeMbPerMin: slope(samples),
         secondHalfSlopeMbPerMin: slope(half),
         cpuMsPerRequest: observed.cpuMs / observed.result.responses,
