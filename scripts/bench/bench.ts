@@ -15,7 +15,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts';
-import { findProcess } from './process-stats.ts';
 import { formatTable } from './report.ts';
 import { SCENARIOS, type BenchSettings, type ScenarioResult } from './scenarios.ts';
 import { formatSoak, SOAKS, type SoakResult } from './soak.ts';
@@ -144,7 +143,7 @@ try {
       ...profile,
     },
     baselineEnv: profile,
-    storePid: ferretDb ? findProcess(`--listen-addr=127.0.0.1:${ferretDb.port}`) : undefined,
+    storePid: ferretDb?.pid(),
     built: !values.source,
   };
   log(

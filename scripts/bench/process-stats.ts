@@ -4,7 +4,7 @@
  * generator's own work never counts (Linux only, as this benchmark is).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = (() => {
   try {
@@ -52,20 +52,6 @@ export function cpuMs(pid: number): number {
     return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
   });
   return (ticks * 1000) / CLOCK_TICKS;
-}
-
-/** The process whose command line holds `fragment` (e.g. FerretDB's listen address), if any. */
-export function findProcess(fragment: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (args.some((arg) => arg.includes(fragment))) return Number(entry);
-    } catch {
-      // Exited meanwhile.
-    }
-  }
-  return undefined;
 }
 
 /** Resident set size of the process tree, MiB. */

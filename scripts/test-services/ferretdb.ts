@@ -36,6 +36,8 @@ export interface FerretDbHandle {
   start(): Promise<void>;
   /** SIGKILL, as a crash would; resolves once the process has exited. */
   kill(): Promise<void>;
+  /** The server process (for its CPU time); a restart gives a new one. */
+  pid(): number | undefined;
 }
 
 /**

@@ -20,6 +20,8 @@ export interface RestartableService {
   stop(): Promise<void>;
   /** SIGKILL, as a crash would; resolves once exited. */
   kill(): Promise<void>;
+  /** The process started last (it may have exited since), or undefined before any start. */
+  pid(): number | undefined;
 }
 
 export function createRestartableService(options: RestartableServiceOptions): RestartableService {
@@ -54,5 +56,6 @@ export function createRestartableService(options: RestartableServiceOptions): Re
     kill: async () => {
       await current?.kill();
     },
+    pid: () => current?.pid,
   };
 }
