@@ -3,7 +3,7 @@
  * in-memory adapter, static clients compared in plaintext, no logging and no metrics, configured
  * for the grants and token formats the scenarios use. Run as its own process by
  * scripts/bench/bench.ts; it reads its fixtures from BENCH_BASELINE (JSON, see BaselineFixtures)
- * and writes "ready" on stdout once it listens.
+ * and is ready once its discovery document answers.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -99,7 +99,5 @@ const provider = new Provider(issuer, {
 
 const callback = provider.callback();
 const server = createServer((req, res) => void callback(req, res));
-server.listen(fixtures.port, '127.0.0.1', () => {
-  process.stdout.write('ready\n');
-});
+server.listen(fixtures.port, '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -2,9 +2,7 @@
  * The two servers a scenario compares, each its own process on loopback: Tessera's real entry
  * (`src/main.ts`, logging at info to a file, metrics on) and the bare oidc-provider baseline.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, openSync, closeSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +12,14 @@ import { startTessera } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/logging/create-logger.ts';
 import { findFreePort } from '../test-services/ports.ts';
+import {
+  describeExit,
+  readLogTail,
+  spawnLogged,
+  type ExitStatus,
+  type LoggedProcess,
+} from '../test-services/process.ts';
+import { waitUntilReady } from '../test-services/wait-until-ready.ts';
 import type { BaselineFixtures } from './baseline-provider.ts';
 import {
   BENCH_JWT_API,
@@ -29,6 +35,8 @@ import { rssMb } from './process-stats.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const READY_TIMEOUT_MS = 60_000;
+/** SIGTERM, then SIGKILL after this long (Tessera drains in-flight requests first). */
+const STOP_GRACE_MS = 15_000;
 
 export interface Target {
   readonly origin: string;
@@ -36,8 +44,6 @@ export interface Target {
   readonly fixtures: BenchFixtures;
   /** Resident memory of the started, not yet loaded server (its whole process tree), MiB. */
   readonly idleRssMb: number;
-  /** The server's log file (Tessera writes its access log there). */
-  readonly logFile: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -73,15 +79,42 @@ export async function startBaselineTarget(env: Record<string, string> = {}): Pro
       redirectUri: BENCH_REDIRECT_URI,
     },
   };
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/bench/baseline-provider.ts')], {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-baseline-'));
+  const origin = `http://127.0.0.1:${port}`;
+  const server = await startServer('baseline', dataDir, {
+    command: process.execPath,
+    args: [join(ROOT, 'scripts/bench/baseline-provider.ts')],
     env: { PATH: process.env['PATH'] ?? '', ...env, BENCH_BASELINE: JSON.stringify(fixtures) },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    ready: `${origin}/.well-known/openid-configuration`,
   });
-  await new Promise<void>((resolveReady, reject) => {
-    child.stdout?.once('data', () => resolveReady());
-    child.once('exit', (code) => reject(new Error(`baseline exited (${code}) before listening`)));
+  return finishStart(server, origin, fixtures, async () => {
+    rmSync(dataDir, { recursive: true, force: true });
   });
-  return finishStart(child, `http://127.0.0.1:${port}`, fixtures, undefined, () => undefined);
+}
+
+/** A server process logging to `dataDir`, once `ready` answers 200 (or an error with its log). */
+async function startServer(
+  name: string,
+  dataDir: string,
+  options: { command: string; args: string[]; env: NodeJS.ProcessEnv; ready: string },
+): Promise<LoggedProcess> {
+  const server = await spawnLogged({
+    command: options.command,
+    args: options.args,
+    env: options.env,
+    logFile: join(dataDir, `${name}.log`),
+  });
+  await waitUntilReady({
+    name,
+    process: server,
+    probe: async () => {
+      const response = await fetch(options.ready);
+      if (response.status !== 200) throw new Error(`${options.ready} answered ${response.status}`);
+    },
+    timeoutMs: READY_TIMEOUT_MS,
+    intervalMs: 100,
+  });
+  return server;
 }
 
 export async function startTesseraTarget(options: TesseraTargetOptions): Promise<Target> {
@@ -104,36 +137,19 @@ export async function startTesseraTarget(options: TesseraTargetOptions): Promise
     ...options.env,
   };
   const fixtures = await seed(env);
-  const logFile = join(dataDir, 'tessera.log');
-  const log = openSync(logFile, 'a');
   const entry = options.built ? 'dist/src/main.js' : 'src/main.ts';
-  const child = spawn(process.execPath, [join(ROOT, entry)], {
-    env,
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
   const origin = `http://127.0.0.1:${port}`;
-  const exited = once(child, 'exit');
-  const deadline = performance.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const ready = await fetch(`${origin}/readyz`).then(
-      (response) => response.status === 200,
-      () => false,
-    );
-    if (ready) break;
-    if (child.exitCode !== null || performance.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`tessera did not become ready:\n${readFileSync(logFile, 'utf8')}`);
-    }
-    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
-  }
-  void exited;
-  return finishStart(child, origin, fixtures, logFile, async () => {
+  const server = await startServer('tessera', dataDir, {
+    command: process.execPath,
+    args: [join(ROOT, entry)],
+    env,
+    ready: `${origin}/readyz`,
+  });
+  return finishStart(server, origin, fixtures, async (status) => {
     // A Tessera that died under load leaves its log's last lines for the reader.
-    if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') {
-      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+    if (status.code !== 0 && status.signal !== 'SIGTERM') {
       process.stderr.write(
-        `tessera exited (${child.exitCode ?? child.signalCode}):\n${lines.slice(-20).join('\n')}\n`,
+        `tessera exited (${describeExit(status)}):\n${await readLogTail(server.logFile, 20)}\n`,
       );
     }
     rmSync(dataDir, { recursive: true, force: true });
@@ -152,34 +168,20 @@ async function dropDatabase(uri: string, name: string): Promise<void> {
 }
 
 async function finishStart(
-  child: ChildProcess,
+  server: LoggedProcess,
   origin: string,
   fixtures: BenchFixtures,
-  logFile: string | undefined,
-  cleanUp: () => void | Promise<void>,
+  cleanUp: (status: ExitStatus) => Promise<void>,
 ): Promise<Target> {
   // Let startup work (module compilation, first GC) settle before calling it idle.
   await new Promise((resolveWait) => setTimeout(resolveWait, 1000));
-  const pid = child.pid as number;
-  // Should the benchmark itself fail, its servers must not outlive it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
   return {
     origin,
-    pid,
+    pid: server.pid,
     fixtures,
-    idleRssMb: rssMb(pid),
-    logFile,
+    idleRssMb: rssMb(server.pid),
     async stop() {
-      process.off('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      await cleanUp();
+      await cleanUp(await server.stop(STOP_GRACE_MS));
     },
   };
 }
