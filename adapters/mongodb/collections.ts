@@ -32,6 +32,8 @@ export const COLLECTIONS = {
   accounts: 'accounts',
   /** Failed sign-in counters per hashed IP and unknown username (login-throttle-store.ts). */
   loginThrottle: 'login_throttle',
+  /** One document per completed one-time data migration (data-migration-store.ts). */
+  dataMigrations: 'data_migrations',
 } as const;
 
 /** One collection per oidc-provider model, so each lookup index serves exactly one model. */
@@ -68,6 +70,12 @@ export interface OidcModelDocument {
   expiresAt: Date | null;
   /** Absent or null until consumed. */
   consumedAt?: Date | null;
+}
+
+export interface DataMigrationDocument {
+  /** The step's name. */
+  _id: string;
+  completedAt: Date;
 }
 
 export interface ConsumptionDocument {
@@ -196,5 +204,7 @@ export const accountsOf = (db: Db): Collection<AccountDocument> =>
   db.collection<AccountDocument>(COLLECTIONS.accounts);
 export const loginThrottleOf = (db: Db): Collection<LoginThrottleDocument> =>
   db.collection<LoginThrottleDocument>(COLLECTIONS.loginThrottle);
+export const dataMigrationsOf = (db: Db): Collection<DataMigrationDocument> =>
+  db.collection<DataMigrationDocument>(COLLECTIONS.dataMigrations);
 export const oidcModelsOf = (db: Db, model: OidcModelName): Collection<OidcModelDocument> =>
   db.collection<OidcModelDocument>(OIDC_MODEL_COLLECTIONS[model]);

@@ -6,6 +6,7 @@ import { createMongoAccountStore } from './account-store.ts';
 import { createMongoCatalogGenerationStore } from './catalog-generation-store.ts';
 import { createMongoClientStore } from './client-store.ts';
 import type { MongoStoreContext } from './collections.ts';
+import { createMongoDataMigrationStore } from './data-migration-store.ts';
 import { createMongoLeaseStore } from './lease-store.ts';
 import { createMongoLoginThrottleStore } from './login-throttle-store.ts';
 import { createMongoConnection } from './mongo-connection.ts';
@@ -91,6 +92,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<Mo
     leases: guard(createMongoLeaseStore(ctx)),
     accounts: guard(createMongoAccountStore(ctx)),
     loginThrottle: guard(createMongoLoginThrottleStore(ctx)),
+    dataMigrations: guard(createMongoDataMigrationStore(ctx)),
     ping: health.ping,
     async close() {
       await connection.close();

@@ -109,4 +109,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER resource_servers_deleted AFTER DELETE ON resource_servers
     BEGIN UPDATE catalog_generation SET value = value + 1 WHERE id = 1; END;
   `,
+  `
+  -- DataMigrationStore: the one-time data migrations that have run (src/storage/data-migrations.ts).
+  CREATE TABLE data_migrations (
+    name         TEXT    PRIMARY KEY,
+    completed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

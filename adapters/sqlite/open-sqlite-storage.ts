@@ -1,6 +1,7 @@
 import type { Storage } from '../../src/ports/storage.ts';
 import { createSqliteAccountStore } from './account-store.ts';
 import { createSqliteCatalogGenerationStore } from './catalog-generation-store.ts';
+import { createSqliteDataMigrationStore } from './data-migration-store.ts';
 import { SqliteDatabase } from './database.ts';
 import { createSqliteLeaseStore } from './lease-store.ts';
 import { createSqliteLoginThrottleStore } from './login-throttle-store.ts';
@@ -30,6 +31,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     leases: createSqliteLeaseStore(db, clock),
     accounts: createSqliteAccountStore(db, clock),
     loginThrottle: createSqliteLoginThrottleStore(db),
+    dataMigrations: createSqliteDataMigrationStore(db),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite database is closed');
       db.statement('SELECT 1').get();

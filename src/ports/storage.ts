@@ -1,6 +1,7 @@
 import type { AccountStore } from './accounts.ts';
 import type { CatalogGenerationStore } from './catalog-generation.ts';
 import type { ClientStore } from './clients.ts';
+import type { DataMigrationStore } from './data-migrations.ts';
 import type { LeaseStore } from './leases.ts';
 import type { LoginThrottleStore } from './login-throttle.ts';
 import type { OidcModelStore } from './oidc-models.ts';
@@ -21,6 +22,7 @@ export interface Storage {
   readonly leases: LeaseStore;
   readonly accounts: AccountStore;
   readonly loginThrottle: LoginThrottleStore;
+  readonly dataMigrations: DataMigrationStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

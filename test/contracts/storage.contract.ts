@@ -1,6 +1,7 @@
 import { describeLeaseStoreContract } from './lease-store.contract.ts';
 import { describeAccountStoreContract } from './account-store.contract.ts';
 import { describeCatalogGenerationStoreContract } from './catalog-generation-store.contract.ts';
+import { describeDataMigrationStoreContract } from './data-migration-store.contract.ts';
 import { describeLoginThrottleStoreContract } from './login-throttle-store.contract.ts';
 import { describeOidcModelStoreContract } from './oidc-model-store.contract.ts';
 import { describeOutboxStoreContract } from './outbox-store.contract.ts';
@@ -13,7 +14,7 @@ import type { OpenTestStorage } from './storage-fixture.ts';
 
 /**
  * Every storage port's contract, for one adapter. A new adapter is done when this passes
- * (STYLE.md: one contract suite run against every backend).
+ * (one contract suite run against every backend).
  */
 export function describeStorageContract(adapter: string, open: OpenTestStorage): void {
   describeOidcModelStoreContract(adapter, open);
@@ -25,4 +26,5 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeLeaseStoreContract(adapter, open);
   describeAccountStoreContract(adapter, open);
   describeLoginThrottleStoreContract(adapter, open);
+  describeDataMigrationStoreContract(adapter, open);
 }
