@@ -56,6 +56,23 @@ function lookupField(
   return typeof value === 'string' ? value : null;
 }
 
+/** A record's stored fields but `_id` and `consumedAt`: its payload and lookup fields. */
+function documentFields(
+  model: OidcModelName,
+  payload: OidcPayload,
+  expiresAt: Date | null,
+): Omit<OidcModelDocument, '_id' | 'consumedAt'> {
+  return {
+    payload: JSON.stringify(payload),
+    grantId: lookupField(payload, 'grantId'),
+    uid: lookupField(payload, 'uid'),
+    userCode: lookupField(payload, 'userCode'),
+    // Top level, like the other lookup fields: FerretDB has no dotted field paths.
+    ...(ACCOUNT_BOUND_MODELS.has(model) ? { accountId: lookupField(payload, 'accountId') } : {}),
+    expiresAt,
+  };
+}
+
 export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStore {
   const { clock } = ctx;
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
@@ -114,18 +131,11 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         collection(model).updateOne(
           { _id: id },
           {
-            $set: {
-              payload: JSON.stringify(payload),
-              grantId: lookupField(payload, 'grantId'),
-              uid: lookupField(payload, 'uid'),
-              userCode: lookupField(payload, 'userCode'),
-              // Top level, like the other lookup fields: FerretDB has no dotted field paths.
-              ...(ACCOUNT_BOUND_MODELS.has(model)
-                ? { accountId: lookupField(payload, 'accountId') }
-                : {}),
-              expiresAt:
-                expiresInSeconds === undefined ? null : new Date(now + expiresInSeconds * 1000),
-            },
+            $set: documentFields(
+              model,
+              payload,
+              expiresInSeconds === undefined ? null : new Date(now + expiresInSeconds * 1000),
+            ),
           },
           { upsert: true },
         ),
@@ -212,6 +222,31 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         consumptionsOf(ctx.db).deleteMany(expired),
       ]);
       return results.reduce((total, result) => total + result.deletedCount, 0);
+    },
+
+    async rewriteAll(model, rewrite) {
+      let replaced = 0;
+      for await (const document of collection(model).find({})) {
+        const replacement = rewrite({
+          id: document._id,
+          payload: JSON.parse(document.payload) as OidcPayload,
+        });
+        if (!replacement) continue;
+        // Insert, then delete: no transaction needed, and a pass cut short between the two is
+        // completed by the next one (its insert finds the replacement there and moves on).
+        try {
+          await collection(model).insertOne({
+            ...documentFields(model, replacement.payload, document.expiresAt),
+            _id: replacement.id,
+            ...(document.consumedAt ? { consumedAt: document.consumedAt } : {}),
+          });
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+        }
+        await collection(model).deleteOne({ _id: document._id });
+        replaced += 1;
+      }
+      return replaced;
     },
   };
 }

@@ -4,6 +4,7 @@ import {
   type OidcModelStore,
   type OidcPayload,
   type RemovalOptions,
+  type StoredOidcRecord,
 } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -45,10 +46,38 @@ function lookupField(
 const accountIdOf = (model: OidcModelName, payload: OidcPayload): string | null =>
   ACCOUNT_BOUND_MODELS.has(model) ? lookupField(payload, 'accountId') : null;
 
+interface StoredRow extends ModelRow {
+  id: string;
+  expires_at: number | null;
+}
+
+const REWRITE_BATCH = 500;
+
 export function createSqliteOidcModelStore(
   db: SqliteDatabase,
   clock: () => number,
 ): OidcModelStore {
+  /** A rewritten record in its new place, with the expiry and consumption of the old one. */
+  const insertReplacement = (model: OidcModelName, record: StoredOidcRecord, old: StoredRow) =>
+    db
+      .statement(
+        `INSERT INTO oidc_models
+           (model, id, payload, grant_id, uid, user_code, account_id, expires_at, consumed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (model, id) DO NOTHING`,
+      )
+      .run(
+        model,
+        record.id,
+        JSON.stringify(record.payload),
+        lookupField(record.payload, 'grantId'),
+        lookupField(record.payload, 'uid'),
+        lookupField(record.payload, 'userCode'),
+        accountIdOf(model, record.payload),
+        old.expires_at,
+        old.consumed_at,
+      );
+
   const findBy = (column: 'id' | 'uid' | 'user_code', model: OidcModelName, value: string) =>
     toPayload(
       db
@@ -152,6 +181,36 @@ export function createSqliteOidcModelStore(
         .statement('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?')
         .run(clock());
       return Number(changes);
+    },
+
+    async rewriteAll(model, rewrite) {
+      let replaced = 0;
+      let after = '';
+      // Batches in id order, each its own short write transaction: other writers are not held
+      // up for the whole pass, and a record added meanwhile is offered if it sorts later.
+      for (;;) {
+        const batch = db.transaction(() => {
+          const rows = db
+            .statement(
+              `SELECT id, payload, expires_at, consumed_at FROM oidc_models
+               WHERE model = ? AND id > ? ORDER BY id LIMIT ${REWRITE_BATCH}`,
+            )
+            .all(model, after) as unknown as StoredRow[];
+          for (const row of rows) {
+            const replacement = rewrite({
+              id: row.id,
+              payload: JSON.parse(row.payload) as OidcPayload,
+            });
+            if (!replacement) continue;
+            insertReplacement(model, replacement, row);
+            db.statement('DELETE FROM oidc_models WHERE model = ? AND id = ?').run(model, row.id);
+            replaced += 1;
+          }
+          return rows;
+        });
+        if (batch.length < REWRITE_BATCH) return replaced;
+        after = (batch.at(-1) as StoredRow).id;
+      }
     },
   };
 }

@@ -93,4 +93,21 @@ export interface OidcModelStore {
   ): Promise<OidcPayload[]>;
   /** Deletes expired records; returns how many went. Housekeeping only. */
   pruneExpired(): Promise<number>;
+  /**
+   * Offers every stored record of `model`, expired or not, to `rewrite` as it is stored (no
+   * `consumed` added); where it returns a replacement, that is stored under its id in place of
+   * the record, keeping the record's expiry and consumption. A replacement whose id is already
+   * stored leaves that one as it is. Returns how many records were replaced. For one-time data
+   * migrations (src/storage/data-migrations.ts); not for serving requests.
+   */
+  rewriteAll(
+    model: OidcModelName,
+    rewrite: (record: StoredOidcRecord) => StoredOidcRecord | undefined,
+  ): Promise<number>;
+}
+
+/** One record as an OidcModelStore keeps it. */
+export interface StoredOidcRecord {
+  readonly id: string;
+  readonly payload: OidcPayload;
 }

@@ -214,5 +214,64 @@ export function describeOidcModelStoreContract(adapter: string, open: OpenTestSt
       expect(new Set(recorded.map((event) => event.subject)).size).toBe(10);
       expect(await models().find('AccessToken', 'a0')).toBeUndefined();
     });
+
+    it('rewrites the records a data migration replaces, keeping expiry and consumption', async () => {
+      await models().upsert('RefreshToken', 'old-1', { jti: 'old-1', grantId: 'g1' }, 60);
+      await models().upsert('RefreshToken', 'old-2', { jti: 'old-2', grantId: 'g1' }, 10);
+      await models().upsert('RefreshToken', 'kept', { jti: 'kept', grantId: 'g2' }, 60);
+      await models().consume('RefreshToken', 'old-1');
+      const offered: string[] = [];
+
+      const replaced = await models().rewriteAll('RefreshToken', ({ id, payload }) => {
+        offered.push(id);
+        if (id === 'kept') return undefined;
+        return { id: `new-${id}`, payload: { ...payload, jti: `new-${id}`, rewritten: true } };
+      });
+
+      expect(replaced).toBe(2);
+      expect(offered).toEqual(expect.arrayContaining(['old-1', 'old-2', 'kept']));
+      expect(await models().find('RefreshToken', 'old-1')).toBeUndefined();
+      const first = await models().find('RefreshToken', 'new-old-1');
+      expect(first).toMatchObject({ jti: 'new-old-1', grantId: 'g1', rewritten: true });
+      expect(first?.consumed).toBeTypeOf('number');
+      expect(await models().consume('RefreshToken', 'new-old-1')).toBe(false);
+      expect(await models().revokeByGrantId('RefreshToken', 'g1')).toHaveLength(2);
+      expect(await models().find('RefreshToken', 'kept')).toEqual({ jti: 'kept', grantId: 'g2' });
+      await models().upsert('RefreshToken', 'old-3', { jti: 'old-3' }, 10);
+      await models().rewriteAll('RefreshToken', ({ id, payload }) =>
+        id === 'old-3' ? { id: 'new-old-3', payload } : undefined,
+      );
+      clock.advance(10_001);
+      expect(await models().find('RefreshToken', 'new-old-3')).toBeUndefined();
+    });
+
+    it('offers expired records to a rewrite too, and leaves a replacement already stored alone', async () => {
+      await models().upsert('Session', 'old', { jti: 'old', uid: 'u-old' }, 10);
+      await models().upsert('Session', 'new', { jti: 'new', uid: 'u-new' }, 60);
+      clock.advance(10_001);
+      const offered: string[] = [];
+      const replaced = await models().rewriteAll('Session', ({ id }) => {
+        offered.push(id);
+        return id === 'old' ? { id: 'new', payload: { jti: 'clobbered' } } : undefined;
+      });
+      expect(offered.sort()).toEqual(['new', 'old']);
+      expect(replaced).toBe(1);
+      expect(await models().find('Session', 'new')).toEqual({ jti: 'new', uid: 'u-new' });
+      expect(await models().rewriteAll('Session', () => undefined)).toBe(0);
+    });
+
+    it('offers every record of a model, in more than one batch, and no other model', async () => {
+      for (let index = 0; index < 1203; index += 1) {
+        await models().upsert('Interaction', `i${index}`, { jti: `i${index}` }, 60);
+      }
+      await models().upsert('Session', 'not-offered', { jti: 'not-offered' }, 60);
+      const offered = new Set<string>();
+      await models().rewriteAll('Interaction', ({ id }) => {
+        offered.add(id);
+        return undefined;
+      });
+      expect(offered.size).toBe(1203);
+      expect(offered.has('not-offered')).toBe(false);
+    });
   });
 }
