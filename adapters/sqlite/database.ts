@@ -1,8 +1,19 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 import { MIGRATIONS } from './migrations.ts';
+
+/**
+ * Creates the database file (and its missing directories) readable by its owner only, before
+ * SQLite opens it: SQLite gives the `-wal` and `-shm` files it creates the main file's
+ * permissions (the unix VFS's findCreateFileMode), so all three are 0600 and the directories
+ * 0700, whatever the umask. An existing file keeps the permissions an operator gave it.
+ */
+function createOwnerOnly(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+}
 
 /**
  * A node:sqlite connection with a statement cache and a transaction helper. node:sqlite is
@@ -14,7 +25,7 @@ export class SqliteDatabase {
   readonly #statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (path !== ':memory:') createOwnerOnly(path);
     this.#db = new DatabaseSync(path);
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = NORMAL');
