@@ -25,6 +25,8 @@ import { createCsrfGuard } from './interactions/csrf.ts';
 import { createInteractionRoutes } from './interactions/interaction-routes.ts';
 import type { Storage } from './ports/storage.ts';
 import { createClientCredentialsTokenLookup } from './provider/client-credentials-token.ts';
+import { createRecordSealer } from './provider/model-record-protection.ts';
+import { withProtectedModels } from './provider/protected-model-store.ts';
 import type { ProviderHolder } from './provider/provider-holder.ts';
 import { createBacklogReader } from './relay/backlog-reader.ts';
 import { openRelay } from './relay/open-relay.ts';
@@ -37,6 +39,8 @@ import {
   createCatalogChangePoller,
   type CatalogChangePoller,
 } from './storage/catalog-change-poller.ts';
+import { runDataMigrations } from './storage/data-migrations.ts';
+import { dataMigrationsFor } from './storage/migrate-storage.ts';
 import { openStorage } from './storage/open-storage.ts';
 import {
   RESOURCE_SERVER_MAX_TTL,
@@ -117,7 +121,9 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
   const clock = options.clock ?? Date.now;
   const metrics = createMetrics({ clock });
   const rawStorage = options.storage ?? (await openStorage(config, { logger, clock }));
-  const storage = instrumentStorage(rawStorage, metrics.store);
+  // Bearer artifacts are kept only hashed or sealed (provider/model-record-protection.ts).
+  const sealer = createRecordSealer(config.secrets.keyEncryptionKey);
+  const storage = instrumentStorage(withProtectedModels(rawStorage, sealer), metrics.store);
   // Components built below add what must finish before the store closes (relay flush, …).
   const shutdownSteps = createShutdownSteps(logger);
 
@@ -150,6 +156,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     ...(options.startArgon2Worker ? { startWorker: options.startArgon2Worker } : {}),
   });
   try {
+    await runDataMigrations(storage, dataMigrationsFor(config), { clock, logger });
     const newEvent = createEventFactoryFor({
       production: config.production,
       source: issuer,

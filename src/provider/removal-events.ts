@@ -6,6 +6,7 @@ import type { EventFactory } from '../events/event-factory.ts';
 import type { EventData } from '../events/event-schema.ts';
 import type { OidcModelName, OidcPayload } from '../ports/oidc-models.ts';
 import type { OutboxEvent } from '../ports/outbox.ts';
+import { tokenHashOf } from './stored-token-keys.ts';
 
 export type RevocationReason = EventData<'tessera.grant.revoked'>['reason'];
 type SessionEndReason = EventData<'tessera.session.ended'>['reason'];
@@ -44,7 +45,7 @@ export function revocationReasonOf(ctx: KoaContextWithOIDC | undefined): Revocat
   }
 }
 
-/** base64url(SHA-256(value)): how an opaque token appears in events (it is its own id). */
+/** base64url(SHA-256(value)): how an opaque token appears in events (`token_hash`). */
 export function hashOpaqueToken(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('base64url');
 }
@@ -86,7 +87,7 @@ export function createRemovalEvents(newEvent: EventFactory) {
       data:
         payload['format'] === JWT_RECORD_FORMAT
           ? { ...common, token_type: 'access_token', format: 'jwt', jti: id }
-          : { ...common, token_type: tokenType, format: 'opaque', token_hash: hashOpaqueToken(id) },
+          : { ...common, token_type: tokenType, format: 'opaque', token_hash: tokenHashOf(id) },
     });
   };
 

@@ -113,6 +113,8 @@ describe('tessera init and migrate (against the store)', () => {
           storage: 'sqlite',
           location: join(dataDir, 'tessera.sqlite'),
           migrated: true,
+          // The one-time data migrations run once, the first time.
+          data_migrations: attempt === 0 ? [{ name: 'oidc-model-keys-sha256', changed: 0 }] : [],
         });
       }
       const text = await runTessera(['migrate'], env);

@@ -8,8 +8,9 @@ import { loadCliConfig } from '../store-session.ts';
 
 /**
  * `tessera migrate`: brings the store's schema and indexes up to date through
- * migrateStorage() — SQLite applies its pending migrations, MongoDB creates missing indexes.
- * Idempotent and safe while Tessera serves.
+ * migrateStorage() — SQLite applies its pending migrations, MongoDB creates missing indexes —
+ * then runs the pending one-time data migrations (such as re-keying tokens an older Tessera
+ * stored in the clear). Idempotent and safe while Tessera serves.
  */
 export function registerMigrateCommand(program: Command, io: CliIo): void {
   program
@@ -36,10 +37,23 @@ Examples:
         } catch (error) {
           throw new CliError(`cannot migrate the store: ${(error as Error).message}`);
         }
+        const dataMigrations = report.dataMigrations.map((step) => ({
+          name: step.name,
+          changed: step.changed,
+        }));
+        const dataSentence = report.dataMigrations
+          .map((step) => ` Data migration ${step.name}: ${step.changed} record(s) changed.`)
+          .join('');
         if (report.kind === 'sqlite') {
           if (context.json) {
-            printJson(io, { storage: 'sqlite', location: report.path, migrated: true });
-          } else io.stdout.write(`The sqlite store at ${report.path} is up to date.\n`);
+            printJson(io, {
+              storage: 'sqlite',
+              location: report.path,
+              migrated: true,
+              data_migrations: dataMigrations,
+            });
+          } else
+            io.stdout.write(`The sqlite store at ${report.path} is up to date.${dataSentence}\n`);
           return;
         }
         if (context.json) {
@@ -50,12 +64,14 @@ Examples:
             created_indexes: report.created,
             existing_indexes: report.existing,
             ttl_indexes: !report.ttlUnsupported,
+            data_migrations: dataMigrations,
           });
         } else {
           io.stdout.write(
             `The mongodb database ${report.database} is up to date: ${report.created.length} ` +
               `index(es) created, ${report.existing.length} already there` +
-              `${report.ttlUnsupported ? ' (the server has no TTL indexes: expired records are pruned periodically)' : ''}.\n`,
+              `${report.ttlUnsupported ? ' (the server has no TTL indexes: expired records are pruned periodically)' : ''}.` +
+              `${dataSentence}\n`,
           );
         }
       }),
