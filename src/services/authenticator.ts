@@ -108,15 +108,18 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       subject: account.id,
       data: { account_id: account.id, client_id: attempt.clientId ?? null, ip_hash: ipHash },
     });
-    // Only failures count against an IP; the account's turn goes with every failure before it.
-    await ipTurnHeld.release();
     const passwordHash = await rehashed(account.passwordHash, attempt.password);
     metrics.succeeded();
-    await accounts.changeSignInState(
-      account.id,
-      () => ({ next: { failedLogins: undefined, lockedUntil: undefined }, result: true }),
-      { events: [event] },
-    );
+    // Only failures count against an IP, so its turn goes back; the account's turn goes with
+    // every failure before it, as a success always cleared them.
+    await Promise.all([
+      ipTurnHeld.release(),
+      accounts.changeSignInState(
+        account.id,
+        () => ({ next: { failedLogins: undefined, lockedUntil: undefined }, result: true }),
+        { events: [event] },
+      ),
+    ]);
     if (passwordHash !== account.passwordHash) {
       await saveAccountChange(
         accounts,
