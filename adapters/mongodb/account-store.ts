@@ -1,7 +1,9 @@
 import type { AccountQuery, AccountRecord, AccountStore } from '../../src/ports/accounts.ts';
+import { StoreUnavailableError } from '../../src/ports/storage.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { accountsOf, type AccountDocument, type MongoStoreContext } from './collections.ts';
 import { withDocumentLocks } from './document-locks.ts';
+import { createKeyQueue } from './key-queue.ts';
 import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 
 /** What `search` matches against: lower-cased username, email and name, one per line. */
@@ -21,6 +23,13 @@ const toRecord = (document: Pick<AccountDocument, 'record'>): AccountRecord =>
 
 const RECORD_ONLY = { projection: { record: 1 } } as const;
 
+/**
+ * Rounds of read and compare-and-set of a sign-in state before giving up (503). A round is lost
+ * only to another writer of the same account that won its own; on FerretDB the document lock
+ * leaves none to lose to.
+ */
+const SIGN_IN_STATE_ATTEMPTS = 100;
+
 /** A regular expression matching `text` literally. */
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -32,6 +41,7 @@ const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
   // Resolved per call: the connection may be replaced (mongo-connection.ts).
   const accounts = () => accountsOf(ctx.db);
+  const signInQueue = createKeyQueue();
   return {
     async insert(record: AccountRecord, options?: WriteOptions) {
       return writeRecordWithEvents(ctx, options, async (session) => {
@@ -73,6 +83,41 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
             inSession(session),
           );
           return result.matchedCount;
+        }),
+      );
+    },
+
+    // A compare-and-set on `version`, as `update` is, re-read and re-decided when another writer
+    // came first; under the document lock on FerretDB, whose filtered updates are not atomic
+    // (server-capabilities.ts). Sign-in changes of one account from this process queue in
+    // memory first (key-queue.ts).
+    async changeSignInState(id, change, options?: WriteOptions) {
+      const lock = `accounts:${id}`;
+      return signInQueue.run(lock, () =>
+        withDocumentLocks(ctx, [lock], async () => {
+          for (let round = 0; round < SIGN_IN_STATE_ATTEMPTS; round += 1) {
+            const document = await accounts().findOne({ _id: id }, RECORD_ONLY);
+            if (!document) return undefined;
+            const current = toRecord(document);
+            const { next, result } = change(current);
+            if (!next) return result;
+            const record: AccountRecord = {
+              ...current,
+              failedLogins: next.failedLogins,
+              lockedUntil: next.lockedUntil,
+              version: current.version + 1,
+            };
+            const swapped = await writeRecordWithEvents(ctx, options, async (session) => {
+              const written = await accounts().updateOne(
+                { _id: id, version: current.version },
+                { $set: { version: record.version, record: JSON.stringify(record) } },
+                inSession(session),
+              );
+              return written.matchedCount;
+            });
+            if (swapped) return result;
+          }
+          throw new StoreUnavailableError(`account ${id} is contended; retry`);
         }),
       );
     },

@@ -1,14 +1,14 @@
 import type { FailureWindow } from '../../src/ports/accounts.ts';
 import type { LoginThrottleStore } from '../../src/ports/login-throttle.ts';
-import type { WriteOptions } from '../../src/ports/write-options.ts';
+import { StoreUnavailableError } from '../../src/ports/storage.ts';
 import {
   loginThrottleOf,
   type LoginThrottleDocument,
   type MongoStoreContext,
 } from './collections.ts';
 import { withDocumentLocks } from './document-locks.ts';
+import { createKeyQueue } from './key-queue.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
-import { inSession, writeWithEvents } from './write-with-events.ts';
 
 const toWindow = (document: LoginThrottleDocument): FailureWindow => ({
   count: document.count,
@@ -16,63 +16,72 @@ const toWindow = (document: LoginThrottleDocument): FailureWindow => ({
   lastAt: document.lastAt,
 });
 
-/** Tries before giving up when other writers keep creating and resetting the same counter. */
-const ATTEMPTS = 8;
+/**
+ * Rounds of read and compare-and-set before giving up (503). A round is lost only to another
+ * writer of the same key that won its own; on FerretDB the lock below leaves none to lose to.
+ */
+const ATTEMPTS = 100;
 
 /**
- * Failure counters keyed by their (hashed) key. Counting is one atomic findOneAndUpdate per
- * case, no pipeline update (FerretDB 1.x has none): increment a live window, else restart a
- * stale one, else create it — a lost insert race goes round again. Where conditional updates
- * are not atomic (FerretDB) a document lock serialises the writers of one key.
+ * Failure counters keyed by their (hashed) key. A change is a compare-and-set: read the
+ * document, let the caller decide, then write only over exactly what was read (its count, times
+ * and retention in the filter of one updateOne; an insert into the unique `_id` when there was
+ * none), re-reading when another writer came first. The decision (login-throttle-policy.ts)
+ * cannot be an update expression: FerretDB 1.x has no pipeline updates. Nor are its filtered
+ * updates atomic (server-capabilities.ts; even `$inc` under a filter loses increments there), so
+ * on FerretDB a document lock serialises the writers of one key. Changes of one key from this
+ * process queue in memory first (key-queue.ts).
  */
 export function createMongoLoginThrottleStore(ctx: MongoStoreContext): LoginThrottleStore {
   // Resolved per call: the connection may be replaced (mongo-connection.ts).
   const counters = () => loginThrottleOf(ctx.db);
+  const queue = createKeyQueue();
+  const live = (document: LoginThrottleDocument | null, now: number) =>
+    document && document.retainUntil.getTime() > now ? toWindow(document) : undefined;
+
   return {
-    async recordFailure(key, { now, windowMs, retainUntil }, options?: WriteOptions) {
-      const cutoff = now - windowMs;
-      const retain = new Date(retainUntil);
-      return withDocumentLocks(ctx, [`login_throttle:${key}`], () =>
-        writeWithEvents(ctx, options, async (session) => {
-          for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
-            const counted = await counters().findOneAndUpdate(
-              { _id: key, firstAt: { $gt: cutoff }, retainUntil: { $gt: new Date(now) } },
-              { $inc: { count: 1 }, $set: { lastAt: now }, $max: { retainUntil: retain } },
-              { ...inSession(session), returnDocument: 'after' },
-            );
-            if (counted) return { value: toWindow(counted), applied: true };
-            // Only a window that is still stale restarts: another writer may have just done so.
-            const restarted = await counters().findOneAndUpdate(
+    async changeWindow(key, change, { now, retainUntil }) {
+      const lock = `login_throttle:${key}`;
+      return queue.run(lock, () =>
+        withDocumentLocks(ctx, [lock], async () => {
+          for (let round = 0; round < ATTEMPTS; round += 1) {
+            const stored = await counters().findOne({ _id: key });
+            const { next, result } = change(live(stored, now));
+            if (!next) return result;
+            const fields = {
+              count: next.count,
+              firstAt: next.firstAt,
+              lastAt: next.lastAt,
+              retainUntil: new Date(Math.max(retainUntil, stored?.retainUntil.getTime() ?? 0)),
+            };
+            if (!stored) {
+              try {
+                await counters().insertOne({ _id: key, ...fields });
+                return result;
+              } catch (error) {
+                if (!isDuplicateKeyError(error)) throw error;
+                continue;
+              }
+            }
+            const swapped = await counters().updateOne(
               {
                 _id: key,
-                $or: [{ firstAt: { $lte: cutoff } }, { retainUntil: { $lte: new Date(now) } }],
+                count: stored.count,
+                firstAt: stored.firstAt,
+                lastAt: stored.lastAt,
+                retainUntil: stored.retainUntil,
               },
-              { $set: { count: 1, firstAt: now, lastAt: now, retainUntil: retain } },
-              { ...inSession(session), returnDocument: 'after' },
+              { $set: fields },
             );
-            if (restarted) return { value: toWindow(restarted), applied: true };
-            const created: LoginThrottleDocument = {
-              _id: key,
-              count: 1,
-              firstAt: now,
-              lastAt: now,
-              retainUntil: retain,
-            };
-            try {
-              await counters().insertOne(created, inSession(session));
-              return { value: toWindow(created), applied: true };
-            } catch (error) {
-              if (!isDuplicateKeyError(error)) throw error;
-            }
+            if (swapped.matchedCount === 1) return result;
           }
-          throw new Error(`login throttle counter ${key} is contended; retry`);
+          throw new StoreUnavailableError(`login throttle counter ${key} is contended; retry`);
         }),
       );
     },
 
     async get(key, now) {
-      const document = await counters().findOne({ _id: key, retainUntil: { $gt: new Date(now) } });
-      return document ? toWindow(document) : undefined;
+      return live(await counters().findOne({ _id: key }), now);
     },
 
     async clear(key) {

@@ -1,6 +1,7 @@
 import type { AccountQuery, AccountRecord, AccountStore } from '../../src/ports/accounts.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
+import { appendOutboxEvents } from './outbox-store.ts';
 import { parseRecord, writeRecordWithEvents, type RecordRow } from './record-writes.ts';
 
 const parse = (row: RecordRow | undefined) => parseRecord<AccountRecord>(row);
@@ -82,6 +83,33 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
               record.usernameKey,
             ).changes,
       );
+    },
+
+    async changeSignInState(id, change, options?: WriteOptions) {
+      // One write transaction (BEGIN IMMEDIATE, database.ts) from the read to the write: other
+      // processes on this file wait for SQLite's write lock, and node:sqlite being synchronous,
+      // nothing else in this process runs in between either.
+      return db.transaction(() => {
+        const current = parse(
+          db.statement('SELECT record FROM accounts WHERE id = ?').get(id) as RecordRow | undefined,
+        );
+        if (!current) return undefined;
+        const { next, result } = change(current);
+        if (!next) return result;
+        const record: AccountRecord = {
+          ...current,
+          failedLogins: next.failedLogins,
+          lockedUntil: next.lockedUntil,
+          version: current.version + 1,
+        };
+        db.statement('UPDATE accounts SET version = ?, record = ? WHERE id = ?').run(
+          record.version,
+          JSON.stringify(record),
+          id,
+        );
+        appendOutboxEvents(db, options, clock());
+        return result;
+      });
     },
   };
 }

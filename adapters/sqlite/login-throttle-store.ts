@@ -1,8 +1,6 @@
 import type { FailureWindow } from '../../src/ports/accounts.ts';
 import type { LoginThrottleStore } from '../../src/ports/login-throttle.ts';
-import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
-import { appendOutboxEvents } from './outbox-store.ts';
 
 interface WindowRow {
   count: number;
@@ -17,43 +15,39 @@ const toWindow = (row: WindowRow): FailureWindow => ({
 });
 
 export function createSqliteLoginThrottleStore(db: SqliteDatabase): LoginThrottleStore {
+  const read = (key: string, now: number) => {
+    const row = db
+      .statement(
+        'SELECT count, first_at, last_at FROM login_throttle WHERE key = ? AND retain_until > ?',
+      )
+      .get(key, now) as WindowRow | undefined;
+    return row ? toWindow(row) : undefined;
+  };
+
   return {
-    async recordFailure(key, { now, windowMs, retainUntil }, options?: WriteOptions) {
+    async changeWindow(key, change, { now, retainUntil }) {
+      // One write transaction (BEGIN IMMEDIATE, database.ts) from the read to the write: other
+      // processes on this file wait for SQLite's write lock, and node:sqlite being synchronous,
+      // nothing else in this process runs in between either.
       return db.transaction(() => {
-        // One upsert: a window that began at or before the cutoff restarts at 1.
-        const row = db
-          .statement(
+        const { next, result } = change(read(key, now));
+        if (next) {
+          db.statement(
             `INSERT INTO login_throttle (key, count, first_at, last_at, retain_until)
-             VALUES (?, 1, ?, ?, ?)
+             VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (key) DO UPDATE SET
-               count = CASE WHEN first_at <= ? OR retain_until <= ? THEN 1 ELSE count + 1 END,
-               first_at = CASE WHEN first_at <= ? OR retain_until <= ? THEN excluded.first_at ELSE first_at END,
+               count = excluded.count,
+               first_at = excluded.first_at,
                last_at = excluded.last_at,
-               retain_until = max(retain_until, excluded.retain_until)
-             RETURNING count, first_at, last_at`,
-          )
-          .get(
-            key,
-            now,
-            now,
-            retainUntil,
-            now - windowMs,
-            now,
-            now - windowMs,
-            now,
-          ) as unknown as WindowRow;
-        appendOutboxEvents(db, options, now);
-        return toWindow(row);
+               retain_until = max(retain_until, excluded.retain_until)`,
+          ).run(key, next.count, next.firstAt, next.lastAt, retainUntil);
+        }
+        return result;
       });
     },
 
     async get(key, now) {
-      const row = db
-        .statement(
-          'SELECT count, first_at, last_at FROM login_throttle WHERE key = ? AND retain_until > ?',
-        )
-        .get(key, now) as WindowRow | undefined;
-      return row ? toWindow(row) : undefined;
+      return read(key, now);
     },
 
     async clear(key) {

@@ -1,15 +1,31 @@
 import type { WriteOptions } from './write-options.ts';
 
 /**
- * Failed sign-in attempts inside the current counting window. `count` restarts at 1 with the
- * first failure after the window has passed (see services/login-throttle-policy.ts).
+ * Failed sign-in attempts inside the current counting window. An attempt is counted when it
+ * takes its place, before its password is checked, and stays counted unless it hands the place
+ * back; `count` restarts at 1 with the first attempt after the window has passed (see
+ * services/login-throttle-policy.ts).
  */
 export interface FailureWindow {
   readonly count: number;
-  /** Epoch ms of the first failure of the window. */
+  /** Epoch ms of the first attempt of the window. */
   readonly firstAt: number;
-  /** Epoch ms of the latest failure. */
+  /** Epoch ms of the latest attempt counted. */
   readonly lastAt: number;
+}
+
+/** What sign-in keeps on an account between attempts (services/sign-in-reservations.ts). */
+export interface SignInState {
+  readonly failedLogins: FailureWindow | undefined;
+  /** Epoch ms until which sign-in is refused; undefined when not locked. */
+  readonly lockedUntil: number | undefined;
+}
+
+/** What a change makes of an account's sign-in state, and what it answers. */
+export interface SignInStateChange<T> {
+  /** The state to store; undefined stores nothing (and records no event). */
+  readonly next: SignInState | undefined;
+  readonly result: T;
 }
 
 /** An end-user account that signs in on Tessera's pages. */
@@ -56,4 +72,19 @@ export interface AccountStore {
    * (absent or changed meanwhile) and writes nothing. The username key never changes.
    */
   update(record: AccountRecord, options?: WriteOptions): Promise<boolean>;
+  /**
+   * Reads the account and stores the sign-in state `change` makes of it, under the next
+   * version and with `options.events`, atomically: no other write of the account, by this
+   * process or another one on the same store, falls between the read and the write (an
+   * optimistic `update` based on the version before fails). Every other field is kept. This is
+   * how a sign-in attempt takes its place before its password is checked. `change` may be
+   * called more than once (an adapter may retry a lost compare-and-set), so it must not have
+   * side effects; the answer is the `result` of the call whose state was stored, or undefined
+   * when there is no such account.
+   */
+  changeSignInState<T>(
+    id: string,
+    change: (current: AccountRecord) => SignInStateChange<T>,
+    options?: WriteOptions,
+  ): Promise<T | undefined>;
 }

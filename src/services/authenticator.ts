@@ -5,18 +5,18 @@ import type { EventFactory } from '../events/event-factory.ts';
 import type { LoginMetrics } from '../metrics/create-metrics.ts';
 import type { AccountRecord, AccountStore, FailureWindow } from '../ports/accounts.ts';
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
-import type { OutboxEvent, OutboxStore } from '../ports/outbox.ts';
+import type { OutboxStore } from '../ports/outbox.ts';
 import { MAX_USERNAME_LENGTH, usernameKeyOf } from './account-rules.ts';
 import { saveAccountChange } from './account-update.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
-import {
-  ipRefusedUntil,
-  lockedUntilFor,
-  retentionMs,
-  usernameRefusedUntil,
-} from './login-throttle-policy.ts';
+import { ipTurn, lockedUntilFor, usernameTurn, type Refusal } from './login-throttle-policy.ts';
 import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import type { PasswordHasher } from './passwords/password-hasher.ts';
+import {
+  createSignInReservations,
+  type HeldTurn,
+  type Reservation,
+} from './sign-in-reservations.ts';
 
 export interface LoginAttempt {
   readonly username: string;
@@ -68,6 +68,7 @@ const MAX_USERNAME_INPUT = MAX_USERNAME_LENGTH * 4;
 export function createAuthenticator(deps: AuthenticatorDeps) {
   const { accounts, throttle, hasher, policy, newEvent, clock } = deps;
   const metrics = deps.metrics ?? NO_METRICS;
+  const turns = createSignInReservations({ accounts, throttle, policy });
 
   /** Keyed hash, so neither raw IPs nor mistyped usernames are ever stored or published. */
   // A KeyObject once, as client-secrets.ts does: createHmac would import the Buffer every call.
@@ -77,39 +78,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       .update(`tessera-login:${purpose}\0${value}`)
       .digest('base64url');
 
-  const countFailure = (key: string, now: number, events: readonly OutboxEvent[] = []) =>
-    throttle.recordFailure(
-      key,
-      { now, windowMs: policy.failureWindowMs, retainUntil: now + retentionMs(policy) },
-      { events },
-    );
-
-  const nextWindow = (current: FailureWindow | undefined, now: number): FailureWindow =>
-    current && now - current.firstAt < policy.failureWindowMs
-      ? { count: current.count + 1, firstAt: current.firstAt, lastAt: now }
-      : { count: 1, firstAt: now, lastAt: now };
-
-  /** Counts a failure on the account record itself (optimistic update, re-read on conflict). */
-  async function recordAccountFailure(
-    account: AccountRecord,
-    now: number,
-    event: (window: FailureWindow) => OutboxEvent,
-  ): Promise<void> {
-    const saved = await saveAccountChange(
-      accounts,
-      account,
-      (current) => {
-        const window = nextWindow(current.failedLogins, now);
-        return {
-          ...current,
-          failedLogins: window,
-          lockedUntil: lockedUntilFor(window, policy) ?? current.lockedUntil,
-        };
-      },
-      (next) => [event(next.failedLogins as FailureWindow)],
-    );
-    if (saved?.failedLogins?.count === policy.lockoutAfter) metrics.lockedOut();
-  }
+  /** The same answer for every refusal before the password check: no reason is revealed. */
+  const refuse = (reason: Refusal): LoginResult => {
+    metrics.failed(reason);
+    return { outcome: 'throttled' };
+  };
 
   /** The hash to keep after a successful sign-in: remade when the configured cost changed. */
   async function rehashed(storedHash: string, password: string): Promise<string> {
@@ -128,6 +101,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     account: AccountRecord,
     attempt: LoginAttempt,
     ipHash: string,
+    ipTurnHeld: HeldTurn,
   ): Promise<LoginResult> {
     const event = newEvent({
       type: 'tessera.login.succeeded',
@@ -135,54 +109,77 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       data: { account_id: account.id, client_id: attempt.clientId ?? null, ip_hash: ipHash },
     });
     const passwordHash = await rehashed(account.passwordHash, attempt.password);
-    const rehash = passwordHash !== account.passwordHash;
     metrics.succeeded();
-    if (!rehash && account.failedLogins === undefined && account.lockedUntil === undefined) {
-      await deps.outbox.append([event]);
-      return { outcome: 'success', account: viewOf(account) };
+    // Only failures count against an IP, so its turn goes back; the account's turn goes with
+    // every failure before it, as a success always cleared them.
+    await Promise.all([
+      ipTurnHeld.release(),
+      accounts.changeSignInState(
+        account.id,
+        () => ({ next: { failedLogins: undefined, lockedUntil: undefined }, result: true }),
+        { events: [event] },
+      ),
+    ]);
+    if (passwordHash !== account.passwordHash) {
+      await saveAccountChange(
+        accounts,
+        account,
+        (current) => ({
+          ...current,
+          // Only the hash this sign-in verified is replaced; an admin's new password wins.
+          passwordHash:
+            current.passwordHash === account.passwordHash ? passwordHash : current.passwordHash,
+        }),
+        () => [],
+      );
     }
-    await saveAccountChange(
-      accounts,
-      account,
-      (current) => ({
-        ...current,
-        // Only the hash this sign-in verified is replaced; an admin's new password wins.
-        passwordHash:
-          current.passwordHash === account.passwordHash ? passwordHash : current.passwordHash,
-        failedLogins: undefined,
-        lockedUntil: undefined,
-      }),
-      () => [event],
-    );
     return { outcome: 'success', account: viewOf(account) };
   }
 
   const viewOf = (account: AccountRecord): AccountView => toAccountView(account, clock());
+
+  /**
+   * The username's turn: on the account, or on the counter of a username without one (also
+   * when the account went away since it was looked up).
+   */
+  async function usernameTurnOf(
+    account: AccountRecord | undefined,
+    unknownKey: string,
+    now: number,
+  ): Promise<{ account: AccountRecord | undefined; turn: Reservation }> {
+    const onAccount = account && (await turns.ofAccount(account.id, now));
+    if (onAccount) return { account, turn: onAccount };
+    return { account: undefined, turn: await turns.ofUnknownUsername(unknownKey, now) };
+  }
 
   return {
     async authenticate(attempt: LoginAttempt): Promise<LoginResult> {
       const now = clock();
       const ipHash = digest('ip', attempt.ip);
       const ipKey = `ip:${ipHash}`;
-      if (ipRefusedUntil(await throttle.get(ipKey, now), policy, now) !== undefined) {
-        metrics.failed('throttled');
-        return { outcome: 'throttled' };
-      }
+      // An IP that spent its budget is refused on a read alone, so a flood from it writes
+      // nothing. Refusing on a read is safe (the state was read as refusing); letting through
+      // is not, so the turn proper is taken below, atomically.
+      if (ipTurn(await throttle.get(ipKey, now), policy, now).refused) return refuse('throttled');
 
       const usernameKey = usernameKeyOf(attempt.username.slice(0, MAX_USERNAME_INPUT));
-      const account = usernameKey === '' ? undefined : await accounts.getByUsernameKey(usernameKey);
+      const found = usernameKey === '' ? undefined : await accounts.getByUsernameKey(usernameKey);
       const unknownKey = `user:${digest('username', usernameKey)}`;
-      const unknownWindow = account ? undefined : await throttle.get(unknownKey, now);
-      const refusedUntil = account
-        ? usernameRefusedUntil(account.failedLogins, account.lockedUntil, policy, now)
-        : usernameRefusedUntil(unknownWindow, undefined, policy, now);
-      if (refusedUntil !== undefined) {
-        const window = account ? account.failedLogins : unknownWindow;
-        const locked =
-          (account?.lockedUntil ?? 0) > now ||
-          (window !== undefined && (lockedUntilFor(window, policy) ?? 0) > now);
-        metrics.failed(locked ? 'locked' : 'throttled');
-        return { outcome: 'throttled' };
+      // Likewise a username that is locked or waiting, on what was just read (one read either
+      // way: the account, or the counter of a username without one).
+      const seen = found
+        ? usernameTurn(found.failedLogins, found.lockedUntil, policy, now)
+        : usernameTurn(await throttle.get(unknownKey, now), undefined, policy, now);
+      if (seen.refused) return refuse(seen.refused);
+
+      // The turns proper (sign-in-reservations.ts), before the password is checked: the
+      // username's first, as most refusals of a burst are there; then the IP's.
+      const { account, turn: user } = await usernameTurnOf(found, unknownKey, now);
+      if (user.refused) return refuse(user.refused);
+      const ip = await turns.ofIp(ipKey, now);
+      if (ip.refused) {
+        await user.held.release();
+        return refuse(ip.refused);
       }
 
       let verified = false;
@@ -191,18 +188,27 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         if (account) verified = await hasher.verify(account.passwordHash, attempt.password);
         else await hasher.verifyDummy(attempt.password);
       } catch (error) {
-        if (error instanceof Argon2PoolBusyError) return { outcome: 'busy' };
-        if (error instanceof Argon2PoolUnavailableError) return { outcome: 'unavailable' };
-        throw error;
+        const notChecked =
+          error instanceof Argon2PoolBusyError || error instanceof Argon2PoolUnavailableError;
+        if (!notChecked) throw error;
+        // The password was never checked: both turns go back for the retry.
+        await Promise.all([user.held.release(), ip.held.release()]);
+        return { outcome: error instanceof Argon2PoolBusyError ? 'busy' : 'unavailable' };
       }
-      if (account && verified && !account.disabled) return succeed(account, attempt, ipHash);
+      if (account && verified && !account.disabled) {
+        return succeed(account, attempt, ipHash, ip.held);
+      }
 
       const reason: LoginFailureReason = !account
         ? 'unknown_user'
         : verified
           ? 'account_disabled'
           : 'wrong_password';
-      const failedEvent = (window: FailureWindow) =>
+      // Both turns stay counted as failures; the event reports the username's window as it
+      // stood once this attempt was counted in it.
+      const window: FailureWindow = user.held.counted;
+      metrics.failed(reason === 'account_disabled' ? 'disabled' : 'invalid_credentials');
+      await deps.outbox.append([
         newEvent({
           type: 'tessera.login.failed',
           subject: account?.id ?? 'unknown',
@@ -214,19 +220,9 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
             failures: window.count,
             locked: lockedUntilFor(window, policy) !== undefined,
           },
-        });
-      metrics.failed(reason === 'account_disabled' ? 'disabled' : 'invalid_credentials');
-      await countFailure(ipKey, now);
-      if (account) {
-        await recordAccountFailure(account, now, failedEvent);
-      } else {
-        // The event carries the window as read before counting; a concurrent failure may
-        // make the stored count one higher, which only matters for the event's `failures`.
-        const counted = await countFailure(unknownKey, now, [
-          failedEvent(nextWindow(unknownWindow, now)),
-        ]);
-        if (counted.count === policy.lockoutAfter) metrics.lockedOut();
-      }
+        }),
+      ]);
+      if (window.count === policy.lockoutAfter) metrics.lockedOut();
       return { outcome: 'invalid_credentials' };
     },
   };

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import type { AccountRecord } from '../../src/ports/accounts.ts';
+import type { AccountRecord, SignInState } from '../../src/ports/accounts.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createTestClock, testEvent, type OpenTestStorage } from './storage-fixture.ts';
 
@@ -23,6 +23,23 @@ function account(id: string, overrides: Partial<AccountRecord> = {}): AccountRec
     ...overrides,
   };
 }
+
+const LOCKED: SignInState = {
+  failedLogins: { count: 3, firstAt: 10, lastAt: 20 },
+  lockedUntil: 1000,
+};
+
+/** A sign-in state change that counts one more failure only while fewer than `slots` are counted. */
+const takeSlot = (slots: number) => (current: AccountRecord) => {
+  const count = current.failedLogins?.count ?? 0;
+  return {
+    next:
+      count < slots
+        ? { failedLogins: { count: count + 1, firstAt: 1, lastAt: 1 }, lockedUntil: undefined }
+        : undefined,
+    result: count < slots,
+  };
+};
 
 export function describeAccountStoreContract(adapter: string, open: OpenTestStorage): void {
   describe(`AccountStore contract (${adapter})`, () => {
@@ -132,6 +149,102 @@ export function describeAccountStoreContract(adapter: string, open: OpenTestStor
       await storage.accounts.update(account('acc_1', { version: 2 }), { events: [lost] });
       const ids = (await storage.outbox.listRecent({ limit: 5 })).map((e) => e.id);
       expect(ids).toEqual([updated.id, created.id]);
+    });
+
+    it('changes only the sign-in state, under the next version, with its events', async () => {
+      const original = account('acc_1', { name: 'Alice', email: 'a@example.com' });
+      await storage.accounts.insert(original);
+      const event = testEvent('acc_1');
+      const seen: AccountRecord[] = [];
+      const answer = await storage.accounts.changeSignInState(
+        'acc_1',
+        (current) => {
+          seen.push(current);
+          return { next: LOCKED, result: 'stored' };
+        },
+        { events: [event] },
+      );
+      expect(answer).toBe('stored');
+      expect(seen.at(-1)).toEqual(original);
+      expect(await storage.accounts.get('acc_1')).toEqual({ ...original, ...LOCKED, version: 2 });
+      const ids = (await storage.outbox.listRecent({ limit: 5 })).map((e) => e.id);
+      expect(ids).toEqual([event.id]);
+    });
+
+    it('stores nothing and records no event when a change makes no sign-in state', async () => {
+      await storage.accounts.insert(account('acc_1', LOCKED));
+      const answer = await storage.accounts.changeSignInState(
+        'acc_1',
+        () => ({ next: undefined, result: 'refused' }),
+        { events: [testEvent('acc_1')] },
+      );
+      expect(answer).toBe('refused');
+      expect(await storage.accounts.get('acc_1')).toEqual(account('acc_1', LOCKED));
+      expect(await storage.outbox.listRecent({ limit: 5 })).toEqual([]);
+    });
+
+    it('clears a sign-in state', async () => {
+      await storage.accounts.insert(account('acc_1', LOCKED));
+      await storage.accounts.changeSignInState('acc_1', () => ({
+        next: { failedLogins: undefined, lockedUntil: undefined },
+        result: undefined,
+      }));
+      expect(await storage.accounts.get('acc_1')).toEqual(account('acc_1', { version: 2 }));
+    });
+
+    it('answers undefined for an absent account and writes nothing', async () => {
+      const event = testEvent('acc_x');
+      const answer = await storage.accounts.changeSignInState(
+        'acc_x',
+        () => ({ next: LOCKED, result: 'stored' }),
+        { events: [event] },
+      );
+      expect(answer).toBeUndefined();
+      expect(await storage.accounts.get('acc_x')).toBeUndefined();
+      expect(await storage.outbox.listRecent({ limit: 5 })).toEqual([]);
+    });
+
+    it('makes an update based on the version before a sign-in state change fail', async () => {
+      await storage.accounts.insert(account('acc_1'));
+      await storage.accounts.changeSignInState('acc_1', () => ({ next: LOCKED, result: true }));
+      expect(await storage.accounts.update(account('acc_1', { version: 2 }))).toBe(false);
+      expect((await storage.accounts.get('acc_1'))?.lockedUntil).toBe(LOCKED.lockedUntil);
+    });
+
+    it('sees the latest version in a sign-in state change after an update', async () => {
+      await storage.accounts.insert(account('acc_1'));
+      await storage.accounts.update(account('acc_1', { disabled: true, version: 2 }));
+      await storage.accounts.changeSignInState('acc_1', () => ({ next: LOCKED, result: true }));
+      expect(await storage.accounts.get('acc_1')).toEqual(
+        account('acc_1', { ...LOCKED, disabled: true, version: 3 }),
+      );
+    });
+
+    it('grants exactly the free slots to many concurrent sign-in state changes', async () => {
+      await storage.accounts.insert(account('acc_1'));
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () => storage.accounts.changeSignInState('acc_1', takeSlot(5))),
+      );
+      expect(answers.filter(Boolean)).toHaveLength(5);
+      const stored = await storage.accounts.get('acc_1');
+      expect(stored).toMatchObject({ failedLogins: { count: 5 }, version: 6 });
+    });
+
+    it('grants exactly the free slots to sign-in state changes from two connections to one store', async () => {
+      await storage.accounts.insert(account('acc_1'));
+      const other = await open(createTestClock(), storage);
+      try {
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, (_, index) =>
+            (index % 2 === 0 ? storage : other).accounts.changeSignInState('acc_1', takeSlot(5)),
+          ),
+        );
+        expect(answers.filter(Boolean)).toHaveLength(5);
+        const stored = await other.accounts.get('acc_1');
+        expect(stored).toMatchObject({ failedLogins: { count: 5 }, version: 6 });
+      } finally {
+        await other.close();
+      }
     });
   });
 }

@@ -1,5 +1,14 @@
-import { openTestMongoStorage } from '../helpers/mongodb-storage.ts';
+import { freshDatabaseName, openTestMongoStorage } from '../helpers/mongodb-storage.ts';
+import type { Storage } from '../../src/ports/storage.ts';
 import { describeStorageContract } from './storage.contract.ts';
 
-// FerretDB from the test setup, or the server MONGODB_URI names; a fresh database per storage.
-describeStorageContract('mongodb', (clock) => openTestMongoStorage({ clock }));
+const databases = new WeakMap<Storage, string>();
+
+// FerretDB from the test setup, or the server MONGODB_URI names; a fresh database per storage,
+// or the database of the storage it shares.
+describeStorageContract('mongodb', async (clock, sharing) => {
+  const dbName = (sharing && databases.get(sharing)) ?? freshDatabaseName();
+  const storage = await openTestMongoStorage({ clock, dbName });
+  databases.set(storage, dbName);
+  return storage;
+});

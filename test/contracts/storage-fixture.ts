@@ -18,8 +18,11 @@ export function createTestClock(start = Date.UTC(2026, 0, 1)): TestClock {
   return clock;
 }
 
-/** How a contract suite gets a fresh, empty store of the adapter under test. */
-export type OpenTestStorage = (clock: TestClock) => Promise<Storage>;
+/**
+ * How a contract suite gets a fresh, empty store of the adapter under test; given `sharing`, a
+ * second connection to that same store instead, as another process serving it would have.
+ */
+export type OpenTestStorage = (clock: TestClock, sharing?: Storage) => Promise<Storage>;
 
 /** A valid outbox event with a fresh id, keyed by `subject`. */
 export function testEvent(subject = 'subject-1'): OutboxEvent {

@@ -15,9 +15,12 @@ import {
   createArgon2Pool,
   type Argon2Params,
   type Argon2Pool,
+  type Argon2Task,
 } from '../../src/services/passwords/argon2-pool.ts';
 import { createPasswordHasher } from '../../src/services/passwords/password-hasher.ts';
 import { createTestClock, type TestClock } from '../contracts/storage-fixture.ts';
+import { openTestMongoStorage } from './mongodb-storage.ts';
+import type { StorageBackend } from './storage-backends.ts';
 
 /** Cheap argon2 for tests that hash a lot; the cost itself is tested on its own. */
 export const FAST_ARGON2: Argon2Params = { memoryKib: 7168, iterations: 1, parallelism: 1 };
@@ -29,6 +32,8 @@ export const DEFAULT_POLICY: LoginThrottleConfig = {
   lockoutMs: 15 * 60_000,
   ipMaxFailures: 100,
 };
+
+export type DerivationIntercept = (run: () => Promise<Uint8Array>) => Promise<Uint8Array>;
 
 export interface AccountHarness {
   readonly storage: Storage;
@@ -42,21 +47,49 @@ export interface AccountHarness {
   events(type: string): Promise<StoredOutboxEvent[]>;
   /** argon2 derivations run so far by `accounts` (hashes, verifications, dummy verifications). */
   derivations(): number;
+  /**
+   * Puts `intercept` in front of every argon2 derivation (a derivation it lets through calls
+   * `run`, and counts); undefined goes back to plain derivations.
+   */
+  interceptDerivations(intercept: DerivationIntercept | undefined): void;
   /** What the sign-in metrics hooks were told, in order (`succeeded`, `failed:<reason>`, `lockedOut`). */
   readonly metricCalls: string[];
   stop(): Promise<void>;
 }
 
+export interface AccountHarnessOptions {
+  readonly argon2?: Argon2Params;
+  readonly policy?: Partial<LoginThrottleConfig>;
+}
+
 /** An AccountService over a real SQLite file and a real argon2 worker pool, on a test clock. */
-export function startAccountHarness(
-  options: { argon2?: Argon2Params; policy?: Partial<LoginThrottleConfig> } = {},
-): AccountHarness {
+export function startAccountHarness(options: AccountHarnessOptions = {}): AccountHarness {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-accounts-'));
-  const storage = openSqliteStorage({ path: join(dir, 'store.sqlite') });
   const clock = createTestClock(Date.UTC(2026, 0, 1));
+  const storage = openSqliteStorage({ path: join(dir, 'store.sqlite'), clock });
+  return harnessOver(storage, clock, options, () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** startAccountHarness on either store (on MongoDB a fresh database, dropped at stop). */
+export async function startAccountHarnessOn(
+  backend: StorageBackend,
+  options: AccountHarnessOptions = {},
+): Promise<AccountHarness> {
+  if (backend === 'sqlite') return startAccountHarness(options);
+  const clock = createTestClock(Date.UTC(2026, 0, 1));
+  return harnessOver(await openTestMongoStorage({ clock }), clock, options, () => undefined);
+}
+
+function harnessOver(
+  storage: Storage,
+  clock: TestClock,
+  options: AccountHarnessOptions,
+  removeFiles: () => void,
+): AccountHarness {
   const pepper = randomBytes(32);
   const pools: Argon2Pool[] = [];
   let derivations = 0;
+  let intercept: DerivationIntercept | undefined;
   const metricCalls: string[] = [];
   const metrics = {
     succeeded: () => void metricCalls.push('succeeded'),
@@ -66,11 +99,12 @@ export function startAccountHarness(
   const build = (argon2: Argon2Params, policy: Partial<LoginThrottleConfig>) => {
     const pool = createArgon2Pool({ workers: 1, maxQueued: 64 });
     pools.push(pool);
+    const run = (input: Argon2Task) => () => {
+      derivations += 1;
+      return pool.derive(input);
+    };
     const counting: Argon2Pool = {
-      derive: (input) => {
-        derivations += 1;
-        return pool.derive(input);
-      },
+      derive: (input) => (intercept ? intercept(run(input)) : run(input)()),
       get pending() {
         return pool.pending;
       },
@@ -107,11 +141,14 @@ export function startAccountHarness(
     rebuild: (next) => build(next.argon2 ?? FAST_ARGON2, next.policy ?? options.policy ?? {}),
     events: (type) => storage.outbox.listRecent({ type, limit: 100 }),
     derivations: () => derivations,
+    interceptDerivations: (next) => {
+      intercept = next;
+    },
     metricCalls,
     async stop() {
       await Promise.all(pools.map((pool) => pool.close()));
       await storage.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeFiles();
     },
   };
 }
