@@ -16,6 +16,7 @@ import type { AccountService } from '../services/account-service.ts';
 import type { ClientSecretHasher } from '../services/client-secrets.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
+import { pinOriginToIssuer } from '../http/issuer-origin.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
@@ -190,7 +191,9 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
 /** A configured oidc-provider instance, with hashed client-secret comparison installed. */
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildProviderConfiguration(deps));
+  // Client addresses from X-Forwarded-For when trusted; the origin never comes from the request.
   provider.proxy = deps.config.http.trustProxy;
+  pinOriginToIssuer(provider, deps.issuer);
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
   if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+
 /**
  * A minimal browser for driving the hosted pages over HTTP: a cookie jar (name, path, expiry
  * as RFC 6265 section 5.3 stores them; Domain is ignored since every test talks to one host) and
@@ -69,12 +71,17 @@ export class BrowserSession {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(url, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
-      headers,
-      ...(body === undefined ? {} : { body }),
-      redirect: 'manual',
-    });
+    const method = init.method ?? (init.form ? 'POST' : 'GET');
+    // fetch sends its own Host whatever it is given; node:http sends the one asked for.
+    const response =
+      headers.host === undefined
+        ? await fetch(url, {
+            method,
+            headers,
+            ...(body === undefined ? {} : { body }),
+            redirect: 'manual',
+          })
+        : await fetchWithHost(url, method, headers, body);
     const setCookies = response.headers.getSetCookie();
     for (const line of setCookies) this.#store(new URL(url), line);
     return {
@@ -134,4 +141,44 @@ export class BrowserSession {
     }
     this.#cookies.set(key, { name, value, path, expiresAt, attributes: attributes.join('; ') });
   }
+}
+
+/** A fetch-like request through node:http, which sends the `host` header it is given. */
+function fetchWithHost(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Response> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method,
+        path: `${target.pathname}${target.search}`,
+        headers: {
+          ...headers,
+          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const responseHeaders = new Headers();
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+          }
+          const status = res.statusCode ?? 0;
+          const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+          resolve(new Response(payload, { status, headers: responseHeaders }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
