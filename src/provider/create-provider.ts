@@ -23,6 +23,7 @@ import { installClientInstanceReuse } from './client-instances.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
+import { providerCookiesFor, scopeInteractionCookies } from './provider-cookies.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
@@ -76,13 +77,6 @@ function endUserPolicy() {
 
 export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
   const { config } = deps;
-  // oidc-provider's cookie guidance (docs "cookies"): signed, HttpOnly, SameSite=Lax; Secure
-  // whenever the issuer is https (behind a TLS proxy, with TESSERA_TRUST_PROXY=true).
-  const cookieOptions = {
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    ...(deps.issuer.startsWith('https:') ? { secure: true } : {}),
-  };
   return {
     adapter: createOidcAdapterFactory({
       models: deps.storage.oidcModels,
@@ -96,7 +90,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       },
     },
     jwks: { keys: [...deps.keyRing.jwks.keys] },
-    cookies: { keys: [...config.secrets.cookieKeys], long: cookieOptions, short: cookieOptions },
+    cookies: { keys: [...config.secrets.cookieKeys], ...providerCookiesFor(deps.issuer) },
     scopes: [...STATIC_SCOPES],
     claims: Object.fromEntries(
       Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]]),
@@ -194,6 +188,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   // Client addresses from X-Forwarded-For when trusted; the origin never comes from the request.
   provider.proxy = deps.config.http.trustProxy;
   pinOriginToIssuer(provider, deps.issuer);
+  scopeInteractionCookies(provider, deps.issuer);
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
   if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);

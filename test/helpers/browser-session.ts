@@ -2,7 +2,8 @@ import { request as httpRequest } from 'node:http';
 
 /**
  * A minimal browser for driving the hosted pages over HTTP: a cookie jar (name, path, expiry
- * as RFC 6265 section 5.3 stores them; Domain is ignored since every test talks to one host) and
+ * as RFC 6265 section 5.3 stores them, and the `__Host-`/`__Secure-` prefix rules; Domain is
+ * otherwise ignored since every test talks to one host) and
  * manual redirects, so each hop can be inspected. No JavaScript, like a browser with it off.
  */
 interface StoredCookie {
@@ -134,6 +135,12 @@ export class BrowserSession {
         expiresAt = Date.parse(attrValue);
       }
     }
+    // Cookie name prefixes (RFC 6265bis section 4.1.3), enforced by browsers: a __Secure-
+    // cookie needs Secure; a __Host- cookie also Path=/ and no Domain. Others are dropped.
+    const named = (key: string) => attributes.some((a) => a.toLowerCase().startsWith(key));
+    if (/^__(Secure|Host)-/i.test(name) && !named('secure')) return;
+    const rootPath = attributes.some((a) => a.replace(/\s/g, '').toLowerCase() === 'path=/');
+    if (/^__Host-/i.test(name) && (!rootPath || named('domain'))) return;
     const key = `${path}\0${name}`;
     if (value === '' || (expiresAt !== undefined && expiresAt <= Date.now())) {
       this.#cookies.delete(key);
