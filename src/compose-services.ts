@@ -97,6 +97,7 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
       if (!built.holder) throw new Error('provider not built yet');
       return built.holder;
     }),
+    production: config.production,
   });
   const accounts = createAccountService({
     accounts: storage.accounts,

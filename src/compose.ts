@@ -257,6 +257,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       storage,
       isShuttingDown: () => shuttingDown,
       signingKeyProblem: () => keyRotation.problem(),
+      issuer,
       https: issuer.startsWith('https:'),
       trustProxy: config.http.trustProxy,
       jwksMaxAge: config.keys.jwksMaxAge,
@@ -326,7 +327,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
 
     if (issuer.startsWith('https:') && !config.http.trustProxy) {
       logger.warn(
-        'TESSERA_ISSUER is https but TESSERA_TRUST_PROXY is false: Tessera serves plain HTTP, so the sign-in cookies (Secure) need a TLS-terminating proxy that Tessera trusts',
+        "TESSERA_ISSUER is https but TESSERA_TRUST_PROXY is false: behind a TLS-terminating proxy, every client address Tessera sees (per-address sign-in limits, logs) is the proxy's",
       );
     }
     logger.info({ issuer, storage: storage.kind, port }, 'tessera listening');

@@ -27,17 +27,23 @@ const metadataInput = {
     .describe(
       'Space-separated allow-list: static scopes (openid, profile, email, offline_access, tessera:admin) and resource-server scopes',
     ),
-  redirect_uris: uris,
-  post_logout_redirect_uris: uris,
+  redirect_uris: uris.describe(
+    'In production https only, except http://127.0.0.1 or http://[::1] for a native client (RFC 8252 section 7.3); http://localhost is refused there (section 8.3)',
+  ),
+  post_logout_redirect_uris: uris.describe('Same rule as redirect_uris'),
   token_endpoint_auth_method: z
     .enum(CLIENT_AUTH_METHODS)
     .describe('Default client_secret_basic; `none` makes a public client (PKCE required)'),
   token_endpoint_auth_signing_alg: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']),
   jwks: z
     .object({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(20) })
-    .describe('Public keys for private_key_jwt'),
-  jwks_uri: uri.describe('Where the public keys for private_key_jwt are published'),
-  backchannel_logout_uri: uri,
+    .describe(
+      'Public keys for private_key_jwt: asymmetric only (no oct key, no HS* alg), RSA at least 2048 bits',
+    ),
+  jwks_uri: uri.describe(
+    'Where the public keys for private_key_jwt are published; https only in production',
+  ),
+  backchannel_logout_uri: uri.describe('https only in production'),
   backchannel_logout_session_required: z.boolean(),
   application_type: z.enum(['web', 'native']),
   client_uri: uri,

@@ -13,6 +13,7 @@ import {
 import { createAccessLog, type AccessLog } from '../logging/access-log.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
+import { answerUnsettledRequest, pinOriginToIssuer, settleRequestTarget } from './issuer-origin.ts';
 import { createMetricsRoutes } from './metrics-routes.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 import { createProviderFastPath } from './provider-fast-path.ts';
@@ -22,10 +23,13 @@ import {
   requestContext,
   securityHeaders,
 } from './middleware.ts';
+import { acceptRequestId, observeCompletion, setSecurityHeaders } from './request-observation.ts';
 
 export interface AppDeps extends HealthDeps {
   readonly logger: Logger;
   readonly holder: ProviderHolder;
+  /** TESSERA_ISSUER (or the derived one): the only origin Tessera's URLs are built from. */
+  readonly issuer: string;
   readonly https: boolean;
   readonly trustProxy: boolean;
   /** Seconds relying parties may cache the JWKS (DESIGN.md section 6). */
@@ -52,9 +56,36 @@ export function createRequestListener(
   const accessLog = createAccessLog(deps.logger);
   const callback = createApp(deps, accessLog).callback();
   const serveFast = createProviderFastPath({ ...deps, metrics: deps.metrics.http, accessLog });
+  const observation = { https: deps.https, metrics: deps.metrics.http, accessLog };
   return (req, res) => {
+    const refusal = settleRequestTarget(req);
+    if (refusal !== undefined) {
+      refuseUnsettled(req, res, refusal, observation);
+      return;
+    }
     if (!serveFast(req, res)) void callback(req, res);
   };
+}
+
+/** The 400 of settleRequestTarget, with the request id, headers and access line of any answer. */
+function refuseUnsettled(
+  req: IncomingMessage,
+  res: ServerResponse,
+  description: string,
+  deps: { https: boolean } & Parameters<typeof observeCompletion>[1],
+): void {
+  const started = performance.now();
+  const requestId = acceptRequestId(req.headers['x-request-id']);
+  res.setHeader('x-request-id', requestId);
+  setSecurityHeaders(res, deps.https);
+  observeCompletion(res, deps, () => ({
+    requestId,
+    method: req.method ?? 'GET',
+    path: (req.url ?? '/').split('?', 1)[0] ?? '/',
+    route: 'unmatched',
+    started,
+  }));
+  answerUnsettledRequest(res, description);
 }
 
 /**
@@ -63,7 +94,9 @@ export function createRequestListener(
  * cookies, body parsing and error rendering stay exactly as upstream intends.
  */
 function createApp(deps: AppDeps, accessLog: AccessLog): Koa {
+  // `proxy` only makes the client address come from X-Forwarded-For: the origin is pinned.
   const app = new Koa({ proxy: deps.trustProxy });
+  pinOriginToIssuer(app, deps.issuer);
   const newNonce = createNonceSource();
   const health = createHealthRoutes(deps);
   const metrics = createMetricsRoutes({

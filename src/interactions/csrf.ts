@@ -2,6 +2,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 import type { Context } from 'koa';
 
+import { hostCookieName } from '../provider/provider-cookies.ts';
+
 /**
  * CSRF protection for the hosted pages' forms: a signed double-submit token (OWASP CSRF Cheat
  * Sheet, "Signed Double-Submit Cookie"). A random per-browser value lives in an HttpOnly cookie;
@@ -22,8 +24,7 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
  * keys does not void the forms people have open at that moment.
  */
 export function createCsrfGuard(options: { keys: readonly string[]; https: boolean }): CsrfGuard {
-  // The __Host- prefix (RFC 6265bis section 4.1.3.2) pins the cookie to this host over https.
-  const cookieName = options.https ? '__Host-tessera-csrf' : 'tessera-csrf';
+  const cookieName = hostCookieName('tessera-csrf', options);
   const keys = options.keys.map((key) =>
     createHmac('sha256', key).update('tessera-csrf-key').digest(),
   );

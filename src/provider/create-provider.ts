@@ -16,12 +16,14 @@ import type { AccountService } from '../services/account-service.ts';
 import type { ClientSecretHasher } from '../services/client-secrets.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
+import { pinOriginToIssuer } from '../http/issuer-origin.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
+import { providerCookiesFor, scopeInteractionCookies } from './provider-cookies.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
@@ -75,13 +77,6 @@ function endUserPolicy() {
 
 export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
   const { config } = deps;
-  // oidc-provider's cookie guidance (docs "cookies"): signed, HttpOnly, SameSite=Lax; Secure
-  // whenever the issuer is https (behind a TLS proxy, with TESSERA_TRUST_PROXY=true).
-  const cookieOptions = {
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    ...(deps.issuer.startsWith('https:') ? { secure: true } : {}),
-  };
   return {
     adapter: createOidcAdapterFactory({
       models: deps.storage.oidcModels,
@@ -95,7 +90,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       },
     },
     jwks: { keys: [...deps.keyRing.jwks.keys] },
-    cookies: { keys: [...config.secrets.cookieKeys], long: cookieOptions, short: cookieOptions },
+    cookies: { keys: [...config.secrets.cookieKeys], ...providerCookiesFor(deps.issuer) },
     scopes: [...STATIC_SCOPES],
     claims: Object.fromEntries(
       Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]]),
@@ -190,7 +185,10 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
 /** A configured oidc-provider instance, with hashed client-secret comparison installed. */
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, buildProviderConfiguration(deps));
+  // Client addresses from X-Forwarded-For when trusted; the origin never comes from the request.
   provider.proxy = deps.config.http.trustProxy;
+  pinOriginToIssuer(provider, deps.issuer);
+  scopeInteractionCookies(provider, deps.issuer);
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
   if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);

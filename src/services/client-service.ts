@@ -9,8 +9,10 @@ import type {
   Page,
 } from '../ports/clients.ts';
 import { AppError } from './app-error.ts';
+import { checkClientKeys } from './client-key-rules.ts';
 import { normaliseClientMetadata, usesClientSecret } from './client-rules.ts';
 import type { ClientSecretHasher } from './client-secrets.ts';
+import { checkClientUris } from './client-uri-rules.ts';
 import { generateId } from './ids.ts';
 
 /** Validates metadata the way oidc-provider does; throws AppError('validation_failed'). */
@@ -20,6 +22,8 @@ export interface ClientServiceDeps {
   readonly clients: ClientStore;
   readonly hasher: ClientSecretHasher;
   readonly validateMetadata: ClientMetadataValidator;
+  /** NODE_ENV=production: client URIs must use https (client-uri-rules.ts). */
+  readonly production: boolean;
   readonly newEvent: EventFactory;
   readonly clock: () => number;
 }
@@ -93,6 +97,13 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     }
   };
 
+  /** Tessera's own rules, then oidc-provider's schema, on the metadata a client would have. */
+  const validate = async (metadata: ClientMetadata) => {
+    checkClientKeys(metadata);
+    checkClientUris(metadata, { production: deps.production });
+    await deps.validateMetadata(metadata);
+  };
+
   const get = async (clientId: string) => {
     const client = await clients.get(clientId);
     if (!client) throw new AppError('not_found', `client ${clientId} does not exist`);
@@ -123,7 +134,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     async create(input) {
       const name = checkName(input.name);
       const metadata = normaliseClientMetadata(input.metadata);
-      await deps.validateMetadata(metadata);
+      await validate(metadata);
       checkExpiry(input.secretExpiresAt);
       const [secretRecord, created] = usesClientSecret(metadata)
         ? newSecret(input.secretExpiresAt)
@@ -166,7 +177,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       const metadata = update.metadata
         ? normaliseClientMetadata(update.metadata)
         : current.metadata;
-      if (update.metadata) await deps.validateMetadata(metadata);
+      if (update.metadata) await validate(metadata);
       if (usesClientSecret(metadata) !== usesClientSecret(current.metadata)) {
         throw new AppError(
           'validation_failed',

@@ -29,8 +29,11 @@ export type AdminCall = (
   options?: { body?: unknown; headers?: Record<string, string>; token?: string | null },
 ) => Promise<AdminResponse>;
 
-/** Calls /admin/v1<path> with the given token (null: without one) and parses the JSON answer. */
-export function adminClient(t: TestTessera, token: string): AdminCall {
+/**
+ * Calls /admin/v1<path> with the given token (null: without one) and parses the JSON answer.
+ * `baseUrl`: where to send it when the issuer is not reachable by name (an https issuer).
+ */
+export function adminClient(t: TestTessera, token: string, baseUrl = t.issuer): AdminCall {
   return async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     const bearer = options.token === undefined ? token : options.token;
@@ -40,7 +43,7 @@ export function adminClient(t: TestTessera, token: string): AdminCall {
       headers['content-type'] ??= 'application/json';
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     }
-    const response = await fetch(`${t.issuer}/admin/v1${path}`, {
+    const response = await fetch(`${baseUrl}/admin/v1${path}`, {
       method,
       headers,
       ...(body === undefined ? {} : { body }),

@@ -1,6 +1,9 @@
+import { request as httpRequest } from 'node:http';
+
 /**
  * A minimal browser for driving the hosted pages over HTTP: a cookie jar (name, path, expiry
- * as RFC 6265 section 5.3 stores them; Domain is ignored since every test talks to one host) and
+ * as RFC 6265 section 5.3 stores them, and the `__Host-`/`__Secure-` prefix rules; Domain is
+ * otherwise ignored since every test talks to one host) and
  * manual redirects, so each hop can be inspected. No JavaScript, like a browser with it off.
  */
 interface StoredCookie {
@@ -69,12 +72,17 @@ export class BrowserSession {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(url, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
-      headers,
-      ...(body === undefined ? {} : { body }),
-      redirect: 'manual',
-    });
+    const method = init.method ?? (init.form ? 'POST' : 'GET');
+    // fetch sends its own Host whatever it is given; node:http sends the one asked for.
+    const response =
+      headers.host === undefined
+        ? await fetch(url, {
+            method,
+            headers,
+            ...(body === undefined ? {} : { body }),
+            redirect: 'manual',
+          })
+        : await fetchWithHost(url, method, headers, body);
     const setCookies = response.headers.getSetCookie();
     for (const line of setCookies) this.#store(new URL(url), line);
     return {
@@ -127,6 +135,12 @@ export class BrowserSession {
         expiresAt = Date.parse(attrValue);
       }
     }
+    // Cookie name prefixes (RFC 6265bis section 4.1.3), enforced by browsers: a __Secure-
+    // cookie needs Secure; a __Host- cookie also Path=/ and no Domain. Others are dropped.
+    const named = (key: string) => attributes.some((a) => a.toLowerCase().startsWith(key));
+    if (/^__(Secure|Host)-/i.test(name) && !named('secure')) return;
+    const rootPath = attributes.some((a) => a.replace(/\s/g, '').toLowerCase() === 'path=/');
+    if (/^__Host-/i.test(name) && (!rootPath || named('domain'))) return;
     const key = `${path}\0${name}`;
     if (value === '' || (expiresAt !== undefined && expiresAt <= Date.now())) {
       this.#cookies.delete(key);
@@ -134,4 +148,44 @@ export class BrowserSession {
     }
     this.#cookies.set(key, { name, value, path, expiresAt, attributes: attributes.join('; ') });
   }
+}
+
+/** A fetch-like request through node:http, which sends the `host` header it is given. */
+function fetchWithHost(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Response> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method,
+        path: `${target.pathname}${target.search}`,
+        headers: {
+          ...headers,
+          ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const responseHeaders = new Headers();
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+          }
+          const status = res.statusCode ?? 0;
+          const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+          resolve(new Response(payload, { status, headers: responseHeaders }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

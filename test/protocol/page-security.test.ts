@@ -146,10 +146,10 @@ describe('cookies when the issuer is https', () => {
     const names = cookies.map((line) => line.split('=')[0]);
     expect(names).toEqual(
       expect.arrayContaining([
-        '_interaction',
-        '_interaction_resume',
+        '__Host-tessera-interaction',
+        '__Host-tessera-resume',
         '__Host-tessera-csrf',
-        '_session',
+        '__Host-tessera-session',
       ]),
     );
     for (const line of cookies) {

@@ -55,6 +55,7 @@ async function registerApiClient(env: Record<string, string>) {
       hasher: createClientSecretHasher(config.secrets.secretPepper, 32),
       // The metadata below is what a conforming admin call would send; no provider runs here.
       validateMetadata: async () => undefined,
+      production: false,
       newEvent,
       clock: Date.now,
     }).create({
