@@ -82,6 +82,7 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   });
   const resourceServers = createResourceServerService({
     resourceServers: catalogCache.cached.resourceServers,
+    clients: catalogCache.stores.clients,
     newEvent,
     clock,
     defaultAccessTokenTtl: config.tokens.accessTokenTtl,

@@ -1,7 +1,9 @@
 import type { Page } from '../../src/ports/clients.ts';
-import type {
-  ResourceServerRecord,
-  ResourceServerStore,
+import {
+  completeResourceServerRecord,
+  type ResourceServerRecord,
+  type ResourceServerStore,
+  type StoredResourceServerRecord,
 } from '../../src/ports/resource-servers.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { announceCatalogChange } from './catalog-generation-store.ts';
@@ -22,7 +24,7 @@ const toDocument = (record: ResourceServerRecord): ResourceServerDocument => ({
 });
 
 const toRecord = (document: Pick<ResourceServerDocument, 'record'>): ResourceServerRecord =>
-  JSON.parse(document.record) as ResourceServerRecord;
+  completeResourceServerRecord(JSON.parse(document.record) as StoredResourceServerRecord);
 
 const RECORD_ONLY = { projection: { record: 1 } } as const;
 

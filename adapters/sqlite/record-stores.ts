@@ -1,7 +1,9 @@
 import type { ClientRecord, ClientStore, Page } from '../../src/ports/clients.ts';
-import type {
-  ResourceServerRecord,
-  ResourceServerStore,
+import {
+  completeResourceServerRecord,
+  type ResourceServerRecord,
+  type ResourceServerStore,
+  type StoredResourceServerRecord,
 } from '../../src/ports/resource-servers.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
@@ -57,6 +59,11 @@ export function createSqliteClientStore(db: SqliteDatabase, clock: () => number)
   };
 }
 
+const resourceServerOf = (row: RecordRow | undefined): ResourceServerRecord | undefined => {
+  const stored = parseRecord<StoredResourceServerRecord>(row);
+  return stored && completeResourceServerRecord(stored);
+};
+
 export function createSqliteResourceServerStore(
   db: SqliteDatabase,
   clock: () => number,
@@ -77,14 +84,14 @@ export function createSqliteResourceServerStore(
     },
 
     async get(id: string) {
-      return parseRecord<ResourceServerRecord>(
+      return resourceServerOf(
         db.statement('SELECT record FROM resource_servers WHERE id = ?').get(id) as
           RecordRow | undefined,
       );
     },
 
     async getByAudience(audience: string) {
-      return parseRecord<ResourceServerRecord>(
+      return resourceServerOf(
         db.statement('SELECT record FROM resource_servers WHERE audience = ?').get(audience) as
           RecordRow | undefined,
       );
@@ -94,7 +101,7 @@ export function createSqliteResourceServerStore(
       const rows = db
         .statement('SELECT record FROM resource_servers WHERE id > ? ORDER BY id LIMIT ?')
         .all(page.after ?? '', page.limit) as unknown as RecordRow[];
-      return rows.map((row) => parseRecord<ResourceServerRecord>(row) as ResourceServerRecord);
+      return rows.map((row) => resourceServerOf(row) as ResourceServerRecord);
     },
 
     async update(record: ResourceServerRecord, options?: WriteOptions) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import type { ResourceServerRecord } from '../ports/resource-servers.ts';
+import { MAX_INTROSPECTORS } from '../services/resource-server-introspectors.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
 import { defineRoute, type AdminRoute } from './admin-route.ts';
 import {
@@ -25,6 +26,13 @@ const format = z
   .enum(['jwt', 'opaque'])
   .describe('jwt: RFC 9068 ES256 JWT; opaque: checked by introspection');
 const ttl = z.int().min(1).max(86_400).describe('Access-token lifetime in seconds');
+const introspectors = z
+  .array(z.string().min(1).max(200))
+  .max(MAX_INTROSPECTORS)
+  .describe(
+    'Ids of confidential clients that may introspect tokens for this audience (RFC 7662), ' +
+      'besides the client each token was issued to; each must exist',
+  );
 
 export const resourceServerSchema = named(
   'ResourceServer',
@@ -35,6 +43,12 @@ export const resourceServerSchema = named(
     scopes: z.array(z.string()),
     access_token_format: format,
     access_token_ttl: z.int(),
+    introspectors: z
+      .array(z.string())
+      .describe(
+        'Clients that may introspect tokens for this audience besides their own client; a ' +
+          'deleted client drops out, and a client later created with its id is not included',
+      ),
     created_at: timestampSchema,
     updated_at: timestampSchema,
     version: z.int().min(1),
@@ -50,6 +64,7 @@ const resourceServerCreateSchema = named(
       scopes,
       access_token_format: format.optional().describe('Default jwt'),
       access_token_ttl: ttl.optional().describe('Default TESSERA_ACCESS_TOKEN_TTL'),
+      introspectors: introspectors.optional().describe('Default none'),
     })
     .strict(),
 );
@@ -62,6 +77,10 @@ const resourceServerPatchSchema = named(
       scopes: scopes.optional(),
       access_token_format: format.optional(),
       access_token_ttl: ttl.optional(),
+      introspectors: introspectors
+        .nullable()
+        .optional()
+        .describe('Replaces the list; [] or null (RFC 7396) empties it'),
       version: z.int().min(1).optional().describe('An alternative to If-Match'),
     })
     .strict()
@@ -81,6 +100,7 @@ export function toResourceServerView(record: ResourceServerRecord) {
     scopes: [...record.scopes],
     access_token_format: record.accessTokenFormat,
     access_token_ttl: record.accessTokenTtl,
+    introspectors: record.introspectors.map((introspector) => introspector.clientId),
     created_at: toTimestamp(record.createdAt),
     updated_at: toTimestamp(record.updatedAt),
     version: record.version,
@@ -106,6 +126,7 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
           scopes: body.scopes,
           accessTokenFormat: body.access_token_format,
           accessTokenTtl: body.access_token_ttl,
+          introspectors: body.introspectors,
         });
         return {
           status: 201,
@@ -180,6 +201,7 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
           scopes: body.scopes,
           accessTokenFormat: body.access_token_format,
           accessTokenTtl: body.access_token_ttl,
+          introspectors: body.introspectors === null ? [] : body.introspectors,
           // The service reads the record, checks the version and writes only over the version
           // it read, so `If-Match: *` (undefined) still cannot overwrite a concurrent change.
           expectedVersion: requiredVersion(header('if-match'), body.version),

@@ -27,6 +27,13 @@ export function defineEventData(object: ObjectFactory) {
     audience: z.string().describe('The RFC 8707 resource indicator (the `aud` of its tokens)'),
     scopes: z.array(z.string()),
     access_token_format: z.enum(['jwt', 'opaque']),
+    // Optional for consumers: events recorded before resource servers had introspectors lack it.
+    introspectors: z
+      .array(id)
+      .optional()
+      .describe(
+        'Client ids that may introspect tokens for this audience besides their own client (RFC 7662)',
+      ),
   });
 
   const accountVersion = z

@@ -3,6 +3,17 @@ import type { WriteOptions } from './write-options.ts';
 
 export type AccessTokenFormat = 'jwt' | 'opaque';
 
+/**
+ * A client a resource server allows to introspect the tokens issued for its audience (RFC 7662
+ * section 2.1). Bound to the client as it existed when it was named: a client created later
+ * under the same id (after this one was deleted) is a different client, and is not entitled.
+ */
+export interface ResourceServerIntrospector {
+  readonly clientId: string;
+  /** The named client's `createdAt` (epoch ms): what tells it from a later client with its id. */
+  readonly clientCreatedAt: number;
+}
+
 /** An API that access tokens are issued for (RFC 8707 resource indicator = `audience`). */
 export interface ResourceServerRecord {
   readonly id: string;
@@ -13,9 +24,23 @@ export interface ResourceServerRecord {
   readonly accessTokenFormat: AccessTokenFormat;
   /** Seconds. */
   readonly accessTokenTtl: number;
+  /** Besides each token's own client, the clients that may introspect tokens for `audience`. */
+  readonly introspectors: readonly ResourceServerIntrospector[];
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly version: number;
+}
+
+/** A record as an adapter reads it back: one written before introspectors existed has none. */
+export type StoredResourceServerRecord = Omit<ResourceServerRecord, 'introspectors'> & {
+  readonly introspectors?: readonly ResourceServerIntrospector[] | undefined;
+};
+
+/** The record a stored one stands for; adapters pass every record they read through it. */
+export function completeResourceServerRecord(
+  stored: StoredResourceServerRecord,
+): ResourceServerRecord {
+  return { ...stored, introspectors: stored.introspectors ?? [] };
 }
 
 export interface ResourceServerStore {

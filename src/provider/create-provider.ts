@@ -1,9 +1,4 @@
-import Provider, {
-  errors,
-  interactionPolicy,
-  type Configuration,
-  type KoaContextWithOIDC,
-} from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration } from 'oidc-provider';
 import type { Logger } from 'pino';
 
 import type { Config } from '../config/config.ts';
@@ -21,6 +16,7 @@ import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
+import { createIntrospectionPolicy } from './introspection-entitlement.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
 import { providerCookiesFor, scopeInteractionCookies } from './provider-cookies.ts';
@@ -140,13 +136,12 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       // union arm; the runtime takes `{ enabled: true }` on its own (lib/helpers/defaults.js).
       introspection: {
         enabled: true,
-        // RFC 7662 section 4: a public client may only learn about its own tokens; confidential
-        // clients (resource servers) may introspect any token presented to them.
-        allowedPolicy: (
-          _ctx: KoaContextWithOIDC,
-          client: { clientId: string; clientAuthMethod: string },
-          token: { clientId?: string },
-        ) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+        // RFC 7662 sections 2.1 and 4: only the token's own client, or a client its resource
+        // server names as an introspector, learns about it; anyone else gets {"active":false}.
+        allowedPolicy: createIntrospectionPolicy({
+          clients: deps.clients,
+          resourceServers: deps.resourceServers,
+        }),
       } as unknown as { enabled: false },
       revocation: {
         enabled: true,

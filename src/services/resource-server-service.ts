@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 
 import type { EventFactory } from '../events/event-factory.ts';
-import type { Page } from '../ports/clients.ts';
+import type { ClientStore, Page } from '../ports/clients.ts';
 import type {
   AccessTokenFormat,
   ResourceServerRecord,
@@ -9,6 +9,7 @@ import type {
 } from '../ports/resource-servers.ts';
 import { AppError } from './app-error.ts';
 import { generateId } from './ids.ts';
+import { createIntrospectorRules } from './resource-server-introspectors.ts';
 
 export interface NewResourceServer {
   readonly audience: string;
@@ -17,6 +18,8 @@ export interface NewResourceServer {
   readonly accessTokenFormat?: AccessTokenFormat | undefined;
   /** Seconds; defaults to the service-wide access token TTL. */
   readonly accessTokenTtl?: number | undefined;
+  /** Ids of existing confidential clients that may introspect tokens for this audience. */
+  readonly introspectors?: readonly string[] | undefined;
 }
 
 export interface ResourceServerUpdate {
@@ -24,17 +27,26 @@ export interface ResourceServerUpdate {
   readonly scopes?: readonly string[] | undefined;
   readonly accessTokenFormat?: AccessTokenFormat | undefined;
   readonly accessTokenTtl?: number | undefined;
+  /** Replaces the list. */
+  readonly introspectors?: readonly string[] | undefined;
   readonly expectedVersion?: number | undefined;
 }
 
 export interface ResourceServerServiceDeps {
   readonly resourceServers: ResourceServerStore;
+  /** Where named introspectors are checked; the store itself, not a cache (admin writes). */
+  readonly clients: ClientStore;
   readonly newEvent: EventFactory;
   readonly clock: () => number;
   readonly defaultAccessTokenTtl: number;
 }
 
-/** The APIs tokens are issued for (RFC 8707 resource indicators). */
+/**
+ * The APIs tokens are issued for (RFC 8707 resource indicators). Records it answers for
+ * administrators (create, get, list, update) leave out introspectors whose client was deleted
+ * since it was named (resource-server-introspectors.ts); `findByAudience`, the token endpoint's
+ * read, answers the record as stored.
+ */
 export interface ResourceServerService {
   create(input: NewResourceServer): Promise<ResourceServerRecord>;
   get(id: string): Promise<ResourceServerRecord>;
@@ -92,18 +104,20 @@ export function createResourceServerService(
   deps: ResourceServerServiceDeps,
 ): ResourceServerService {
   const { resourceServers, newEvent, clock } = deps;
+  const introspectors = createIntrospectorRules(deps.clients);
 
   const summary = (record: ResourceServerRecord) => ({
     id: record.id,
     audience: record.audience,
     scopes: record.scopes,
     access_token_format: record.accessTokenFormat,
+    introspectors: record.introspectors.map((introspector) => introspector.clientId),
   });
 
   const get = async (id: string) => {
     const record = await resourceServers.get(id);
     if (!record) throw new AppError('not_found', `resource server ${id} does not exist`);
-    return record;
+    return introspectors.withoutDeparted(record);
   };
 
   return {
@@ -117,6 +131,7 @@ export function createResourceServerService(
         scopes: checkScopes(input.scopes),
         accessTokenFormat: input.accessTokenFormat ?? 'jwt',
         accessTokenTtl: checkTtl(input.accessTokenTtl ?? deps.defaultAccessTokenTtl),
+        introspectors: await introspectors.bind(input.introspectors ?? []),
         createdAt: now,
         updatedAt: now,
         version: 1,
@@ -144,7 +159,10 @@ export function createResourceServerService(
 
     get,
     findByAudience: (audience) => resourceServers.getByAudience(audience),
-    list: (page) => resourceServers.list(page),
+    list: async (page) =>
+      Promise.all(
+        (await resourceServers.list(page)).map((record) => introspectors.withoutDeparted(record)),
+      ),
 
     async update(id, update) {
       const current = await get(id);
@@ -162,6 +180,9 @@ export function createResourceServerService(
           update.accessTokenTtl === undefined
             ? current.accessTokenTtl
             : checkTtl(update.accessTokenTtl),
+        introspectors: update.introspectors
+          ? await introspectors.bind(update.introspectors)
+          : current.introspectors,
       };
       // Nothing changes: no new version, no event, no cache invalidation (an idempotent PATCH).
       const unchanged = (Object.keys(changed) as (keyof typeof changed)[]).every((field) =>

@@ -121,6 +121,18 @@ describe('the admin OpenAPI document', () => {
     }
   });
 
+  it("documents a resource server's introspectors in its requests and its responses", () => {
+    const schemas = document.components.schemas as Record<
+      string,
+      { properties?: Record<string, { type?: unknown }>; required?: string[] }
+    >;
+    for (const name of ['ResourceServer', 'ResourceServerCreate', 'ResourceServerPatch']) {
+      expect(schemas[name]?.properties, name).toHaveProperty(['introspectors']);
+    }
+    expect(schemas['ResourceServer']?.properties?.['introspectors']?.type).toBe('array');
+    expect(schemas['ResourceServer']?.required).toContain('introspectors');
+  });
+
   it('describes only operations the server actually routes', async () => {
     for (const [method, path] of operationsOf(document)) {
       const concrete = path.replace(/\{\w+\}/g, 'does-not-exist');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { adminClient, issueToken, type AdminCall } from '../helpers/admin-fixtures.ts';
 import { refusal, registerClient, relyingParty } from '../helpers/oauth-fixtures.ts';
+import { registerAppClient } from '../helpers/sign-in-fixtures.ts';
 import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 describe('admin API: resource servers', () => {
@@ -112,7 +113,12 @@ describe('admin API: resource servers', () => {
   it('answers an update that changes nothing with the stored resource server: same version, no event', async () => {
     const { body: created } = await create();
     const path = `/resource-servers/${created.id}`;
-    for (const body of [{}, { scopes: created.scopes }, { name: created.name }]) {
+    for (const body of [
+      {},
+      { scopes: created.scopes },
+      { name: created.name },
+      { introspectors: [] },
+    ]) {
       const response = await call('PATCH', path, { body, headers: { 'if-match': '"1"' } });
       expect(response.status).toBe(200);
       expect(response.body).toEqual(created);
@@ -131,6 +137,98 @@ describe('admin API: resource servers', () => {
     });
     expect(response.status).toBe(400);
     expect(response.body.field).toBe('audience');
+  });
+
+  it('names introspectors on create and replaces them on PATCH; [] and null empty the list', async () => {
+    const first = await registerClient(t, { name: 'orders api' });
+    const second = await registerClient(t, { name: 'audit' });
+    const { body: created } = await create({ introspectors: [first.clientId, first.clientId] });
+    expect(created.introspectors).toEqual([first.clientId]);
+    expect((await call('GET', `/resource-servers/${created.id}`)).body.introspectors).toEqual([
+      first.clientId,
+    ]);
+    const path = `/resource-servers/${created.id}`;
+    const replaced = await call('PATCH', path, {
+      body: { introspectors: [second.clientId, first.clientId], version: 1 },
+    });
+    expect(replaced.body).toMatchObject({
+      introspectors: [second.clientId, first.clientId],
+      version: 2,
+    });
+    const emptied = await call('PATCH', path, { body: { introspectors: [], version: 2 } });
+    expect(emptied.body).toMatchObject({ introspectors: [], version: 3 });
+    await call('PATCH', path, { body: { introspectors: [first.clientId], version: 3 } });
+    const nulled = await call('PATCH', path, { body: { introspectors: null, version: 4 } });
+    expect(nulled.body).toMatchObject({ introspectors: [], version: 5 });
+    expect((await create()).body.introspectors).toEqual([]);
+  });
+
+  it('announces the introspectors in the created and updated events', async () => {
+    const api = await registerClient(t, { name: 'events api' });
+    const { body: created } = await create({ introspectors: [api.clientId] });
+    await call('PATCH', `/resource-servers/${created.id}`, {
+      body: { introspectors: [], version: 1 },
+    });
+    const events = await t.tessera.storage.outbox.listRecent({ limit: 100 });
+    const mine = events.filter((event) => event.subject === created.id).reverse();
+    expect(mine.map((event) => [event.type, event.data['introspectors']])).toEqual([
+      ['tessera.resource_server.created', [api.clientId]],
+      ['tessera.resource_server.updated', []],
+    ]);
+  });
+
+  it('refuses an unknown or a public client as introspector with 400 naming it, storing nothing', async () => {
+    const spa = await registerAppClient(t, { public: true, name: 'spa' });
+    const audience = 'https://refused-introspectors.example.com';
+    const unknown = await create({ audience, introspectors: ['cl_nobody'] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ field: 'introspectors', code: 'validation_failed' });
+    expect(unknown.body.detail).toContain('client cl_nobody does not exist');
+    const publicOne = await create({ audience, introspectors: [spa.clientId] });
+    expect(publicOne.status).toBe(400);
+    expect(publicOne.body.field).toBe('introspectors');
+    expect(publicOne.body.detail).toContain(`client ${spa.clientId} is public`);
+    expect(await t.tessera.resourceServers.findByAudience(audience)).toBeUndefined();
+
+    const { body: created } = await create();
+    const patched = await call('PATCH', `/resource-servers/${created.id}`, {
+      body: { introspectors: ['cl_nobody'], version: 1 },
+    });
+    expect(patched.status).toBe(400);
+    expect(patched.body.detail).toContain('client cl_nobody does not exist');
+    expect((await call('GET', `/resource-servers/${created.id}`)).body).toEqual(created);
+  });
+
+  it('refuses introspectors of the wrong type with 400 naming the field', async () => {
+    const { body: created } = await create();
+    const bad: unknown[] = ['cl_x', [42], [''], [{ id: 'cl_x' }], Array(101).fill('cl_x'), true];
+    for (const introspectors of bad) {
+      const posted = await create({ introspectors });
+      const patched = await call('PATCH', `/resource-servers/${created.id}`, {
+        body: { introspectors, version: 1 },
+      });
+      for (const response of [posted, patched]) {
+        expect({ introspectors, status: response.status, field: response.body.field }).toEqual({
+          introspectors,
+          status: 400,
+          field: expect.stringMatching(/^introspectors/),
+        });
+      }
+    }
+  });
+
+  it('drops a deleted client from the introspector lists it was on', async () => {
+    const kept = await registerClient(t, { name: 'kept api' });
+    const leaving = await registerClient(t, { name: 'leaving api' });
+    const { body: created } = await create({ introspectors: [leaving.clientId, kept.clientId] });
+    expect((await call('DELETE', `/clients/${leaving.clientId}`)).status).toBe(204);
+    expect((await call('GET', `/resource-servers/${created.id}`)).body).toMatchObject({
+      introspectors: [kept.clientId],
+      version: 1,
+    });
+    const listed = await call('GET', '/resource-servers?limit=100');
+    const item = listed.body.items.find((server: { id: string }) => server.id === created.id);
+    expect(item.introspectors).toEqual([kept.clientId]);
   });
 
   it('deletes, after which its audience is an invalid target', async () => {

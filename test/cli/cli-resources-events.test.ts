@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startCliFixture, type CliFixture } from '../helpers/cli-fixture.ts';
 import { runTessera, stderrLines } from '../helpers/cli-runner.ts';
+import { registerClient } from '../helpers/oauth-fixtures.ts';
 
 const RESOURCE_KEYS = [
   'access_token_format',
@@ -9,6 +10,7 @@ const RESOURCE_KEYS = [
   'audience',
   'created_at',
   'id',
+  'introspectors',
   'name',
   'scopes',
   'updated_at',
@@ -89,6 +91,63 @@ describe('tessera resources and events', () => {
     const gone = await tessera('resources', 'get', created.id);
     expect(gone.code).toBe(1);
     expect(stderrLines(gone)).toEqual([expect.stringContaining('HTTP 404')]);
+  });
+
+  it('names introspectors with a repeatable --introspector; update replaces or empties the list', async () => {
+    const orders = await registerClient(f.t, { name: 'orders api' });
+    const audit = await registerClient(f.t, { name: 'audit' });
+    const created = await tessera(
+      'resources',
+      'create',
+      '--audience',
+      'https://introspected.example.com',
+      '--scope',
+      'i:read',
+      '--introspector',
+      orders.clientId,
+      '--introspector',
+      audit.clientId,
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const { id } = created.json();
+    expect(created.json().introspectors).toEqual([orders.clientId, audit.clientId]);
+
+    const replaced = await tessera('resources', 'update', id, '--introspector', audit.clientId);
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toMatch(new RegExp(`^introspectors\\s+${audit.clientId}$`, 'm'));
+
+    const emptied = await tessera('resources', 'update', id, '--no-introspectors', '--json');
+    expect(emptied.json()).toMatchObject({ introspectors: [], version: 3 });
+    const shown = await tessera('resources', 'get', id);
+    expect(shown.stdout).toMatch(/^introspectors\s+-$/m);
+  });
+
+  it('exits 1 naming the client for an unknown introspector, and 2 for contradicting options', async () => {
+    const unknown = await tessera(
+      'resources',
+      'create',
+      '--audience',
+      'https://unknown-introspector.example.com',
+      '--scope',
+      'u:read',
+      '--introspector',
+      'cl_nobody',
+    );
+    expect(unknown.code).toBe(1);
+    expect(stderrLines(unknown)).toEqual([
+      'tessera: introspectors: client cl_nobody does not exist (HTTP 400 validation_failed)',
+    ]);
+    const both = await tessera(
+      'resources',
+      'update',
+      'rs_x',
+      '--introspector',
+      'cl_x',
+      '--no-introspectors',
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--no-introspectors');
   });
 
   it('exits 1 naming audience for a duplicate or malformed audience', async () => {

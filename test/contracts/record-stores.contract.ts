@@ -30,6 +30,7 @@ export function resourceServer(
     scopes: ['read', 'write'],
     accessTokenFormat: 'jwt',
     accessTokenTtl: 300,
+    introspectors: [],
     createdAt: 1,
     updatedAt: 1,
     version: 1,
@@ -169,6 +170,22 @@ export function describeResourceServerStoreContract(adapter: string, open: OpenT
       expect(await storage.resourceServers.update(v2)).toBe(true);
       expect(await storage.resourceServers.update({ ...v2, scopes: ['x'] })).toBe(false);
       expect(await storage.resourceServers.getByAudience('https://api.example.com')).toEqual(v2);
+    });
+
+    it('keeps the introspectors each read and update carries, bound to their clients', async () => {
+      const introspectors = [
+        { clientId: 'cl_b', clientCreatedAt: 20 },
+        { clientId: 'cl_a', clientCreatedAt: 10 },
+      ];
+      const record = resourceServer('rs_1', 'https://api.example.com', { introspectors });
+      await storage.resourceServers.insert(record);
+      expect((await storage.resourceServers.get('rs_1'))?.introspectors).toEqual(introspectors);
+      const fewer = { ...record, introspectors: [introspectors[1]!], version: 2 };
+      expect(await storage.resourceServers.update(fewer)).toBe(true);
+      expect(await storage.resourceServers.getByAudience('https://api.example.com')).toEqual(fewer);
+      expect((await storage.resourceServers.list({ limit: 10 }))[0]?.introspectors).toEqual([
+        { clientId: 'cl_a', clientCreatedAt: 10 },
+      ]);
     });
 
     it('lists in id order and deletes once', async () => {

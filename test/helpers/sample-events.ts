@@ -107,6 +107,7 @@ export const SAMPLE_EVENTS: readonly NewEvent[] = [
       audience: 'https://api.example.com',
       scopes: ['read', 'write'],
       access_token_format: 'opaque',
+      introspectors: ['cl_1'],
     },
   },
   { type: 'tessera.resource_server.deleted', subject: 'rs_1', data: { id: 'rs_1' } },

@@ -6,6 +6,7 @@ import type { CommandStartedEvent } from 'mongodb';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { resourceServersOf } from '../../adapters/mongodb/collections.ts';
 import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { storageKeyOf } from '../../src/provider/stored-token-keys.ts';
@@ -170,6 +171,37 @@ describe('MongoDB indexes, migration and store selection', () => {
       }
     } finally {
       await client.close();
+    }
+  });
+
+  it('reads a resource server an older Tessera stored, without introspectors, as naming none', async () => {
+    const dbName = freshDatabaseName();
+    const storage = await openTestMongoStorage({ dbName });
+    try {
+      // The document as the previous version wrote it: its record has no introspectors field.
+      const legacy = {
+        id: 'rs_old',
+        audience: 'https://old.example.com',
+        name: 'old',
+        scopes: ['read'],
+        accessTokenFormat: 'opaque',
+        accessTokenTtl: 300,
+        createdAt: 1,
+        updatedAt: 1,
+        version: 1,
+      };
+      await resourceServersOf(storage.client.db(dbName)).insertOne({
+        _id: legacy.id,
+        audience: legacy.audience,
+        version: 1,
+        record: JSON.stringify(legacy),
+      });
+      const expected = { ...legacy, introspectors: [] };
+      expect(await storage.resourceServers.get('rs_old')).toEqual(expected);
+      expect(await storage.resourceServers.getByAudience(legacy.audience)).toEqual(expected);
+      expect(await storage.resourceServers.list({ limit: 10 })).toEqual([expected]);
+    } finally {
+      await storage.close();
     }
   });
 

@@ -46,6 +46,7 @@ async function registerApiClient(env: Record<string, string>) {
     });
     await createResourceServerService({
       resourceServers: storage.resourceServers,
+      clients: storage.clients,
       newEvent,
       clock: Date.now,
       defaultAccessTokenTtl: 3600,

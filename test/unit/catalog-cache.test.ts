@@ -81,6 +81,7 @@ const server = (audience: string, scopes: string[]): ResourceServerRecord => ({
   scopes,
   accessTokenFormat: 'jwt',
   accessTokenTtl: 60,
+  introspectors: [],
   createdAt: 0,
   updatedAt: 0,
   version: 1,

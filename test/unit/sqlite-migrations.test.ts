@@ -52,6 +52,40 @@ describe('SQLite migrations', () => {
     }
   });
 
+  it('reads a resource server stored before introspectors existed as naming none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
+    dirs.push(dir);
+    const path = join(dir, 'tessera.sqlite');
+    const db = new DatabaseSync(path);
+    for (const step of MIGRATIONS) db.exec(step);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    // The row as the previous version wrote it: its record has no introspectors field.
+    const legacy = {
+      id: 'rs_old',
+      audience: 'https://old.example.com',
+      name: 'old',
+      scopes: ['read'],
+      accessTokenFormat: 'opaque',
+      accessTokenTtl: 300,
+      createdAt: 1,
+      updatedAt: 1,
+      version: 1,
+    };
+    db.prepare(
+      'INSERT INTO resource_servers (id, audience, version, record) VALUES (?, ?, ?, ?)',
+    ).run(legacy.id, legacy.audience, 1, JSON.stringify(legacy));
+    db.close();
+    const storage = openSqliteStorage({ path });
+    try {
+      const expected = { ...legacy, introspectors: [] };
+      expect(await storage.resourceServers.get('rs_old')).toEqual(expected);
+      expect(await storage.resourceServers.getByAudience(legacy.audience)).toEqual(expected);
+      expect(await storage.resourceServers.list({ limit: 10 })).toEqual([expected]);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('moves the catalog generation when a client stored before it existed is deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
     dirs.push(dir);

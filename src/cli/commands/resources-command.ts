@@ -8,7 +8,7 @@ import {
 import { usageError } from '../cli-error.ts';
 import { action, type CliContext } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
-import { integerBetween, splitScopes } from '../option-parsers.ts';
+import { collect, integerBetween, splitScopes } from '../option-parsers.ts';
 import { joinList, printFields, printJson, printTable } from '../output.ts';
 import { addPageOptions, fetchPages, printNextPageHint, type PageOptions } from './paging.ts';
 
@@ -19,6 +19,10 @@ interface SettingsOptions {
   scope?: string;
   format?: 'jwt' | 'opaque';
   ttl?: number;
+  /** Repeatable `--introspector <client_id>`: the whole list. */
+  introspector?: string[];
+  /** commander's `--no-introspectors`: false when given. */
+  introspectors?: boolean;
 }
 
 const formatOption = () =>
@@ -34,8 +38,22 @@ function settingsFrom(options: SettingsOptions): Record<string, unknown> {
     ...(options.scope === undefined ? {} : { scopes: splitScopes(options.scope) }),
     ...(options.format === undefined ? {} : { access_token_format: options.format }),
     ...(options.ttl === undefined ? {} : { access_token_ttl: options.ttl }),
+    ...introspectorsFrom(options),
   };
 }
+
+function introspectorsFrom(options: SettingsOptions): { introspectors?: string[] } {
+  if (options.introspectors === false) {
+    if (options.introspector) {
+      throw usageError('pass either --introspector or --no-introspectors, not both');
+    }
+    return { introspectors: [] };
+  }
+  return options.introspector ? { introspectors: options.introspector } : {};
+}
+
+const introspectorOption = (what: string) =>
+  new Option('--introspector <client_id>', what).argParser(collect);
 
 function printResourceServer(io: CliIo, server: ResourceServer): void {
   printFields(io, [
@@ -45,6 +63,7 @@ function printResourceServer(io: CliIo, server: ResourceServer): void {
     ['scopes', server.scopes.join(' ')],
     ['format', server.access_token_format],
     ['ttl', `${server.access_token_ttl}s`],
+    ['introspectors', joinList(server.introspectors)],
     ['version', String(server.version)],
   ]);
 }
@@ -67,6 +86,7 @@ export function registerResourcesCommand(program: Command, io: CliIo): void {
 Examples:
   $ tessera resources create --audience https://orders.example.com --scope "orders:read orders:write"
   $ tessera resources create --audience https://ledger.example.com --scope ledger:read --format opaque --ttl 300
+  $ tessera resources update rs_abc --introspector cl_ledger_api
   $ tessera resources list
   $ tessera resources delete rs_abc`,
     );
@@ -79,9 +99,21 @@ Examples:
     .option('--name <name>', 'display name (default: the audience)')
     .addOption(formatOption().default('jwt'))
     .addOption(ttlOption())
+    .addOption(
+      introspectorOption(
+        'a client that may introspect tokens for this audience besides their own client, repeatable',
+      ),
+    )
     .addHelpText(
       'after',
-      '\nExample:\n  $ tessera resources create --audience https://orders.example.com --scope "orders:read orders:write" --ttl 900',
+      `
+Tokens are introspected (RFC 7662) only by the client they were issued to and by the clients
+named with --introspector; anyone else is answered {"active":false}.
+
+Examples:
+  $ tessera resources create --audience https://orders.example.com --scope "orders:read orders:write" --ttl 900
+  $ tessera resources create --audience https://ledger.example.com --scope ledger:read --format opaque \\
+      --introspector cl_ledger_api`,
     )
     .action(
       action(io, async (context, options: SettingsOptions & { audience: string }) => {
@@ -138,15 +170,23 @@ Examples:
 
   resources
     .command('update')
-    .description("change a resource server's name, scopes, format or TTL (the audience is fixed)")
+    .description(
+      "change a resource server's name, scopes, format, TTL or introspectors (the audience is fixed)",
+    )
     .argument('<id>')
     .option('--name <name>', 'display name')
     .option('--scope <scopes>', 'space-separated scopes (replaces the list)')
     .addOption(formatOption())
     .addOption(ttlOption())
+    .addOption(introspectorOption('a client that may introspect, repeatable (replaces the list)'))
+    .option('--no-introspectors', 'remove every introspector')
     .addHelpText(
       'after',
-      '\nExample:\n  $ tessera resources update rs_abc --scope "orders:read orders:write orders:admin"',
+      `
+Examples:
+  $ tessera resources update rs_abc --scope "orders:read orders:write orders:admin"
+  $ tessera resources update rs_abc --introspector cl_orders_api --introspector cl_audit
+  $ tessera resources update rs_abc --no-introspectors`,
     )
     .action(
       action(io, async (context, id: string, options: SettingsOptions) => {
