@@ -128,7 +128,7 @@ describe('MongoDB indexes, migration and store selection', () => {
     }
   });
 
-  it('gives grants and sessions an older Tessera stored their accountId field when it migrates', async () => {
+  it('gives the records an older Tessera stored their accountId and clientId fields when it migrates', async () => {
     const config = configFor();
     if (config.storage.kind !== 'mongodb') throw new Error('expected MongoDB');
     const client = createMongoClient(mongodbUri());
@@ -154,7 +154,8 @@ describe('MongoDB indexes, migration and store selection', () => {
         .insertMany([old('s1', { accountId: 'u1' }), old('s2', {})]);
 
       const first = await migrateStorage(config);
-      expect(first).toMatchObject({ backfilled: 4 });
+      // accountId on the two grants and two sessions, clientId on the two grants.
+      expect(first).toMatchObject({ backfilled: 6 });
       expect(await migrateStorage(config)).toMatchObject({ backfilled: 0 });
       const storage = await openTestMongoStorage({ dbName: config.storage.dbName });
       try {
@@ -163,6 +164,8 @@ describe('MongoDB indexes, migration and store selection', () => {
         expect(await ids('Grant', 'u1')).toEqual(['g1']);
         expect(await ids('Grant', 'u2')).toEqual(['g2']);
         expect(await ids('Session', 'u1')).toEqual(['s1']);
+        const ofClient = await storage.oidcModels.findByClientId('Grant', 'c1');
+        expect(ofClient.map((p) => p['jti']).sort()).toEqual(['g1', 'g2']);
       } finally {
         await storage.close();
       }
