@@ -79,7 +79,8 @@ const server = createServer((req, res) => {
   // RFC 9068: an access token JWT has typ at+jwt, our issuer, our audience.
   jwtVerify(token, jwks, { issuer, audience, typ: 'at+jwt' }).then(
     ({ payload }) => {
-      if (typeof payload.jti !== 'string' || revoked.isRevoked(payload.jti)) {
+      // Revoked by `jti`, or issued to a client that has been deleted since.
+      if (revoked.isAccessTokenRevoked(payload)) {
         return reply(401, { error: 'invalid_token', error_description: 'the token was revoked' });
       }
       return reply(200, { photos: [], sub: payload.sub });

@@ -10,6 +10,7 @@ import type { Storage } from './ports/storage.ts';
 import { createAccountAccessRevoker } from './provider/account-access-revocation.ts';
 import { createClientMetadataValidator } from './provider/client-metadata-validator.ts';
 import { createProvider } from './provider/create-provider.ts';
+import { clientDeletionEventsFor } from './provider/grant-revocation.ts';
 import {
   createProviderHolder,
   wrapProvider,
@@ -24,6 +25,7 @@ import type { Argon2Pool } from './services/passwords/argon2-pool.ts';
 import { createPasswordHasher } from './services/passwords/password-hasher.ts';
 import {
   createResourceServerService,
+  RESOURCE_SERVER_MAX_TTL,
   type ResourceServerService,
 } from './services/resource-server-service.ts';
 import { createCatalogCache, type CatalogCache } from './storage/catalog-cache.ts';
@@ -89,11 +91,23 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   });
   // Client metadata is validated by the provider, which is built after the services: bind late.
   const built: { holder?: ProviderHolder } = {};
+  const removalEvents = createRemovalEvents(newEvent);
   const clients = createClientService({
     clients: catalogCache.stores.clients,
     hasher,
     newEvent,
     clock,
+    deletionEventsFor: clientDeletionEventsFor(removalEvents),
+    // Any resource server may have had its TTL up to the cap when it issued (as for key
+    // retirement, keys/key-schedule.ts), and a replica may still issue from its cached client
+    // for up to the cache TTL after the deletion.
+    tokensOutliveDeletionBy:
+      Math.ceil(config.performance.clientCacheTtlMs / 1000) +
+      Math.max(
+        config.tokens.accessTokenTtl,
+        config.tokens.clientCredentialsTtl,
+        RESOURCE_SERVER_MAX_TTL,
+      ),
     validateMetadata: createClientMetadataValidator(() => {
       if (!built.holder) throw new Error('provider not built yet');
       return built.holder;
@@ -108,10 +122,7 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     policy: config.login,
     pepper: config.secrets.secretPepper,
     newEvent,
-    accessRevoker: createAccountAccessRevoker({
-      models: storage.oidcModels,
-      removalEvents: createRemovalEvents(newEvent),
-    }),
+    accessRevoker: createAccountAccessRevoker({ models: storage.oidcModels, removalEvents }),
     clock,
     metrics: deps.metrics.logins,
   });

@@ -1,4 +1,10 @@
-import type { ClientRecord, ClientStore, Page } from '../../src/ports/clients.ts';
+import type {
+  ClientDeletionOptions,
+  ClientRecord,
+  ClientStore,
+  Page,
+} from '../../src/ports/clients.ts';
+import { CLIENT_BOUND_MODELS, type OidcModelStore } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { announceCatalogChange } from './catalog-generation-store.ts';
 import { clientsOf, type ClientDocument, type MongoStoreContext } from './collections.ts';
@@ -17,11 +23,32 @@ const toRecord = (document: Pick<ClientDocument, 'record'>): ClientRecord =>
 /**
  * Clients keyed by client id (`_id`). The optimistic `version` filter is the compare-and-set;
  * where the server's updates are not atomic, a document lock makes it one (document-locks.ts).
- * Every applied write then moves the catalog generation (catalog-generation-store.ts).
+ * Every applied write then moves the catalog generation (catalog-generation-store.ts). A delete
+ * also removes what the client holds, through `oidcModels` (ClientStore.delete).
  */
-export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
+export function createMongoClientStore(
+  ctx: MongoStoreContext,
+  oidcModels: OidcModelStore,
+): ClientStore {
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
   const clients = () => clientsOf(ctx.db);
+
+  /**
+   * Everything issued to the client, model by model, grants last. Each model's removal writes
+   * its events by the outbox's settle rule (a transaction where the server has them), and each
+   * is idempotent, so running this again completes what a failure cut short.
+   */
+  const removeHoldings = async (clientId: string, options: ClientDeletionOptions | undefined) => {
+    const eventsFor = options?.eventsFor;
+    for (const model of CLIENT_BOUND_MODELS) {
+      await oidcModels.revokeByClientId(
+        model,
+        clientId,
+        eventsFor ? { eventsFor: (removed) => eventsFor(model, removed) } : undefined,
+      );
+    }
+  };
+
   return {
     async insert(record: ClientRecord, options?: WriteOptions) {
       const inserted = await writeRecordWithEvents(ctx, options, async (session) => {
@@ -60,13 +87,19 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
       return announceCatalogChange(ctx, updated);
     },
 
-    async delete(clientId: string, options?: WriteOptions) {
+    async delete(clientId: string, options?: ClientDeletionOptions) {
+      // No transaction spans the whole deletion (FerretDB has none; on a replica set one would
+      // grow with the client's tokens). So the holdings go first and the record last: a failure
+      // in between leaves the client, and repeating the delete completes it.
+      await removeHoldings(clientId, options);
       const deleted = await writeRecordWithEvents(
         ctx,
-        options,
+        options?.events ? { events: options.events } : undefined,
         async (session) =>
           (await clients().deleteOne({ _id: clientId }, inSession(session))).deletedCount,
       );
+      // What a replica still serving the client from its cache issued between the two.
+      if (deleted) await removeHoldings(clientId, options);
       return announceCatalogChange(ctx, deleted);
     },
   };

@@ -66,6 +66,11 @@ export interface OidcModelDocument {
    * Absent on other models, and on documents an older Tessera wrote until indexes.ts fills it.
    */
   accountId?: string | null;
+  /**
+   * Client-bound models only (CLIENT_BOUND_MODELS): the payload's `clientId`, or null. Absent on
+   * other models, and on documents an older Tessera wrote until indexes.ts fills it.
+   */
+  clientId?: string | null;
   /** null = never expires. A Date, so that a TTL index can delete it where the server has them. */
   expiresAt: Date | null;
   /** Absent or null until consumed. */

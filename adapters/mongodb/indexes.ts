@@ -1,7 +1,7 @@
 import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
 
-import type { OidcModelName } from '../../src/ports/oidc-models.ts';
-import { backfillAccountIds } from './account-id-backfill.ts';
+import { CLIENT_BOUND_MODELS, type OidcModelName } from '../../src/ports/oidc-models.ts';
+import { backfillAccountIds, backfillClientIds } from './account-id-backfill.ts';
 import { COLLECTIONS, OIDC_MODEL_COLLECTIONS } from './collections.ts';
 
 /** Models whose instances belong to a grant: oidc-provider revokes them by grantId (lib/helpers/revoke.js). */
@@ -20,11 +20,22 @@ function lookupIndexes(): Map<string, IndexDescription[]> {
   for (const model of GRANT_BOUND_MODELS) {
     indexes.set(OIDC_MODEL_COLLECTIONS[model], [{ key: { grantId: 1 }, name: 'grantId' }]);
   }
+  // What a client holds, found (and removed when it is deleted) by OidcModelStore.*ByClientId.
+  for (const model of CLIENT_BOUND_MODELS) {
+    const collection = OIDC_MODEL_COLLECTIONS[model];
+    indexes.set(collection, [
+      ...(indexes.get(collection) ?? []),
+      { key: { clientId: 1 }, name: 'clientId' },
+    ]);
+  }
   indexes.set(OIDC_MODEL_COLLECTIONS.Session, [
     { key: { uid: 1 }, name: 'uid' },
     { key: { accountId: 1 }, name: 'accountId' },
   ]);
-  indexes.set(OIDC_MODEL_COLLECTIONS.Grant, [{ key: { accountId: 1 }, name: 'accountId' }]);
+  indexes.set(OIDC_MODEL_COLLECTIONS.Grant, [
+    ...(indexes.get(OIDC_MODEL_COLLECTIONS.Grant) ?? []),
+    { key: { accountId: 1 }, name: 'accountId' },
+  ]);
   indexes.set(OIDC_MODEL_COLLECTIONS.DeviceCode, [
     ...(indexes.get(OIDC_MODEL_COLLECTIONS.DeviceCode) ?? []),
     { key: { userCode: 1 }, name: 'userCode' },
@@ -71,7 +82,10 @@ export interface IndexReport {
    * periodic prune instead, and reads filter expired records as always.
    */
   readonly ttlUnsupported: boolean;
-  /** Grant and Session documents of an older Tessera given their `accountId` lookup field. */
+  /**
+   * Documents of an older Tessera given the lookup fields it did not write: `accountId` (Grants
+   * and Sessions) and `clientId` (client-bound models).
+   */
   readonly backfilled: number;
 }
 
@@ -152,7 +166,7 @@ export async function ensureMongoIndexes(
       }
     }),
   );
-  // After the indexes exist: the backfill's query then uses the accountId index.
-  const backfilled = await backfillAccountIds(db);
+  // After the indexes exist: the backfills' queries then use the accountId and clientId indexes.
+  const backfilled = (await backfillAccountIds(db)) + (await backfillClientIds(db));
   return { created, existing, ttlUnsupported, backfilled };
 }

@@ -2,6 +2,7 @@ import type { ClientSession, Filter } from 'mongodb';
 
 import {
   ACCOUNT_BOUND_MODELS,
+  isClientBound,
   type OidcModelName,
   type OidcModelStore,
   type OidcPayload,
@@ -45,12 +46,15 @@ function toPayload(
     : payload;
 }
 
+/** Documents one removal of a client's records takes at most (revokeByClientId). */
+const CLIENT_REMOVAL_BATCH = 500;
+
 const toPayloadOf = (document: Pick<OidcModelDocument, 'payload' | 'consumedAt'>) =>
   toPayload(document) as OidcPayload;
 
 function lookupField(
   payload: OidcPayload,
-  field: 'accountId' | 'grantId' | 'uid' | 'userCode',
+  field: 'accountId' | 'clientId' | 'grantId' | 'uid' | 'userCode',
 ): string | null {
   const value = payload[field];
   return typeof value === 'string' ? value : null;
@@ -69,6 +73,7 @@ function documentFields(
     userCode: lookupField(payload, 'userCode'),
     // Top level, like the other lookup fields: FerretDB has no dotted field paths.
     ...(ACCOUNT_BOUND_MODELS.has(model) ? { accountId: lookupField(payload, 'accountId') } : {}),
+    ...(isClientBound(model) ? { clientId: lookupField(payload, 'clientId') } : {}),
     expiresAt,
   };
 }
@@ -94,17 +99,19 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
     model: OidcModelName,
     filter: Filter<OidcModelDocument>,
     options: RemovalOptions,
-    derive: NonNullable<RemovalOptions['eventsFor']>,
+    derive: RemovalOptions['eventsFor'],
+    limit = 0,
   ): Promise<OidcPayload[]> => {
     const findMatching = async (session: ClientSession | undefined) => {
       const found = await collection(model)
         .find(filter, { projection: { _id: 1, ...PAYLOAD_FIELDS }, ...inSession(session) })
+        .limit(limit)
         .toArray();
       return { ids: found.map((document) => document._id), payloads: found.map(toPayloadOf) };
     };
     const eventsFor = (payloads: readonly OidcPayload[]) => [
       ...(options.events ?? []),
-      ...derive(payloads),
+      ...(derive?.(payloads) ?? []),
     ];
     if (ctx.capabilities.transactions) {
       return runInTransaction(ctx.client, async (session) => {
@@ -151,6 +158,15 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
       const now = clock();
       const found = await collection(model)
         .find({ accountId }, { projection: PAYLOAD_FIELDS })
+        .toArray();
+      return found.filter((document) => isLive(document, now)).map(toPayloadOf);
+    },
+
+    async findByClientId(model, clientId) {
+      // One query on the clientId index (indexes.ts); expiry checked in code, as in findLive.
+      const now = clock();
+      const found = await collection(model)
+        .find({ clientId }, { projection: PAYLOAD_FIELDS })
         .toArray();
       return found.filter((document) => isLive(document, now)).map(toPayloadOf);
     },
@@ -211,6 +227,24 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         if (found.length > 0) await collection(model).deleteMany({ grantId }, inSession(session));
         return { value: found.map(toPayloadOf), applied: true };
       });
+    },
+
+    async revokeByClientId(model, clientId, options?: RemovalOptions) {
+      // In batches: a client may hold tens of thousands of tokens (client credentials), too many
+      // for one `$in` or one transaction. Each batch is one removal with its events; what one
+      // finds is deleted by id, and the next finds the rest (`options.events` go with the first).
+      const removed: OidcPayload[] = [];
+      for (let batch = 0; ; batch += 1) {
+        const found = await removeWithDerivedEvents(
+          model,
+          { clientId },
+          batch === 0 ? (options ?? {}) : {},
+          options?.eventsFor,
+          CLIENT_REMOVAL_BATCH,
+        );
+        removed.push(...found);
+        if (found.length < CLIENT_REMOVAL_BATCH) return removed;
+      }
     },
 
     async pruneExpired() {

@@ -77,14 +77,15 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<Mo
       await connection.db.command({ ping: 1 });
     },
   });
+  const oidcModels = createMongoOidcModelStore(ctx);
   return {
     kind: 'mongodb',
     capabilities,
     get client() {
       return connection.client;
     },
-    oidcModels: guard(createMongoOidcModelStore(ctx)),
-    clients: guard(createMongoClientStore(ctx)),
+    oidcModels: guard(oidcModels),
+    clients: guard(createMongoClientStore(ctx, oidcModels)),
     resourceServers: guard(createMongoResourceServerStore(ctx)),
     catalogGeneration: guard(createMongoCatalogGenerationStore(ctx)),
     signingKeys: guard(createMongoSigningKeyStore(ctx)),

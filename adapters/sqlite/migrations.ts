@@ -116,4 +116,16 @@ export const MIGRATIONS: readonly string[] = [
     completed_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  -- What a client holds, by client (OidcModelStore.findByClientId, revokeByClientId; a client's
+  -- deletion removes it), filled in for the records written before the column existed. Only the
+  -- client-bound models (CLIENT_BOUND_MODELS) fill it: other rows stay out of the partial index.
+  ALTER TABLE oidc_models ADD COLUMN client_id TEXT;
+  UPDATE oidc_models SET client_id = json_extract(payload, '$.clientId')
+    WHERE model IN ('AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode',
+                    'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode', 'Grant')
+      AND json_type(payload, '$.clientId') = 'text';
+  CREATE INDEX oidc_models_client_id ON oidc_models (model, client_id)
+    WHERE client_id IS NOT NULL;
+  `,
 ];

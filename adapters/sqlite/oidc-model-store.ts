@@ -1,5 +1,7 @@
 import {
   ACCOUNT_BOUND_MODELS,
+  isClientBound,
+  type ClientBoundModel,
   type OidcModelName,
   type OidcModelStore,
   type OidcPayload,
@@ -36,7 +38,7 @@ function appendRemovalEvents(
 
 function lookupField(
   payload: OidcPayload,
-  field: 'accountId' | 'grantId' | 'uid' | 'userCode',
+  field: 'accountId' | 'clientId' | 'grantId' | 'uid' | 'userCode',
 ): string | null {
   const value = payload[field];
   return typeof value === 'string' ? value : null;
@@ -45,6 +47,32 @@ function lookupField(
 /** Only account-bound models fill account_id: other rows stay out of its partial index. */
 const accountIdOf = (model: OidcModelName, payload: OidcPayload): string | null =>
   ACCOUNT_BOUND_MODELS.has(model) ? lookupField(payload, 'accountId') : null;
+
+/** Only client-bound models fill client_id, for the same reason. */
+const clientIdOf = (model: OidcModelName, payload: OidcPayload): string | null =>
+  isClientBound(model) ? lookupField(payload, 'clientId') : null;
+
+/**
+ * Deletes every `model` row of the client, inside the caller's transaction, and appends the events
+ * `options` gives and builds from what went. Shared by revokeByClientId and the client store's
+ * delete (record-stores.ts), which runs it in the transaction that deletes the client.
+ */
+export function removeClientModelsIn(
+  db: SqliteDatabase,
+  model: ClientBoundModel,
+  clientId: string,
+  options: RemovalOptions | undefined,
+  now: number,
+): OidcPayload[] {
+  const rows = db
+    .statement(
+      `DELETE FROM oidc_models WHERE model = ? AND client_id = ? RETURNING payload, consumed_at`,
+    )
+    .all(model, clientId) as unknown as ModelRow[];
+  const removed = rows.map((row) => toPayload(row) as OidcPayload);
+  appendRemovalEvents(db, options, removed, now);
+  return removed;
+}
 
 interface StoredRow extends ModelRow {
   id: string;
@@ -62,8 +90,9 @@ export function createSqliteOidcModelStore(
     db
       .statement(
         `INSERT INTO oidc_models
-           (model, id, payload, grant_id, uid, user_code, account_id, expires_at, consumed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at,
+            consumed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (model, id) DO NOTHING`,
       )
       .run(
@@ -74,6 +103,7 @@ export function createSqliteOidcModelStore(
         lookupField(record.payload, 'uid'),
         lookupField(record.payload, 'userCode'),
         accountIdOf(model, record.payload),
+        clientIdOf(model, record.payload),
         old.expires_at,
         old.consumed_at,
       );
@@ -93,12 +123,12 @@ export function createSqliteOidcModelStore(
       const expiresAt = expiresInSeconds === undefined ? null : now + expiresInSeconds * 1000;
       db.statement(
         `INSERT INTO oidc_models
-           (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (model, id) DO UPDATE SET
            payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
            user_code = excluded.user_code, account_id = excluded.account_id,
-           expires_at = excluded.expires_at`,
+           client_id = excluded.client_id, expires_at = excluded.expires_at`,
       ).run(
         model,
         id,
@@ -107,6 +137,7 @@ export function createSqliteOidcModelStore(
         lookupField(payload, 'uid'),
         lookupField(payload, 'userCode'),
         accountIdOf(model, payload),
+        clientIdOf(model, payload),
         expiresAt,
       );
     },
@@ -130,6 +161,16 @@ export function createSqliteOidcModelStore(
            WHERE model = ? AND account_id = ? AND ${LIVE}`,
         )
         .all(model, accountId, clock()) as unknown as ModelRow[];
+      return rows.map((row) => toPayload(row) as OidcPayload);
+    },
+
+    async findByClientId(model, clientId) {
+      const rows = db
+        .statement(
+          `SELECT payload, consumed_at FROM oidc_models
+           WHERE model = ? AND client_id = ? AND ${LIVE}`,
+        )
+        .all(model, clientId, clock()) as unknown as ModelRow[];
       return rows.map((row) => toPayload(row) as OidcPayload);
     },
 
@@ -174,6 +215,11 @@ export function createSqliteOidcModelStore(
         appendRemovalEvents(db, options, removed, now);
         return removed;
       });
+    },
+
+    async revokeByClientId(model, clientId, options?: RemovalOptions) {
+      const now = clock();
+      return db.transaction(() => removeClientModelsIn(db, model, clientId, options, now));
     },
 
     async pruneExpired() {

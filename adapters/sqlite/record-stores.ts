@@ -1,4 +1,10 @@
-import type { ClientRecord, ClientStore, Page } from '../../src/ports/clients.ts';
+import type {
+  ClientDeletionOptions,
+  ClientRecord,
+  ClientStore,
+  Page,
+} from '../../src/ports/clients.ts';
+import { CLIENT_BOUND_MODELS } from '../../src/ports/oidc-models.ts';
 import {
   completeResourceServerRecord,
   type ResourceServerRecord,
@@ -7,6 +13,8 @@ import {
 } from '../../src/ports/resource-servers.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
+import { removeClientModelsIn } from './oidc-model-store.ts';
+import { appendOutboxEvents } from './outbox-store.ts';
 import { parseRecord, writeRecordWithEvents, type RecordRow } from './record-writes.ts';
 
 export function createSqliteClientStore(db: SqliteDatabase, clock: () => number): ClientStore {
@@ -50,11 +58,25 @@ export function createSqliteClientStore(db: SqliteDatabase, clock: () => number)
       );
     },
 
-    async delete(clientId: string, options?: WriteOptions) {
-      return write(
-        options,
-        () => db.statement('DELETE FROM clients WHERE client_id = ?').run(clientId).changes,
-      );
+    async delete(clientId: string, options?: ClientDeletionOptions) {
+      const now = clock();
+      // One transaction: the client, everything issued to it and every event, or nothing.
+      return db.transaction(() => {
+        for (const model of CLIENT_BOUND_MODELS) {
+          const eventsFor = options?.eventsFor;
+          removeClientModelsIn(
+            db,
+            model,
+            clientId,
+            eventsFor ? { eventsFor: (removed) => eventsFor(model, removed) } : undefined,
+            now,
+          );
+        }
+        const { changes } = db.statement('DELETE FROM clients WHERE client_id = ?').run(clientId);
+        if (Number(changes) !== 1) return false;
+        appendOutboxEvents(db, options, now);
+        return true;
+      });
     },
   };
 }

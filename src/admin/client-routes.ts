@@ -138,7 +138,12 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
       operationId: 'deleteClient',
       tag: TAG,
       summary: 'Delete a client',
-      description: 'The client can no longer authenticate; its admin tokens stop working at once.',
+      description:
+        'The client can no longer authenticate, and everything it holds is revoked with it: ' +
+        'grants, refresh tokens, opaque access tokens (introspection answers active false) and ' +
+        'codes, each announced (tessera.token.revoked, tessera.grant.revoked, reason ' +
+        'client_deleted), then tessera.client.deleted with tokens_valid_until for its JWTs. ' +
+        'After a failure (5xx), repeat the request: it completes the deletion.',
       params: clientIdParams,
       responses: { 204: { description: 'Deleted' } },
       problems: ['not_found'],

@@ -217,7 +217,9 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
       tag: TAG,
       summary: 'Delete a resource server',
       description:
-        'New tokens for its audience are refused (invalid_target); issued ones run to expiry.',
+        'New tokens for its audience are refused (invalid_target); its opaque tokens are ' +
+        'inactive at once, also after a new resource server takes the same audience. JWTs run ' +
+        'to expiry (tessera.resource_server.deleted announces the deletion).',
       params: idParams,
       responses: { 204: { description: 'Deleted' } },
       problems: ['not_found'],

@@ -15,6 +15,7 @@ export {
 export { EVENT_TYPES, type EventType } from './event-types.ts';
 export {
   createRevocationList,
+  type AccessTokenClaims,
   type RevocationList,
   type RevocationListOptions,
 } from './revocation-list.ts';

@@ -51,6 +51,7 @@ export function defineEventData(object: ObjectFactory) {
       'code_reuse',
       'logout',
       ...accountRevocation.options,
+      'client_deleted',
       'other',
     ])
     .describe(
@@ -58,7 +59,8 @@ export function defineEventData(object: ObjectFactory) {
         'token or authorization code was presented again, so its whole grant is revoked ' +
         '(RFC 9700 section 4.14.2, RFC 6749 section 4.1.2); logout: RP-initiated logout; ' +
         'account_disabled / password_changed: an administrator disabled the account or set ' +
-        'its password, which revokes everything it holds; other: any other removal',
+        'its password, which revokes everything it holds; client_deleted: an administrator ' +
+        'deleted the client the token or grant was issued to; other: any other removal',
     );
   const tokenCommon = {
     token_type: z
@@ -143,7 +145,17 @@ export function defineEventData(object: ObjectFactory) {
     }),
     'tessera.client.created': clientSummary,
     'tessera.client.updated': clientSummary,
-    'tessera.client.deleted': object({ client_id: id }),
+    'tessera.client.deleted': object({
+      client_id: id,
+      tokens_valid_until: epochSeconds
+        .optional()
+        .describe(
+          'Epoch seconds after which no access token issued to the client can still be valid: ' +
+            'deny every token whose `client_id` is this client until then (its JWT access ' +
+            'tokens from client credentials are named by no other event). Absent from events ' +
+            'of a Tessera older than this field',
+        ),
+    }),
     'tessera.client.secret_rotated': object({
       client_id: id,
       secret_id: id.describe('The id of the secret (never the secret or its hash)'),

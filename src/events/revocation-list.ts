@@ -5,25 +5,41 @@ import type { TesseraEvent } from './event-schema.ts';
 export interface RevocationListOptions {
   readonly clock?: () => number;
   /**
-   * How long to deny a revoked token whose event carries no `exp` (seconds). Tessera always
-   * sends `exp` for tokens that expire; this bounds memory for any that might not.
+   * How long to deny a revoked token whose event carries no `exp`, or the tokens of a deleted
+   * client whose event carries no `tokens_valid_until` (seconds). Tessera sends both; this
+   * bounds memory for events that might not (a deleted client's, from a Tessera older than the
+   * field).
    */
   readonly fallbackTtlSeconds?: number;
 }
 
+/** The claims of a verified JWT access token that the list looks at (RFC 9068 section 2.2). */
+export interface AccessTokenClaims {
+  readonly jti?: unknown;
+  readonly client_id?: unknown;
+}
+
 /**
- * A deny-list of revoked tokens, fed with `tessera.token.revoked` events, for a resource server
- * that verifies JWT access tokens locally (and so would otherwise accept a revoked one until its
- * `exp`). Entries leave once the token has expired anyway. Feeding it an event twice, or any
- * other event, is harmless.
+ * A deny-list of revoked tokens, fed with `tessera.token.revoked` events (one token each) and
+ * `tessera.client.deleted` events (every token of the client), for a resource server that
+ * verifies JWT access tokens locally (and so would otherwise accept a revoked one until its
+ * `exp`). Entries leave once the tokens they deny have expired anyway. Feeding it an event twice,
+ * or any other event, is harmless.
  */
 export interface RevocationList {
   /** Takes note of what `event` revokes; returns true when it added an entry. */
   apply(event: TesseraEvent): boolean;
+  /**
+   * The check for a verified JWT access token: true while its `jti` is revoked or its
+   * `client_id` names a deleted client. A token without a string `jti` counts as revoked.
+   */
+  isAccessTokenRevoked(claims: AccessTokenClaims): boolean;
   /** True while the JWT access token with this `jti` is revoked and not yet expired. */
   isRevoked(jti: string): boolean;
   /** The same for an opaque token (e.g. one whose introspection result you cache), by value. */
   isOpaqueTokenRevoked(token: string): boolean;
+  /** True while a token issued to this deleted client may still be unexpired. */
+  isClientDeleted(clientId: string): boolean;
   /** Entries held, expired ones included until the next sweep. */
   readonly size: number;
 }
@@ -33,7 +49,7 @@ const SWEEP_EVERY = 1_000;
 export function createRevocationList(options: RevocationListOptions = {}): RevocationList {
   const clock = options.clock ?? Date.now;
   const fallbackTtlMs = (options.fallbackTtlSeconds ?? 86_400) * 1000;
-  /** `jti:<jti>` or `hash:<base64url sha-256>` → epoch ms after which the entry may go. */
+  /** `jti:<jti>`, `hash:<sha-256>` or `client:<client id>` → epoch ms the entry may go after. */
   const denied = new Map<string, number>();
   let addedSinceSweep = 0;
 
@@ -48,18 +64,36 @@ export function createRevocationList(options: RevocationListOptions = {}): Revoc
     return until !== undefined && until > clock();
   };
 
+  const deny = (entry: string, until: number) => {
+    if (until <= clock()) return false;
+    denied.set(entry, Math.max(until, denied.get(entry) ?? 0));
+    if ((addedSinceSweep += 1) >= SWEEP_EVERY) sweep();
+    return true;
+  };
+
   return {
     apply(event) {
+      if (event.type === 'tessera.client.deleted') {
+        // An older Tessera's event says nothing: the fallback counts from the deletion.
+        const until = event.data.tokens_valid_until;
+        return deny(
+          `client:${event.data.client_id}`,
+          until === undefined ? Date.parse(event.time) + fallbackTtlMs : until * 1000,
+        );
+      }
       if (event.type !== 'tessera.token.revoked') return false;
       const { data } = event;
-      const until = data.exp === null ? clock() + fallbackTtlMs : data.exp * 1000;
-      if (until <= clock()) return false;
-      const entry = data.format === 'jwt' ? `jti:${data.jti}` : `hash:${data.token_hash}`;
-      denied.set(entry, Math.max(until, denied.get(entry) ?? 0));
-      if ((addedSinceSweep += 1) >= SWEEP_EVERY) sweep();
-      return true;
+      return deny(
+        data.format === 'jwt' ? `jti:${data.jti}` : `hash:${data.token_hash}`,
+        data.exp === null ? clock() + fallbackTtlMs : data.exp * 1000,
+      );
     },
+    isAccessTokenRevoked: (claims) =>
+      typeof claims.jti !== 'string' ||
+      has(`jti:${claims.jti}`) ||
+      (typeof claims.client_id === 'string' && has(`client:${claims.client_id}`)),
     isRevoked: (jti) => has(`jti:${jti}`),
+    isClientDeleted: (clientId) => has(`client:${clientId}`),
     isOpaqueTokenRevoked: (token) =>
       has(`hash:${createHash('sha256').update(token, 'utf8').digest('base64url')}`),
     get size() {

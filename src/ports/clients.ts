@@ -1,3 +1,5 @@
+import type { ClientBoundModel, OidcPayload } from './oidc-models.ts';
+import type { OutboxEvent } from './outbox.ts';
 import type { WriteOptions } from './write-options.ts';
 
 /** One client secret, stored only as a keyed hash (DESIGN.md section 3). */
@@ -33,6 +35,19 @@ export interface Page {
   readonly limit: number;
 }
 
+/** ClientStore.delete's options: `events` announce the deletion itself. */
+export interface ClientDeletionOptions extends WriteOptions {
+  /**
+   * Builds events from what the deletion took with it, one model at a time: the instances of a
+   * client-bound oidc-provider model issued to the client (OidcModelStore.revokeByClientId).
+   * Called with an empty list when nothing of `model` was there.
+   */
+  readonly eventsFor?: (
+    model: ClientBoundModel,
+    removed: readonly OidcPayload[],
+  ) => readonly OutboxEvent[];
+}
+
 /** Registered OAuth clients, as managed by the admin API. */
 export interface ClientStore {
   /** Returns false (and writes nothing) when the client id is taken. */
@@ -45,6 +60,18 @@ export interface ClientStore {
    * (absent or changed by someone else) and writes nothing.
    */
   update(record: ClientRecord, options?: WriteOptions): Promise<boolean>;
-  /** Returns false when there was nothing to delete. */
-  delete(clientId: string, options?: WriteOptions): Promise<boolean>;
+  /**
+   * Deletes the client and, like a foreign key's ON DELETE CASCADE, every instance of
+   * CLIENT_BOUND_MODELS issued to it (its grants, tokens and codes), recording `events` (only if
+   * the record was there) and those `eventsFor` builds (for what went).
+   *
+   * Where the store has transactions spanning both (SQLite), it is one transaction. Otherwise
+   * (MongoDB) each model's removal is one write with its events, recorded by the outbox's settle
+   * rule (adapters/mongodb/write-with-events.ts), and the record goes last, so a deletion cut
+   * short leaves the client in place and running it again completes it. The holdings are swept
+   * again after the record went (what a replica still serving the client from its cache issued
+   * meanwhile), and also when the record is already gone (the rest of an earlier deletion).
+   * Returns false when there was no client record.
+   */
+  delete(clientId: string, options?: ClientDeletionOptions): Promise<boolean>;
 }

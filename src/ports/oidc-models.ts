@@ -43,6 +43,32 @@ export const ACCOUNT_BOUND_MODELS: ReadonlySet<OidcModelName> = new Set<AccountB
   'Session',
 ]);
 
+/**
+ * Models whose payload names the client it was issued to (`clientId`, oidc-provider's BaseToken
+ * and Grant, lib/models/base_token.js, lib/models/grant.js), which stores find and remove by it:
+ * what a client holds when it is deleted. Grant comes last, as in oidc-provider's
+ * lib/helpers/revoke.js: tokens first, then what they hang off. Interactions name their client only
+ * inside `params` and last an hour; Sessions name clients as keys of `authorizations` (see
+ * src/provider/orphan-filter.ts).
+ */
+export const CLIENT_BOUND_MODELS = [
+  'AccessToken',
+  'ClientCredentials',
+  'RefreshToken',
+  'AuthorizationCode',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+  'Grant',
+] as const satisfies readonly OidcModelName[];
+
+export type ClientBoundModel = (typeof CLIENT_BOUND_MODELS)[number];
+
+const CLIENT_BOUND: ReadonlySet<OidcModelName> = new Set(CLIENT_BOUND_MODELS);
+
+export const isClientBound = (model: OidcModelName): model is ClientBoundModel =>
+  CLIENT_BOUND.has(model);
+
 /** WriteOptions for removals, whose events may depend on what the removal finds. */
 export interface RemovalOptions extends WriteOptions {
   /**
@@ -74,6 +100,11 @@ export interface OidcModelStore {
    */
   findByAccountId(model: AccountBoundModel, accountId: string): Promise<OidcPayload[]>;
   /**
+   * Every live instance of `model` whose payload names this `clientId`, through an index (one
+   * query): what a client holds.
+   */
+  findByClientId(model: ClientBoundModel, clientId: string): Promise<OidcPayload[]>;
+  /**
    * Marks the instance consumed in one atomic operation. Returns true only to the caller that
    * consumed it; false when it was already consumed, expired or absent, so two concurrent
    * redemptions of one code or refresh token cannot both succeed.
@@ -89,6 +120,15 @@ export interface OidcModelStore {
   revokeByGrantId(
     model: OidcModelName,
     grantId: string,
+    options?: RemovalOptions,
+  ): Promise<OidcPayload[]>;
+  /**
+   * Removes every instance of `model` issued to the client, expired ones included, through the
+   * same index; returns their payloads. What a deleted client held (ClientStore.delete).
+   */
+  revokeByClientId(
+    model: ClientBoundModel,
+    clientId: string,
     options?: RemovalOptions,
   ): Promise<OidcPayload[]>;
   /** Deletes expired records; returns how many went. Housekeeping only. */

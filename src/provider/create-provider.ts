@@ -77,6 +77,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     adapter: createOidcAdapterFactory({
       models: deps.storage.oidcModels,
       clients: deps.clients,
+      findResourceServer: (audience) => deps.resourceServers.findByAudience(audience),
       removalEvents: createRemovalEvents(deps.newEvent),
       currentContext: () => Provider.ctx,
     }),

@@ -1,3 +1,4 @@
+import type { ClientDeletionOptions } from '../ports/clients.ts';
 import type { OidcModelName, OidcModelStore, RemovalOptions } from '../ports/oidc-models.ts';
 import type { RemovalEvents, RevocationReason } from './removal-events.ts';
 
@@ -40,6 +41,19 @@ export function revocationOptionsFor(
         ? removalEvents.grantsRevoked(removed, reason)
         : removalEvents.tokensRevoked(model, removed, reason),
   };
+}
+
+/**
+ * ClientDeletionOptions.eventsFor for a client an administrator deletes: what it held is
+ * announced as any revocation is (`tessera.token.revoked`, JWT records by `jti`;
+ * `tessera.grant.revoked`), with reason `client_deleted`. Codes and other short-lived models
+ * go without an event, as they do when a grant is revoked.
+ */
+export function clientDeletionEventsFor(
+  removalEvents: RemovalEvents,
+): NonNullable<ClientDeletionOptions['eventsFor']> {
+  return (model, removed) =>
+    revocationOptionsFor(removalEvents, model, 'client_deleted')?.eventsFor?.(removed) ?? [];
 }
 
 /**

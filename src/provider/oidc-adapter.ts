@@ -7,6 +7,7 @@ import {
 } from 'oidc-provider';
 
 import type { ClientRecord, ClientStore } from '../ports/clients.ts';
+import type { ResourceServerRecord } from '../ports/resource-servers.ts';
 import type {
   OidcModelName,
   OidcModelStore,
@@ -15,6 +16,7 @@ import type {
 } from '../ports/oidc-models.ts';
 import { toProviderClientMetadata } from './client-metadata.ts';
 import { revocationOptionsFor, revokeGrant } from './grant-revocation.ts';
+import { createOrphanFilter } from './orphan-filter.ts';
 import { withStoreErrors } from './protocol-errors.ts';
 import { revocationReasonOf, type RemovalEvents, type RevocationReason } from './removal-events.ts';
 import { belongsToAnotherModel } from './token-kinds.ts';
@@ -22,6 +24,8 @@ import { belongsToAnotherModel } from './token-kinds.ts';
 export interface OidcAdapterDeps {
   readonly models: OidcModelStore;
   readonly clients: ClientStore;
+  /** Resource servers by audience (the catalog cache): a deleted one's tokens are not served. */
+  readonly findResourceServer: (audience: string) => Promise<ResourceServerRecord | undefined>;
   readonly removalEvents: RemovalEvents;
   /** The request oidc-provider is serving (`Provider.ctx`); undefined outside a request. */
   readonly currentContext: () => KoaContextWithOIDC | undefined;
@@ -46,9 +50,35 @@ export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory 
   // The same metadata object for the same cached record: client-instances.ts reuses the
   // Client built from it, and the conversion runs once per record, not per request.
   const metadataOf = new WeakMap<ClientRecord, AdapterPayload>();
+
+  /**
+   * The clients a request's token checks found (orphanFilter), by request. A later read of the
+   * same client in that request (introspection reads the token's client again,
+   * lib/actions/introspection.js) answers the same, so a deletion landing in between cannot turn
+   * the check's "present" into an undefined oidc-provider then dereferences.
+   */
+  const checkedClients = new WeakMap<object, Map<string, ClientRecord>>();
+  const readClient = (id: string): Promise<ClientRecord | undefined> => {
+    const ctx = deps.currentContext();
+    const checked = ctx ? checkedClients.get(ctx)?.get(id) : undefined;
+    return checked ? Promise.resolve(checked) : withStoreErrors(() => deps.clients.get(id));
+  };
+  const orphanFilter = createOrphanFilter({
+    async findClient(id) {
+      const client = await readClient(id);
+      const ctx = deps.currentContext();
+      if (client && ctx) {
+        const checked = checkedClients.get(ctx) ?? new Map<string, ClientRecord>();
+        checkedClients.set(ctx, checked.set(id, client));
+      }
+      return client;
+    },
+    findResourceServer: (audience) => withStoreErrors(() => deps.findResourceServer(audience)),
+  });
+
   const clientAdapter: Adapter = {
     async find(id) {
-      const client = await withStoreErrors(() => deps.clients.get(id));
+      const client = await readClient(id);
       if (!client) return undefined;
       let metadata = metadataOf.get(client);
       if (!metadata) {
@@ -88,22 +118,34 @@ export function createOidcAdapterFactory(deps: OidcAdapterDeps): AdapterFactory 
   const revokeGrantOf = (grantId: string, reason: RevocationReason): Promise<void> =>
     withStoreErrors(() => revokeGrant(deps.models, deps.removalEvents, grantId, reason));
 
+  /** What oidc-provider may be given of a stored record (orphan-filter.ts). */
+  const served = async (
+    model: OidcModelName,
+    payload: OidcPayload | undefined,
+  ): Promise<AdapterPayload | undefined> => {
+    if (!payload) return undefined;
+    if (model === 'Session') return asProvider(await orphanFilter.withoutDeletedClients(payload));
+    return (await orphanFilter.admits(model, payload)) ? asProvider(payload) : undefined;
+  };
+
   return (name) => {
     if (name === 'Client') return clientAdapter;
     const model = name as OidcModelName;
     const { models } = deps;
     return {
-      upsert: (id, payload, expiresIn) =>
-        withStoreErrors(() => models.upsert(model, id, payload as OidcPayload, expiresIn)),
+      async upsert(id, payload, expiresIn) {
+        const stored = await orphanFilter.stamp(model, payload as OidcPayload);
+        await withStoreErrors(() => models.upsert(model, id, stored, expiresIn));
+      },
       find: async (id) =>
         // A value tagged for another token model cannot be here: no store round trip.
         belongsToAnotherModel(model, id)
           ? undefined
-          : asProvider(await withStoreErrors(() => models.find(model, id))),
+          : served(model, await withStoreErrors(() => models.find(model, id))),
       findByUid: async (uid) =>
-        asProvider(await withStoreErrors(() => models.findByUid(model, uid))),
+        served(model, await withStoreErrors(() => models.findByUid(model, uid))),
       findByUserCode: async (userCode) =>
-        asProvider(await withStoreErrors(() => models.findByUserCode(model, userCode))),
+        served(model, await withStoreErrors(() => models.findByUserCode(model, userCode))),
       async consume(id) {
         // oidc-provider checks `consumed` and then calls consume(); between the two a concurrent
         // request can consume the same code. The store's atomic consume decides the winner, and

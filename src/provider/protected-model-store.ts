@@ -74,6 +74,15 @@ export function createProtectedModelStore(
         await inner.revokeByGrantId(model, grantId, removalOptions(model, options)),
       );
     },
+    async findByClientId(model, clientId) {
+      return revealAll(model, await inner.findByClientId(model, clientId));
+    },
+    async revokeByClientId(model, clientId, options) {
+      return revealAll(
+        model,
+        await inner.revokeByClientId(model, clientId, removalOptions(model, options)),
+      );
+    },
     pruneExpired: () => inner.pruneExpired(),
     // Data migrations work on records as they are stored (legacy-record-protection.ts).
     rewriteAll: (model, rewrite) => inner.rewriteAll(model, rewrite),

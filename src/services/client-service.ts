@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 
 import type { EventFactory, NewEvent } from '../events/event-factory.ts';
 import type {
+  ClientDeletionOptions,
   ClientMetadata,
   ClientRecord,
   ClientSecretRecord,
@@ -26,6 +27,18 @@ export interface ClientServiceDeps {
   readonly production: boolean;
   readonly newEvent: EventFactory;
   readonly clock: () => number;
+  /**
+   * Events announcing what a deleted client held (provider/grant-revocation.ts,
+   * clientDeletionEventsFor); the store removes it with the client (ClientStore.delete).
+   */
+  readonly deletionEventsFor: NonNullable<ClientDeletionOptions['eventsFor']>;
+  /**
+   * Seconds after a client's deletion during which an access token issued to it may still be
+   * valid: the longest access-token TTL Tessera may issue, plus how long another replica may
+   * still serve the client from its cache. Sent as `tokens_valid_until` in
+   * `tessera.client.deleted`, for resource servers that verify JWTs themselves.
+   */
+  readonly tokensOutliveDeletionBy: number;
 }
 
 export interface NewClient {
@@ -205,14 +218,22 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     },
 
     async delete(clientId) {
+      // The store takes everything issued to the client with it, announcing each revocation
+      // (ClientStore.delete). A deletion cut short by a failure leaves the client in place, so
+      // repeating the request completes it; one repeated after success answers not_found, and
+      // still sweeps what a replica serving the client from its cache issued meanwhile.
       const deleted = await clients.delete(clientId, {
         events: [
           newEvent({
             type: 'tessera.client.deleted',
             subject: clientId,
-            data: { client_id: clientId },
+            data: {
+              client_id: clientId,
+              tokens_valid_until: Math.ceil(clock() / 1000) + deps.tokensOutliveDeletionBy,
+            },
           }),
         ],
+        eventsFor: deps.deletionEventsFor,
       });
       if (!deleted) throw new AppError('not_found', `client ${clientId} does not exist`);
     },

@@ -106,6 +106,65 @@ export function describeOidcModelStoreContract(adapter: string, open: OpenTestSt
       expect(await models().findByAccountId('Session', 'u2')).toEqual([]);
     });
 
+    it('finds the live records of a client, model by model, and only those', async () => {
+      const issued = (id: string, clientId: string) => ({ jti: id, clientId, grantId: 'g1' });
+      await models().upsert('AccessToken', 'a1', issued('a1', 'c1'), 60);
+      await models().upsert('AccessToken', 'a2', issued('a2', 'c2'), 60);
+      await models().upsert('AccessToken', 'a3', issued('a3', 'c1'), 10);
+      await models().upsert('Grant', 'g1', { jti: 'g1', clientId: 'c1', accountId: 'u1' }, 60);
+      await models().upsert('Session', 's1', { jti: 's1', clientId: 'c1' }, 60);
+      clock.advance(10_001);
+
+      expect(await models().findByClientId('AccessToken', 'c1')).toEqual([issued('a1', 'c1')]);
+      expect(await models().findByClientId('Grant', 'c1')).toEqual([
+        { jti: 'g1', clientId: 'c1', accountId: 'u1' },
+      ]);
+      expect(await models().findByClientId('RefreshToken', 'c1')).toEqual([]);
+      expect(await models().findByClientId('AccessToken', 'nobody')).toEqual([]);
+    });
+
+    it("revokes a client's records of one model, expired ones included, announcing each", async () => {
+      const issued = (id: string, clientId: string) => ({ jti: id, clientId });
+      await models().upsert('AccessToken', 'a1', issued('a1', 'c1'), 60);
+      await models().upsert('AccessToken', 'a2', issued('a2', 'c1'), 10);
+      await models().upsert('AccessToken', 'a3', issued('a3', 'c2'), 60);
+      await models().upsert('RefreshToken', 'r1', issued('r1', 'c1'), 60);
+      clock.advance(10_001);
+      const eventsFor = (removed: readonly OidcPayload[]) =>
+        removed.map((payload) => testEvent(String(payload['jti'])));
+
+      const revoked = await models().revokeByClientId('AccessToken', 'c1', { eventsFor });
+
+      expect(revoked.map((payload) => payload['jti']).sort()).toEqual(['a1', 'a2']);
+      const recorded = await storage.outbox.listRecent({ limit: 10 });
+      expect(recorded.map((event) => event.subject).sort()).toEqual(['a1', 'a2']);
+      expect(await models().find('AccessToken', 'a3')).toBeDefined();
+      expect(await models().find('RefreshToken', 'r1')).toBeDefined();
+      expect(await models().revokeByClientId('AccessToken', 'c1', { eventsFor })).toEqual([]);
+    });
+
+    it('revokes every record of a client that holds many, each announced once', async () => {
+      const count = 520;
+      for (let index = 0; index < count; index += 1) {
+        await models().upsert(
+          'ClientCredentials',
+          `t${index}`,
+          { jti: `t${index}`, clientId: 'c1' },
+          60,
+        );
+      }
+      const eventsFor = (removed: readonly OidcPayload[]) =>
+        removed.map((payload) => testEvent(String(payload['jti'])));
+
+      const revoked = await models().revokeByClientId('ClientCredentials', 'c1', { eventsFor });
+
+      expect(revoked).toHaveLength(count);
+      expect(await models().findByClientId('ClientCredentials', 'c1')).toEqual([]);
+      const recorded = await storage.outbox.listRecent({ limit: 1000 });
+      expect(new Set(recorded.map((event) => event.subject)).size).toBe(count);
+      expect(recorded).toHaveLength(count);
+    });
+
     it('consumes once and reports consumed on later reads', async () => {
       await models().upsert('AuthorizationCode', 'c1', { jti: 'c1', grantId: 'g1' }, 60);
       expect(await models().consume('AuthorizationCode', 'c1')).toBe(true);

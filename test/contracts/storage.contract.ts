@@ -1,6 +1,7 @@
 import { describeLeaseStoreContract } from './lease-store.contract.ts';
 import { describeAccountStoreContract } from './account-store.contract.ts';
 import { describeCatalogGenerationStoreContract } from './catalog-generation-store.contract.ts';
+import { describeClientDeletionContract } from './client-deletion.contract.ts';
 import { describeDataMigrationStoreContract } from './data-migration-store.contract.ts';
 import { describeLoginThrottleStoreContract } from './login-throttle-store.contract.ts';
 import { describeOidcModelStoreContract } from './oidc-model-store.contract.ts';
@@ -19,6 +20,7 @@ import type { OpenTestStorage } from './storage-fixture.ts';
 export function describeStorageContract(adapter: string, open: OpenTestStorage): void {
   describeOidcModelStoreContract(adapter, open);
   describeClientStoreContract(adapter, open);
+  describeClientDeletionContract(adapter, open);
   describeResourceServerStoreContract(adapter, open);
   describeCatalogGenerationStoreContract(adapter, open);
   describeSigningKeyStoreContract(adapter, open);

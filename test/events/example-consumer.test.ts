@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startExample } from '../helpers/example-consumer.ts';
 import { createTopic } from '../helpers/kafka-events.ts';
+import { registerClient, relyingParty } from '../helpers/oauth-fixtures.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
 import {
   createUser,
@@ -77,5 +78,31 @@ describe('the example consumer (examples/revocation-consumer.ts)', () => {
       error_description: 'the token was revoked',
     });
     expect((await photos(other.tokens.access_token)).status).toBe(200);
+  });
+
+  it('rejects every JWT of a deleted client within seconds, its client-credentials ones included', async () => {
+    /** A service calling the API with a JWT from client credentials: recorded nowhere. */
+    const serviceToken = async () => {
+      const service = await registerClient(t, { scope: 'photos:read' });
+      const rp = await relyingParty(t, service);
+      const { access_token: token } = await oidc.clientCredentialsGrant(rp, {
+        scope: 'photos:read',
+        resource: API,
+      });
+      return { clientId: service.clientId, token };
+    };
+    const doomed = await serviceToken();
+    const kept = await serviceToken();
+    expect((await photos(doomed.token)).status).toBe(200);
+
+    await t.tessera.clients.delete(doomed.clientId);
+    const refused = await waitFor(
+      async () => ((await photos(doomed.token)).status === 401 ? true : undefined),
+      10_000,
+      50,
+    );
+
+    expect(refused).toBe(true);
+    expect((await photos(kept.token)).status).toBe(200);
   });
 });

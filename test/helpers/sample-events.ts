@@ -83,7 +83,11 @@ export const SAMPLE_EVENTS: readonly NewEvent[] = [
       version: 2,
     },
   },
-  { type: 'tessera.client.deleted', subject: 'cl_1', data: { client_id: 'cl_1' } },
+  {
+    type: 'tessera.client.deleted',
+    subject: 'cl_1',
+    data: { client_id: 'cl_1', tokens_valid_until: 1_767_315_600 },
+  },
   {
     type: 'tessera.client.secret_rotated',
     subject: 'cl_1',

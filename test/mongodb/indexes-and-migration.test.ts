@@ -130,7 +130,7 @@ describe('MongoDB indexes, migration and store selection', () => {
     }
   });
 
-  it('gives grants and sessions an older Tessera stored their accountId field when it migrates', async () => {
+  it('gives the records an older Tessera stored their accountId and clientId fields when it migrates', async () => {
     const config = configFor();
     if (config.storage.kind !== 'mongodb') throw new Error('expected MongoDB');
     const client = createMongoClient(mongodbUri());
@@ -156,7 +156,8 @@ describe('MongoDB indexes, migration and store selection', () => {
         .insertMany([old('s1', { accountId: 'u1' }), old('s2', {})]);
 
       const first = await migrateStorage(config);
-      expect(first).toMatchObject({ backfilled: 4 });
+      // accountId on the two grants and two sessions, clientId on the two grants.
+      expect(first).toMatchObject({ backfilled: 6 });
       expect(await migrateStorage(config)).toMatchObject({ backfilled: 0 });
       const storage = await openTestMongoStorage({ dbName: config.storage.dbName });
       try {
@@ -166,6 +167,8 @@ describe('MongoDB indexes, migration and store selection', () => {
         expect(await ids('Grant', 'u2')).toEqual(['g2']);
         // Sessions are bearer artifacts: the same migration re-keyed s1 to the hash of its id.
         expect(await ids('Session', 'u1')).toEqual([storageKeyOf('s1')]);
+        const ofClient = await storage.oidcModels.findByClientId('Grant', 'c1');
+        expect(ofClient.map((p) => p['jti']).sort()).toEqual(['g1', 'g2']);
       } finally {
         await storage.close();
       }

@@ -59,6 +59,9 @@ async function registerApiClient(env: Record<string, string>) {
       production: false,
       newEvent,
       clock: Date.now,
+      // Nothing is deleted here.
+      deletionEventsFor: () => [],
+      tokensOutliveDeletionBy: 0,
     }).create({
       name: 'relying party',
       metadata: { grant_types: ['client_credentials'], scope: 'orders:read' },

@@ -86,6 +86,34 @@ describe('SQLite migrations', () => {
     }
   });
 
+  it("finds and removes a client's records stored before the client-id lookup existed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
+    dirs.push(dir);
+    const path = join(dir, 'tessera.sqlite');
+    const db = new DatabaseSync(path);
+    const previous = MIGRATIONS.findIndex((step) => step.includes('ADD COLUMN client_id'));
+    for (const step of MIGRATIONS.slice(0, previous)) db.exec(step);
+    db.exec(`PRAGMA user_version = ${previous}`);
+    const insert = db.prepare('INSERT INTO oidc_models (model, id, payload) VALUES (?, ?, ?)');
+    insert.run('Grant', 'g1', JSON.stringify({ jti: 'g1', clientId: 'cl_old' }));
+    insert.run('RefreshToken', 'r1', JSON.stringify({ jti: 'r1', clientId: 'cl_old' }));
+    insert.run('Interaction', 'i1', JSON.stringify({ jti: 'i1', clientId: 'cl_old' }));
+    db.close();
+
+    const storage = openSqliteStorage({ path });
+    try {
+      expect(await storage.oidcModels.findByClientId('Grant', 'cl_old')).toEqual([
+        { jti: 'g1', clientId: 'cl_old' },
+      ]);
+      await storage.clients.delete('cl_old');
+      expect(await storage.oidcModels.find('RefreshToken', 'r1')).toBeUndefined();
+      // Not a client-bound model: it keeps its row (and expires on its own).
+      expect(await storage.oidcModels.find('Interaction', 'i1')).toBeDefined();
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('moves the catalog generation when a client stored before it existed is deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
     dirs.push(dir);

@@ -245,7 +245,7 @@ Examples:
 
   clients
     .command('delete')
-    .description('delete a client; it can no longer authenticate')
+    .description('delete a client; it can no longer authenticate, and all it holds is revoked')
     .argument('<client_id>')
     .addHelpText('after', '\nExample:\n  $ tessera clients delete cl_abc')
     .action(

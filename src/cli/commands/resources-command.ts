@@ -207,7 +207,9 @@ Examples:
 
   resources
     .command('delete')
-    .description('delete a resource server; tokens for its audience are no longer issued')
+    .description(
+      'delete a resource server; no more tokens for its audience, and its opaque ones go inactive',
+    )
     .argument('<id>')
     .addHelpText('after', '\nExample:\n  $ tessera resources delete rs_abc')
     .action(
