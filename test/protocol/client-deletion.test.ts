@@ -128,7 +128,8 @@ describe.each(STORAGE_BACKENDS)('deleting a client (%s store)', (backend) => {
   it('revokes everything the client held and announces each revocation', async () => {
     const app = await appWithClientCredentials();
     const held = await holdings(app);
-    expect(await introspect(held.opaque)).toBe(true);
+    // Only the token's own client may introspect a token without an audience (RFC 7662 §4).
+    expect((await oidc.tokenIntrospection(app.rp, held.opaque)).active).toBe(true);
     const before = await lastEventSequence(t);
 
     expect((await deleteClient(app)).status).toBe(204);
@@ -143,6 +144,8 @@ describe.each(STORAGE_BACKENDS)('deleting a client (%s store)', (backend) => {
     expect((await redeemCode(app, held.code)).status).toBe(401);
     // Gone from the store, not only refused because the client cannot authenticate.
     const models = t.tessera.storage.oidcModels;
+    expect(await models.find('AccessToken', held.opaque)).toBeUndefined();
+    expect(await models.find('ClientCredentials', held.clientCredentials)).toBeUndefined();
     expect(await models.find('RefreshToken', held.refreshToken)).toBeUndefined();
     expect(await models.find('AuthorizationCode', held.code)).toBeUndefined();
     expect(await models.find('AccessToken', String(decodeJwt(held.jwt).jti))).toBeUndefined();
@@ -193,6 +196,10 @@ describe.each(STORAGE_BACKENDS)('deleting a client (%s store)', (backend) => {
     for (const token of [held.opaque, held.refreshToken, held.clientCredentials]) {
       expect(await introspect(token)).toBe(false);
     }
+    const models = t.tessera.storage.oidcModels;
+    expect(await models.find('AccessToken', held.opaque)).toBeUndefined();
+    expect(await models.find('RefreshToken', held.refreshToken)).toBeUndefined();
+    expect(await models.find('ClientCredentials', held.clientCredentials)).toBeUndefined();
     const revoked = await eventsSince(t, before, 'tessera.token.revoked');
     expect(new Set(revoked.map((event) => event.data['token_hash'] ?? event.data['jti']))).toEqual(
       new Set([

@@ -25,10 +25,15 @@ describe.each(STORAGE_BACKENDS)('deleting a resource server (%s store)', (backen
   });
   afterAll(() => t.stop());
 
-  /** An API whose access tokens are opaque, so that it introspects them. */
+  /** An API whose access tokens are opaque, so that it introspects them (as their introspector). */
   const createOpaqueApi = async (audience: string) => {
     const created = await call('POST', '/resource-servers', {
-      body: { audience, scopes: ['ledger:read'], access_token_format: 'opaque' },
+      body: {
+        audience,
+        scopes: ['ledger:read'],
+        access_token_format: 'opaque',
+        introspectors: [api.clientId],
+      },
     });
     expect(created.status).toBe(201);
     return String(created.body.id);
