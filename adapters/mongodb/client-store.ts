@@ -1,5 +1,5 @@
 import type { ClientRecord, ClientStore, Page } from '../../src/ports/clients.ts';
-import type { WriteOptions } from '../../src/ports/write-options.ts';
+import type { DeleteOptions, WriteOptions } from '../../src/ports/write-options.ts';
 import { announceCatalogChange } from './catalog-generation-store.ts';
 import { clientsOf, type ClientDocument, type MongoStoreContext } from './collections.ts';
 import { withDocumentLocks } from './document-locks.ts';
@@ -60,13 +60,26 @@ export function createMongoClientStore(ctx: MongoStoreContext): ClientStore {
       return announceCatalogChange(ctx, updated);
     },
 
-    async delete(clientId: string, options?: WriteOptions) {
-      const deleted = await writeRecordWithEvents(
-        ctx,
-        options,
-        async (session) =>
-          (await clients().deleteOne({ _id: clientId }, inSession(session))).deletedCount,
-      );
+    async delete(clientId: string, options?: DeleteOptions) {
+      const version = options?.expectedVersion;
+      const remove = () =>
+        writeRecordWithEvents(
+          ctx,
+          options,
+          async (session) =>
+            (
+              await clients().deleteOne(
+                version === undefined ? { _id: clientId } : { _id: clientId, version },
+                inSession(session),
+              )
+            ).deletedCount,
+        );
+      // A conditional delete takes the document's lock, as update does, so that on FerretDB
+      // (no atomic conditional writes) an update cannot land between its check and its delete.
+      const deleted =
+        version === undefined
+          ? await remove()
+          : await withDocumentLocks(ctx, [`clients:${clientId}`], remove);
       return announceCatalogChange(ctx, deleted);
     },
   };

@@ -3,7 +3,7 @@ import type {
   ResourceServerRecord,
   ResourceServerStore,
 } from '../../src/ports/resource-servers.ts';
-import type { WriteOptions } from '../../src/ports/write-options.ts';
+import type { DeleteOptions, WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
 import { parseRecord, writeRecordWithEvents, type RecordRow } from './record-writes.ts';
 
@@ -48,10 +48,15 @@ export function createSqliteClientStore(db: SqliteDatabase, clock: () => number)
       );
     },
 
-    async delete(clientId: string, options?: WriteOptions) {
-      return write(
-        options,
-        () => db.statement('DELETE FROM clients WHERE client_id = ?').run(clientId).changes,
+    async delete(clientId: string, options?: DeleteOptions) {
+      const version = options?.expectedVersion;
+      // The version is part of the DELETE's own WHERE: checked and deleted in one statement.
+      return write(options, () =>
+        version === undefined
+          ? db.statement('DELETE FROM clients WHERE client_id = ?').run(clientId).changes
+          : db
+              .statement('DELETE FROM clients WHERE client_id = ? AND version = ?')
+              .run(clientId, version).changes,
       );
     },
   };
@@ -116,10 +121,14 @@ export function createSqliteResourceServerStore(
       );
     },
 
-    async delete(id: string, options?: WriteOptions) {
-      return write(
-        options,
-        () => db.statement('DELETE FROM resource_servers WHERE id = ?').run(id).changes,
+    async delete(id: string, options?: DeleteOptions) {
+      const version = options?.expectedVersion;
+      return write(options, () =>
+        version === undefined
+          ? db.statement('DELETE FROM resource_servers WHERE id = ?').run(id).changes
+          : db
+              .statement('DELETE FROM resource_servers WHERE id = ? AND version = ?')
+              .run(id, version).changes,
       );
     },
   };

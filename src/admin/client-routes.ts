@@ -12,7 +12,12 @@ import {
 } from './client-schemas.ts';
 import { toClientView } from './client-view.ts';
 import { fetchPage } from './common-schemas.ts';
-import { IF_MATCH_HEADER, requiredVersion } from './preconditions.ts';
+import {
+  deleteVersion,
+  IF_MATCH_DELETE_HEADER,
+  IF_MATCH_HEADER,
+  requiredVersion,
+} from './preconditions.ts';
 
 const TAG = 'clients';
 
@@ -138,12 +143,14 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
       operationId: 'deleteClient',
       tag: TAG,
       summary: 'Delete a client',
-      description: 'The client can no longer authenticate; its admin tokens stop working at once.',
+      description:
+        'The client can no longer authenticate; its admin tokens stop working at once. With If-Match, only the version read is deleted: a client changed since is kept and 412 answered.',
       params: clientIdParams,
+      headers: [IF_MATCH_DELETE_HEADER],
       responses: { 204: { description: 'Deleted' } },
-      problems: ['not_found'],
-      async handle({ params }) {
-        await clients.delete(params.client_id);
+      problems: ['not_found', 'version_mismatch', 'validation_failed'],
+      async handle({ params, header }) {
+        await clients.delete(params.client_id, deleteVersion(header('if-match')));
         return { status: 204 };
       },
     }),

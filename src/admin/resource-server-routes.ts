@@ -12,7 +12,12 @@ import {
   toTimestamp,
 } from './common-schemas.ts';
 import { named } from './named-schema.ts';
-import { IF_MATCH_HEADER, requiredVersion } from './preconditions.ts';
+import {
+  deleteVersion,
+  IF_MATCH_DELETE_HEADER,
+  IF_MATCH_HEADER,
+  requiredVersion,
+} from './preconditions.ts';
 
 const TAG = 'resource-servers';
 
@@ -195,12 +200,13 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
       tag: TAG,
       summary: 'Delete a resource server',
       description:
-        'New tokens for its audience are refused (invalid_target); issued ones run to expiry.',
+        'New tokens for its audience are refused (invalid_target); issued ones run to expiry. With If-Match, only the version read is deleted: one changed since is kept and 412 answered.',
       params: idParams,
+      headers: [IF_MATCH_DELETE_HEADER],
       responses: { 204: { description: 'Deleted' } },
-      problems: ['not_found'],
-      async handle({ params }) {
-        await resourceServers.delete(params.id);
+      problems: ['not_found', 'version_mismatch', 'validation_failed'],
+      async handle({ params, header }) {
+        await resourceServers.delete(params.id, deleteVersion(header('if-match')));
         return { status: 204 };
       },
     }),

@@ -1,4 +1,4 @@
-import type { WriteOptions } from './write-options.ts';
+import type { DeleteOptions, WriteOptions } from './write-options.ts';
 
 /** One client secret, stored only as a keyed hash (DESIGN.md section 3). */
 export interface ClientSecretRecord {
@@ -45,6 +45,9 @@ export interface ClientStore {
    * (absent or changed by someone else) and writes nothing.
    */
   update(record: ClientRecord, options?: WriteOptions): Promise<boolean>;
-  /** Returns false when there was nothing to delete. */
-  delete(clientId: string, options?: WriteOptions): Promise<boolean>;
+  /**
+   * Returns false when there was nothing to delete, or (with `expectedVersion`) when the stored
+   * client is at another version; then nothing is deleted and no event recorded.
+   */
+  delete(clientId: string, options?: DeleteOptions): Promise<boolean>;
 }

@@ -53,7 +53,8 @@ export interface ClientService {
   find(clientId: string): Promise<ClientRecord | undefined>;
   list(page: Page): Promise<ClientRecord[]>;
   update(clientId: string, update: ClientUpdate): Promise<ClientRecord>;
-  delete(clientId: string): Promise<void>;
+  /** With `expectedVersion`, deletes only that version (AppError `version_mismatch` otherwise). */
+  delete(clientId: string, expectedVersion?: number): Promise<void>;
   addSecret(clientId: string, expiresAt?: number): Promise<CreatedSecret>;
   removeSecret(clientId: string, secretId: string): Promise<ClientRecord>;
   /** Constant-time check of a presented secret against the client's live secrets. */
@@ -193,8 +194,9 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       });
     },
 
-    async delete(clientId) {
+    async delete(clientId, expectedVersion) {
       const deleted = await clients.delete(clientId, {
+        expectedVersion,
         events: [
           newEvent({
             type: 'tessera.client.deleted',
@@ -203,7 +205,13 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
           }),
         ],
       });
-      if (!deleted) throw new AppError('not_found', `client ${clientId} does not exist`);
+      if (deleted) return;
+      const current = await clients.get(clientId);
+      if (!current) throw new AppError('not_found', `client ${clientId} does not exist`);
+      throw new AppError(
+        'version_mismatch',
+        `client ${clientId} is at version ${current.version}, not ${expectedVersion}; it was not deleted`,
+      );
     },
 
     async addSecret(clientId, expiresAt) {
