@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { AppError } from './app-error.ts';
+import { assertSafeDisplayText } from './display-text.ts';
 
 export const MAX_USERNAME_LENGTH = 64;
 const MAX_NAME_LENGTH = 200;
@@ -50,7 +51,6 @@ export function normaliseName(name: string | undefined): string | undefined {
   if ([...trimmed].length > MAX_NAME_LENGTH) {
     refuse('name', `name must be at most ${MAX_NAME_LENGTH} characters long`);
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) refuse('name', 'name contains control characters');
+  assertSafeDisplayText(trimmed, 'name');
   return trimmed;
 }

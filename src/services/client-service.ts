@@ -10,6 +10,7 @@ import type {
 } from '../ports/clients.ts';
 import { AppError } from './app-error.ts';
 import { normaliseClientMetadata, usesClientSecret } from './client-rules.ts';
+import { assertSafeDisplayText } from './display-text.ts';
 import type { ClientSecretHasher } from './client-secrets.ts';
 import { generateId } from './ids.ts';
 
@@ -83,6 +84,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         field: 'name',
       });
     }
+    assertSafeDisplayText(trimmed, 'name');
     return trimmed;
   };
 

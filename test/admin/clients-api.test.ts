@@ -114,6 +114,21 @@ describe('admin API: clients', () => {
     expect(response.body.field).toBe('redirect_uri');
   });
 
+  it('refuses a client name with control or text-direction characters, on create and on update', async () => {
+    for (const name of ['billing\u202Eevil', 'billing\u2066', 'bill\u0000ing', 'billing\u200F']) {
+      const response = await create({ name });
+      expect(response.status, JSON.stringify(name)).toBe(400);
+      expect(response.body).toMatchObject({ code: 'validation_failed', field: 'name' });
+    }
+    const { body: created } = await create({ name: 'plain' });
+    const renamed = await call('PATCH', `/clients/${created.client_id}`, {
+      body: { name: 'plain\u202Dx', version: 1 },
+    });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.field).toBe('name');
+    expect((await call('GET', `/clients/${created.client_id}`)).body.name).toBe('plain');
+  });
+
   it('refuses a body without a name', async () => {
     const response = await create({ scope: 'openid' });
     expect(response.status).toBe(400);
