@@ -109,4 +109,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER resource_servers_deleted AFTER DELETE ON resource_servers
     BEGIN UPDATE catalog_generation SET value = value + 1 WHERE id = 1; END;
   `,
+  `
+  -- Username skeletons (src/services/usernames/username-skeleton.ts), unique so that two
+  -- confusable usernames cannot both be stored. SQL cannot compute a skeleton: accounts stored
+  -- before are NULL (which the unique index allows any number of) until Tessera's username re-key
+  -- (src/services/usernames/username-rekey.ts) fills them in, at startup or in \`tessera migrate\`.
+  ALTER TABLE accounts ADD COLUMN username_skeleton TEXT;
+  CREATE UNIQUE INDEX accounts_username_skeleton ON accounts (username_skeleton);
+  `,
 ];

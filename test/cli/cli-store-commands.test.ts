@@ -113,6 +113,7 @@ describe('tessera init and migrate (against the store)', () => {
           storage: 'sqlite',
           location: join(dataDir, 'tessera.sqlite'),
           migrated: true,
+          usernames: { checked: 0, rekeyed: 0, collisions: [] },
         });
       }
       const text = await runTessera(['migrate'], env);

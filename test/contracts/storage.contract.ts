@@ -1,5 +1,6 @@
 import { describeLeaseStoreContract } from './lease-store.contract.ts';
 import { describeAccountStoreContract } from './account-store.contract.ts';
+import { describeAccountUsernameKeysContract } from './account-username-keys.contract.ts';
 import { describeCatalogGenerationStoreContract } from './catalog-generation-store.contract.ts';
 import { describeLoginThrottleStoreContract } from './login-throttle-store.contract.ts';
 import { describeOidcModelStoreContract } from './oidc-model-store.contract.ts';
@@ -24,5 +25,6 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeOutboxStoreContract(adapter, open);
   describeLeaseStoreContract(adapter, open);
   describeAccountStoreContract(adapter, open);
+  describeAccountUsernameKeysContract(adapter, open);
   describeLoginThrottleStoreContract(adapter, open);
 }

@@ -5,10 +5,31 @@ import { action } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
 import { printJson } from '../output.ts';
 import { loadCliConfig } from '../store-session.ts';
+import type { RekeyReport, UsernameCollision } from '../../services/usernames/username-rekey.ts';
+
+/** The username re-key in --json output (snake_case, like the rest of the CLI's JSON). */
+const usernameJson = (report: RekeyReport) => ({
+  checked: report.checked,
+  rekeyed: report.rekeyed,
+  collisions: report.collisions.map((collision) => ({
+    account_id: collision.accountId,
+    conflicts_with: collision.conflictsWith ?? null,
+    kind: collision.kind,
+  })),
+});
+
+const describeCollision = (collision: UsernameCollision): string =>
+  collision.kind === 'same_username'
+    ? `accounts ${collision.accountId} and ${collision.conflictsWith ?? '(unknown)'} now have the same username; ` +
+      `${collision.accountId} keeps its old key, and signing in with its username reaches the other: disable one of them`
+    : `the username of account ${collision.accountId} looks like that of ${collision.conflictsWith ?? '(unknown)'}; ` +
+      'both keep working, new look-alikes are refused: disable it if it is a spoof';
 
 /**
  * `tessera migrate`: brings the store's schema and indexes up to date through
- * migrateStorage() — SQLite applies its pending migrations, MongoDB creates missing indexes.
+ * migrateStorage() — SQLite applies its pending migrations, MongoDB creates missing indexes —
+ * and re-keys usernames stored under older rules, warning on stderr about every two accounts
+ * the current rules make one username or look-alikes (exit 0: the store is migrated).
  * Idempotent and safe while Tessera serves.
  */
 export function registerMigrateCommand(program: Command, io: CliIo): void {
@@ -20,7 +41,8 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
       `
 Run it with the server's environment (TESSERA_DATA_DIR, or MONGODB_URI and MONGODB_DB) before
 starting a new version, or when TESSERA_MONGODB_ENSURE_INDEXES=false keeps the server from
-creating indexes itself.
+creating indexes itself. It also gives usernames stored under older rules their current keys,
+and warns about accounts whose usernames now collide (they are never merged).
 
 Examples:
   $ tessera migrate
@@ -36,13 +58,12 @@ Examples:
         } catch (error) {
           throw new CliError(`cannot migrate the store: ${(error as Error).message}`);
         }
+        const usernames = usernameJson(report.usernames);
         if (report.kind === 'sqlite') {
           if (context.json) {
-            printJson(io, { storage: 'sqlite', location: report.path, migrated: true });
+            printJson(io, { storage: 'sqlite', location: report.path, migrated: true, usernames });
           } else io.stdout.write(`The sqlite store at ${report.path} is up to date.\n`);
-          return;
-        }
-        if (context.json) {
+        } else if (context.json) {
           printJson(io, {
             storage: 'mongodb',
             location: report.database,
@@ -50,6 +71,7 @@ Examples:
             created_indexes: report.created,
             existing_indexes: report.existing,
             ttl_indexes: !report.ttlUnsupported,
+            usernames,
           });
         } else {
           io.stdout.write(
@@ -57,6 +79,15 @@ Examples:
               `index(es) created, ${report.existing.length} already there` +
               `${report.ttlUnsupported ? ' (the server has no TTL indexes: expired records are pruned periodically)' : ''}.\n`,
           );
+        }
+        if (!context.json && report.usernames.rekeyed > 0) {
+          io.stdout.write(
+            `${report.usernames.rekeyed} username(s) re-keyed to the current username rules.\n`,
+          );
+        }
+        // Collisions are reported, never merged: an administrator decides (README "Security").
+        for (const collision of report.usernames.collisions) {
+          io.stderr.write(`tessera: warning: ${describeCollision(collision)}\n`);
         }
       }),
     );
