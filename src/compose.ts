@@ -42,6 +42,7 @@ import {
 import { runDataMigrations } from './storage/data-migrations.ts';
 import { dataMigrationsFor } from './storage/migrate-storage.ts';
 import { openStorage } from './storage/open-storage.ts';
+import { logUsernameRekey, rekeyUsernames } from './services/usernames/username-rekey.ts';
 import {
   RESOURCE_SERVER_MAX_TTL,
   type ResourceServerService,
@@ -191,6 +192,9 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
       timeoutMs: KEY_STARTUP_WAIT_MS,
       retryMs: 200,
     });
+    // Before anything can create an account or sign in: usernames stored under older rules get
+    // today's keys and skeletons (username-rekey.ts).
+    logUsernameRekey(await rekeyUsernames(storage.accounts), logger);
     const {
       clients,
       resourceServers,

@@ -1,18 +1,27 @@
-import type { AccountQuery, AccountRecord, AccountStore } from '../../src/ports/accounts.ts';
+import type { Page } from '../../src/ports/clients.ts';
+import type {
+  AccountQuery,
+  AccountRecord,
+  AccountStore,
+  RekeyOutcome,
+} from '../../src/ports/accounts.ts';
 import { StoreUnavailableError } from '../../src/ports/storage.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { accountsOf, type AccountDocument, type MongoStoreContext } from './collections.ts';
 import { withDocumentLocks } from './document-locks.ts';
 import { createKeyQueue } from './key-queue.ts';
+import { isDuplicateKeyError, isStoreUnreachable } from './store-errors.ts';
 import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 
 /** What `search` matches against: lower-cased username, email and name, one per line. */
 const searchTextOf = (record: AccountRecord): string =>
   [record.username, record.email ?? '', record.name ?? ''].join('\n').toLowerCase();
 
+/** The document; `usernameSkeleton` left out, not null, when there is none (collections.ts). */
 const toDocument = (record: AccountRecord): AccountDocument => ({
   _id: record.id,
   usernameKey: record.usernameKey,
+  ...(record.usernameSkeleton === undefined ? {} : { usernameSkeleton: record.usernameSkeleton }),
   searchText: searchTextOf(record),
   version: record.version,
   record: JSON.stringify(record),
@@ -33,15 +42,46 @@ const SIGN_IN_STATE_ATTEMPTS = 100;
 /** A regular expression matching `text` literally. */
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A filter on the skeleton a record has, absent included. */
+const skeletonFilter = (record: AccountRecord) =>
+  record.usernameSkeleton === undefined
+    ? { usernameSkeleton: { $exists: false } }
+    : { usernameSkeleton: record.usernameSkeleton };
+
 /**
- * Accounts keyed by id, with a unique index on the username key (indexes.ts). Updates are
- * optimistic on `version`, as in client-store.ts; the username key is part of the filter so an
- * update can never move an account onto another's username.
+ * Accounts keyed by id, with unique indexes on the username key and skeleton (indexes.ts).
+ * Updates are optimistic on `version`, as in client-store.ts; the username key and skeleton are
+ * part of the filter so an update can never move an account onto another's username.
  */
 export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
   // Resolved per call: the connection may be replaced (mongo-connection.ts).
   const accounts = () => accountsOf(ctx.db);
   const signInQueue = createKeyQueue();
+
+  /**
+   * MongoDB reports a write that breaks a unique index as a duplicate key; FerretDB 1.24 reports
+   * an update that does as an InternalError without a code to tell (as resource-server-store.ts
+   * found). That write was refused when another account holds the key or the skeleton.
+   */
+  const isUsernameClash = async (error: unknown, record: AccountRecord) => {
+    if (isDuplicateKeyError(error)) return true;
+    if (isStoreUnreachable(error)) return false;
+    const others = { _id: { $ne: record.id } };
+    const holders = await Promise.all([
+      accounts().findOne(
+        { usernameKey: record.usernameKey, ...others },
+        { projection: { _id: 1 } },
+      ),
+      record.usernameSkeleton === undefined
+        ? null
+        : accounts().findOne(
+            { usernameSkeleton: record.usernameSkeleton, ...others },
+            { projection: { _id: 1 } },
+          ),
+    ]);
+    return holders.some((holder) => holder !== null);
+  };
+
   return {
     async insert(record: AccountRecord, options?: WriteOptions) {
       return writeRecordWithEvents(ctx, options, async (session) => {
@@ -60,6 +100,11 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
       return document ? toRecord(document) : undefined;
     },
 
+    async getByUsernameSkeleton(usernameSkeleton: string) {
+      const document = await accounts().findOne({ usernameSkeleton }, RECORD_ONLY);
+      return document ? toRecord(document) : undefined;
+    },
+
     async list(query: AccountQuery) {
       const filter = {
         _id: { $gt: query.after ?? '' },
@@ -73,13 +118,27 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
       return documents.map(toRecord);
     },
 
+    async listWithoutSkeleton(page: Page) {
+      const documents = await accounts()
+        .find({ _id: { $gt: page.after ?? '' }, usernameSkeleton: { $exists: false } }, RECORD_ONLY)
+        .sort({ _id: 1 })
+        .limit(page.limit)
+        .toArray();
+      return documents.map(toRecord);
+    },
+
     async update(record: AccountRecord, options?: WriteOptions) {
       return withDocumentLocks(ctx, [`accounts:${record.id}`], () =>
         writeRecordWithEvents(ctx, options, async (session) => {
-          const { _id, usernameKey, ...fields } = toDocument(record);
+          const { searchText, version, record: json } = toDocument(record);
           const result = await accounts().updateOne(
-            { _id, usernameKey, version: record.version - 1 },
-            { $set: fields },
+            {
+              _id: record.id,
+              usernameKey: record.usernameKey,
+              ...skeletonFilter(record),
+              version: record.version - 1,
+            },
+            { $set: { searchText, version, record: json } },
             inSession(session),
           );
           return result.matchedCount;
@@ -120,6 +179,24 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
           throw new StoreUnavailableError(`account ${id} is contended; retry`);
         }),
       );
+    },
+
+    async rekeyUsername(record: AccountRecord): Promise<RekeyOutcome> {
+      const { _id, usernameSkeleton, ...fields } = toDocument(record);
+      try {
+        const result = await withDocumentLocks(ctx, [`accounts:${record.id}`], () =>
+          accounts().updateOne(
+            { _id, version: record.version - 1 },
+            usernameSkeleton === undefined
+              ? { $set: fields, $unset: { usernameSkeleton: '' } }
+              : { $set: { ...fields, usernameSkeleton } },
+          ),
+        );
+        return result.matchedCount === 1 ? 'saved' : 'changed';
+      } catch (error) {
+        if (await isUsernameClash(error, record)) return 'taken';
+        throw error;
+      }
     },
   };
 }

@@ -88,16 +88,34 @@ export function createMongoClientStore(
     },
 
     async delete(clientId: string, options?: ClientDeletionOptions) {
+      const version = options?.expectedVersion;
+      // A stale If-Match removes nothing: checked first, and again by the record's own delete.
+      if (version !== undefined) {
+        const current = await clients().findOne({ _id: clientId }, { projection: { version: 1 } });
+        if (current && current.version !== version) return false;
+      }
       // No transaction spans the whole deletion (FerretDB has none; on a replica set one would
       // grow with the client's tokens). So the holdings go first and the record last: a failure
       // in between leaves the client, and repeating the delete completes it.
       await removeHoldings(clientId, options);
-      const deleted = await writeRecordWithEvents(
-        ctx,
-        options?.events ? { events: options.events } : undefined,
-        async (session) =>
-          (await clients().deleteOne({ _id: clientId }, inSession(session))).deletedCount,
-      );
+      const remove = () =>
+        writeRecordWithEvents(
+          ctx,
+          options?.events ? { events: options.events } : undefined,
+          async (session) =>
+            (
+              await clients().deleteOne(
+                version === undefined ? { _id: clientId } : { _id: clientId, version },
+                inSession(session),
+              )
+            ).deletedCount,
+        );
+      // A conditional delete takes the document's lock, as update does, so that on FerretDB
+      // (no atomic conditional writes) an update cannot land between its check and its delete.
+      const deleted =
+        version === undefined
+          ? await remove()
+          : await withDocumentLocks(ctx, [`clients:${clientId}`], remove);
       // What a replica still serving the client from its cache issued between the two.
       if (deleted) await removeHoldings(clientId, options);
       return announceCatalogChange(ctx, deleted);

@@ -141,8 +141,13 @@ export interface LeaseDocument {
 
 export interface AccountDocument {
   _id: string;
-  /** Unique index: one account per lower-cased NFKC username. */
+  /** Unique index: one account per username key (usernameKeyOf). */
   usernameKey: string;
+  /**
+   * Unique sparse index: one account per username skeleton. Absent, never null, on accounts
+   * without one (AccountRecord.usernameSkeleton), so that any number of them fit the index.
+   */
+  usernameSkeleton?: string;
   /** Lower-cased username, email and name, one per line: what `search` matches. */
   searchText: string;
   version: number;

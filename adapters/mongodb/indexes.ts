@@ -43,6 +43,9 @@ function lookupIndexes(): Map<string, IndexDescription[]> {
   // Client ids, resource-server ids and kids are the `_id`, indexed by MongoDB itself.
   indexes.set(COLLECTIONS.accounts, [
     { key: { usernameKey: 1 }, name: 'usernameKey_unique', unique: true },
+    // Sparse: accounts stored before skeletons existed have none until the username re-key.
+    // (FerretDB 1.24 accepts the option and already ignores absent fields in unique indexes.)
+    { key: { usernameSkeleton: 1 }, name: 'usernameSkeleton_unique', unique: true, sparse: true },
   ]);
   indexes.set(COLLECTIONS.loginThrottle, [{ key: { retainUntil: 1 }, name: 'retainUntil' }]);
   indexes.set(COLLECTIONS.resourceServers, [

@@ -5,7 +5,7 @@ import {
   type ResourceServerStore,
   type StoredResourceServerRecord,
 } from '../../src/ports/resource-servers.ts';
-import type { WriteOptions } from '../../src/ports/write-options.ts';
+import type { DeleteOptions, WriteOptions } from '../../src/ports/write-options.ts';
 import { announceCatalogChange } from './catalog-generation-store.ts';
 import {
   resourceServersOf,
@@ -99,13 +99,25 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
       return announceCatalogChange(ctx, updated);
     },
 
-    async delete(id: string, options?: WriteOptions) {
-      const deleted = await writeRecordWithEvents(
-        ctx,
-        options,
-        async (session) =>
-          (await servers().deleteOne({ _id: id }, inSession(session))).deletedCount,
-      );
+    async delete(id: string, options?: DeleteOptions) {
+      const version = options?.expectedVersion;
+      const remove = () =>
+        writeRecordWithEvents(
+          ctx,
+          options,
+          async (session) =>
+            (
+              await servers().deleteOne(
+                version === undefined ? { _id: id } : { _id: id, version },
+                inSession(session),
+              )
+            ).deletedCount,
+        );
+      // Locked like update (client-store.ts says why).
+      const deleted =
+        version === undefined
+          ? await remove()
+          : await withDocumentLocks(ctx, [`resource_servers:${id}`], remove);
       return announceCatalogChange(ctx, deleted);
     },
   };

@@ -1,8 +1,19 @@
-import type { AccountQuery, AccountRecord, AccountStore } from '../../src/ports/accounts.ts';
+import type { Page } from '../../src/ports/clients.ts';
+import type {
+  AccountQuery,
+  AccountRecord,
+  AccountStore,
+  RekeyOutcome,
+} from '../../src/ports/accounts.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
 import { appendOutboxEvents } from './outbox-store.ts';
-import { parseRecord, writeRecordWithEvents, type RecordRow } from './record-writes.ts';
+import {
+  isUniqueViolation,
+  parseRecord,
+  writeRecordWithEvents,
+  type RecordRow,
+} from './record-writes.ts';
 
 const parse = (row: RecordRow | undefined) => parseRecord<AccountRecord>(row);
 
@@ -14,7 +25,15 @@ const searchTextOf = (record: AccountRecord): string =>
 const containsPattern = (text: string): string =>
   `%${text.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
+/**
+ * Accounts keyed by id, with unique username_key and username_skeleton columns (migrations.ts;
+ * NULL skeletons, of accounts stored before skeletons existed, do not collide).
+ */
 export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number): AccountStore {
+  const rows = (sql: string, ...values: (string | number)[]) =>
+    (db.statement(sql).all(...values) as unknown as RecordRow[]).map(
+      (row) => parse(row) as AccountRecord,
+    );
   return {
     async insert(record: AccountRecord, options?: WriteOptions) {
       return writeRecordWithEvents(
@@ -24,11 +43,13 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
         () =>
           db
             .statement(
-              'INSERT INTO accounts (id, username_key, search_text, version, record) VALUES (?, ?, ?, ?, ?)',
+              `INSERT INTO accounts (id, username_key, username_skeleton, search_text, version, record)
+               VALUES (?, ?, ?, ?, ?, ?)`,
             )
             .run(
               record.id,
               record.usernameKey,
+              record.usernameSkeleton ?? null,
               searchTextOf(record),
               record.version,
               JSON.stringify(record),
@@ -49,18 +70,37 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
       );
     },
 
+    async getByUsernameSkeleton(usernameSkeleton: string) {
+      return parse(
+        db
+          .statement('SELECT record FROM accounts WHERE username_skeleton = ?')
+          .get(usernameSkeleton) as RecordRow | undefined,
+      );
+    },
+
     async list(query: AccountQuery) {
-      const rows = (query.search
-        ? db
-            .statement(
-              `SELECT record FROM accounts WHERE id > ? AND search_text LIKE ? ESCAPE '\\'
-                 ORDER BY id LIMIT ?`,
-            )
-            .all(query.after ?? '', containsPattern(query.search), query.limit)
-        : db
-            .statement('SELECT record FROM accounts WHERE id > ? ORDER BY id LIMIT ?')
-            .all(query.after ?? '', query.limit)) as unknown as RecordRow[];
-      return rows.map((row) => parse(row) as AccountRecord);
+      return query.search
+        ? rows(
+            `SELECT record FROM accounts WHERE id > ? AND search_text LIKE ? ESCAPE '\\'
+               ORDER BY id LIMIT ?`,
+            query.after ?? '',
+            containsPattern(query.search),
+            query.limit,
+          )
+        : rows(
+            'SELECT record FROM accounts WHERE id > ? ORDER BY id LIMIT ?',
+            query.after ?? '',
+            query.limit,
+          );
+    },
+
+    async listWithoutSkeleton(page: Page) {
+      return rows(
+        `SELECT record FROM accounts WHERE username_skeleton IS NULL AND id > ?
+           ORDER BY id LIMIT ?`,
+        page.after ?? '',
+        page.limit,
+      );
     },
 
     async update(record: AccountRecord, options?: WriteOptions) {
@@ -72,7 +112,7 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
           db
             .statement(
               `UPDATE accounts SET search_text = ?, version = ?, record = ?
-               WHERE id = ? AND version = ? AND username_key = ?`,
+               WHERE id = ? AND version = ? AND username_key = ? AND username_skeleton IS ?`,
             )
             .run(
               searchTextOf(record),
@@ -81,6 +121,7 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
               record.id,
               record.version - 1,
               record.usernameKey,
+              record.usernameSkeleton ?? null,
             ).changes,
       );
     },
@@ -110,6 +151,30 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
         appendOutboxEvents(db, options, clock());
         return result;
       });
+    },
+
+    async rekeyUsername(record: AccountRecord): Promise<RekeyOutcome> {
+      try {
+        const { changes } = db
+          .statement(
+            `UPDATE accounts SET username_key = ?, username_skeleton = ?, search_text = ?,
+               version = ?, record = ?
+             WHERE id = ? AND version = ?`,
+          )
+          .run(
+            record.usernameKey,
+            record.usernameSkeleton ?? null,
+            searchTextOf(record),
+            record.version,
+            JSON.stringify(record),
+            record.id,
+            record.version - 1,
+          );
+        return Number(changes) === 1 ? 'saved' : 'changed';
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'taken';
+        throw error;
+      }
     },
   };
 }

@@ -128,4 +128,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX oidc_models_client_id ON oidc_models (model, client_id)
     WHERE client_id IS NOT NULL;
   `,
+  `
+  -- Username skeletons (src/services/usernames/username-skeleton.ts), unique so that two
+  -- confusable usernames cannot both be stored. SQL cannot compute a skeleton: accounts stored
+  -- before are NULL (which the unique index allows any number of) until Tessera's username re-key
+  -- (src/services/usernames/username-rekey.ts) fills them in, at startup or in \`tessera migrate\`.
+  ALTER TABLE accounts ADD COLUMN username_skeleton TEXT;
+  CREATE UNIQUE INDEX accounts_username_skeleton ON accounts (username_skeleton);
+  `,
 ];

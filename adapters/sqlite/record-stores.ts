@@ -11,7 +11,7 @@ import {
   type ResourceServerStore,
   type StoredResourceServerRecord,
 } from '../../src/ports/resource-servers.ts';
-import type { WriteOptions } from '../../src/ports/write-options.ts';
+import type { DeleteOptions, WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
 import { removeClientModelsIn } from './oidc-model-store.ts';
 import { appendOutboxEvents } from './outbox-store.ts';
@@ -60,8 +60,16 @@ export function createSqliteClientStore(db: SqliteDatabase, clock: () => number)
 
     async delete(clientId: string, options?: ClientDeletionOptions) {
       const now = clock();
-      // One transaction: the client, everything issued to it and every event, or nothing.
+      const version = options?.expectedVersion;
+      // One transaction: the version check, the client, everything issued to it and every
+      // event, or nothing.
       return db.transaction(() => {
+        if (version !== undefined) {
+          const row = db
+            .statement('SELECT version FROM clients WHERE client_id = ?')
+            .get(clientId) as { version: number } | undefined;
+          if (row && row.version !== version) return false;
+        }
         for (const model of CLIENT_BOUND_MODELS) {
           const eventsFor = options?.eventsFor;
           removeClientModelsIn(
@@ -145,10 +153,14 @@ export function createSqliteResourceServerStore(
       );
     },
 
-    async delete(id: string, options?: WriteOptions) {
-      return write(
-        options,
-        () => db.statement('DELETE FROM resource_servers WHERE id = ?').run(id).changes,
+    async delete(id: string, options?: DeleteOptions) {
+      const version = options?.expectedVersion;
+      return write(options, () =>
+        version === undefined
+          ? db.statement('DELETE FROM resource_servers WHERE id = ?').run(id).changes
+          : db
+              .statement('DELETE FROM resource_servers WHERE id = ? AND version = ?')
+              .run(id, version).changes,
       );
     },
   };

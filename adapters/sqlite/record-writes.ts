@@ -10,7 +10,7 @@ export interface RecordRow {
 export const parseRecord = <T>(row: RecordRow | undefined): T | undefined =>
   row ? (JSON.parse(row.record) as T) : undefined;
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { errcode?: number }).errcode;
   return code === 2067 /* SQLITE_CONSTRAINT_UNIQUE */ || code === 1555; /* _PRIMARYKEY */
 }

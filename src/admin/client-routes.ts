@@ -12,7 +12,12 @@ import {
 } from './client-schemas.ts';
 import { toClientView } from './client-view.ts';
 import { fetchPage } from './common-schemas.ts';
-import { IF_MATCH_HEADER, requiredVersion } from './preconditions.ts';
+import {
+  deleteVersion,
+  IF_MATCH_DELETE_HEADER,
+  IF_MATCH_HEADER,
+  requiredVersion,
+} from './preconditions.ts';
 
 const TAG = 'clients';
 
@@ -143,12 +148,14 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
         'grants, refresh tokens, opaque access tokens (introspection answers active false) and ' +
         'codes, each announced (tessera.token.revoked, tessera.grant.revoked, reason ' +
         'client_deleted), then tessera.client.deleted with tokens_valid_until for its JWTs. ' +
-        'After a failure (5xx), repeat the request: it completes the deletion.',
+        'After a failure (5xx), repeat the request: it completes the deletion. With If-Match, ' +
+        'only the version read is deleted: a client changed since is kept and 412 answered.',
       params: clientIdParams,
+      headers: [IF_MATCH_DELETE_HEADER],
       responses: { 204: { description: 'Deleted' } },
-      problems: ['not_found'],
-      async handle({ params }) {
-        await clients.delete(params.client_id);
+      problems: ['not_found', 'version_mismatch', 'validation_failed'],
+      async handle({ params, header }) {
+        await clients.delete(params.client_id, deleteVersion(header('if-match')));
         return { status: 204 };
       },
     }),

@@ -60,7 +60,12 @@ const metadataInput = {
 export type MetadataField = keyof typeof metadataInput;
 export const METADATA_FIELDS = Object.keys(metadataInput) as MetadataField[];
 
-const name = z.string().trim().min(1).max(200).describe('Display name (client_name)');
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .describe('Display name (client_name); control and text-direction characters are refused');
 
 export const clientCreateSchema = named(
   'ClientCreate',

@@ -13,7 +13,12 @@ import {
   toTimestamp,
 } from './common-schemas.ts';
 import { named } from './named-schema.ts';
-import { IF_MATCH_HEADER, requiredVersion } from './preconditions.ts';
+import {
+  deleteVersion,
+  IF_MATCH_DELETE_HEADER,
+  IF_MATCH_HEADER,
+  requiredVersion,
+} from './preconditions.ts';
 
 const TAG = 'resource-servers';
 
@@ -219,12 +224,14 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
       description:
         'New tokens for its audience are refused (invalid_target); its opaque tokens are ' +
         'inactive at once, also after a new resource server takes the same audience. JWTs run ' +
-        'to expiry (tessera.resource_server.deleted announces the deletion).',
+        'to expiry (tessera.resource_server.deleted announces the deletion). With If-Match, only ' +
+        'the version read is deleted: one changed since is kept and 412 answered.',
       params: idParams,
+      headers: [IF_MATCH_DELETE_HEADER],
       responses: { 204: { description: 'Deleted' } },
-      problems: ['not_found'],
-      async handle({ params }) {
-        await resourceServers.delete(params.id);
+      problems: ['not_found', 'version_mismatch', 'validation_failed'],
+      async handle({ params, header }) {
+        await resourceServers.delete(params.id, deleteVersion(header('if-match')));
         return { status: 204 };
       },
     }),

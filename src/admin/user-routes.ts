@@ -41,7 +41,13 @@ const userCreateSchema = named(
   'UserCreate',
   z
     .object({
-      username: z.string().min(1).max(256),
+      username: z
+        .string()
+        .min(1)
+        .max(256)
+        .describe(
+          'Up to 64 letters, digits and . _ @ + - of one script (RFC 8265, UTS #39); 409 when taken or a look-alike of an existing one',
+        ),
       password,
       email: z.string().max(320).optional(),
       email_verified: z.boolean().optional().describe('Default false'),

@@ -1,3 +1,4 @@
+import type { Page } from './clients.ts';
 import type { WriteOptions } from './write-options.ts';
 
 /**
@@ -34,8 +35,16 @@ export interface AccountRecord {
   readonly id: string;
   /** As the user chose it (case kept for display). */
   readonly username: string;
-  /** Lower-cased NFKC form of the username: unique, what sign-in looks up. */
+  /** The username case-mapped and normalised (usernameKeyOf, RFC 8265): unique, what sign-in looks up. */
   readonly usernameKey: string;
+  /**
+   * The skeleton of the username key (usernameSkeletonOf, after UTS #39): equal for look-alike
+   * usernames, and unique, so two confusable usernames cannot both be stored. Undefined for an
+   * account stored before skeletons existed until the username re-key
+   * (services/usernames/username-rekey.ts) gives it one, and for one whose skeleton another
+   * account already holds (the re-key reports it).
+   */
+  readonly usernameSkeleton: string | undefined;
   readonly email: string | undefined;
   readonly emailVerified: boolean;
   readonly name: string | undefined;
@@ -59,17 +68,26 @@ export interface AccountQuery {
   readonly search?: string | undefined;
 }
 
+/** What rekeyUsername did: saved, found the account absent or changed, or the key or skeleton taken. */
+export type RekeyOutcome = 'saved' | 'changed' | 'taken';
+
 /** End-user accounts. */
 export interface AccountStore {
-  /** Returns false (and writes nothing) when the id or the username key is taken. */
+  /**
+   * Returns false (and writes nothing) when the id, the username key or the username skeleton
+   * is taken: of two concurrent inserts of confusable usernames, one fails.
+   */
   insert(record: AccountRecord, options?: WriteOptions): Promise<boolean>;
   get(id: string): Promise<AccountRecord | undefined>;
   getByUsernameKey(usernameKey: string): Promise<AccountRecord | undefined>;
+  getByUsernameSkeleton(usernameSkeleton: string): Promise<AccountRecord | undefined>;
   /** Ordered by id. */
   list(query: AccountQuery): Promise<AccountRecord[]>;
+  /** Accounts whose usernameSkeleton is undefined, ordered by id: the username re-key's work. */
+  listWithoutSkeleton(page: Page): Promise<AccountRecord[]>;
   /**
    * Replaces the record if its stored version is `record.version - 1`; returns false otherwise
-   * (absent or changed meanwhile) and writes nothing. The username key never changes.
+   * (absent or changed meanwhile) and writes nothing. The username key and skeleton never change.
    */
   update(record: AccountRecord, options?: WriteOptions): Promise<boolean>;
   /**
@@ -87,4 +105,10 @@ export interface AccountStore {
     change: (current: AccountRecord) => SignInStateChange<T>,
     options?: WriteOptions,
   ): Promise<T | undefined>;
+  /**
+   * Like update, but the username key and skeleton may change: the re-key after the username
+   * rules changed. 'taken' (and nothing written) when another account holds the new key or
+   * skeleton. Records no event: what the account shows does not change.
+   */
+  rekeyUsername(record: AccountRecord): Promise<RekeyOutcome>;
 }

@@ -1,6 +1,6 @@
 import type { ClientBoundModel, OidcPayload } from './oidc-models.ts';
 import type { OutboxEvent } from './outbox.ts';
-import type { WriteOptions } from './write-options.ts';
+import type { DeleteOptions, WriteOptions } from './write-options.ts';
 
 /** One client secret, stored only as a keyed hash (DESIGN.md section 3). */
 export interface ClientSecretRecord {
@@ -36,7 +36,7 @@ export interface Page {
 }
 
 /** ClientStore.delete's options: `events` announce the deletion itself. */
-export interface ClientDeletionOptions extends WriteOptions {
+export interface ClientDeletionOptions extends DeleteOptions {
   /**
    * Builds events from what the deletion took with it, one model at a time: the instances of a
    * client-bound oidc-provider model issued to the client (OidcModelStore.revokeByClientId).
@@ -71,7 +71,9 @@ export interface ClientStore {
    * short leaves the client in place and running it again completes it. The holdings are swept
    * again after the record went (what a replica still serving the client from its cache issued
    * meanwhile), and also when the record is already gone (the rest of an earlier deletion).
-   * Returns false when there was no client record.
+   * Returns false when there was no client record, or (with `expectedVersion`) when the stored
+   * client is at another version: then the record stays and no event about it is recorded (on
+   * MongoDB, what a concurrent change raced past the version check may already have been swept).
    */
   delete(clientId: string, options?: ClientDeletionOptions): Promise<boolean>;
 }

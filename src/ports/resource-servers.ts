@@ -1,5 +1,5 @@
 import type { Page } from './clients.ts';
-import type { WriteOptions } from './write-options.ts';
+import type { DeleteOptions, WriteOptions } from './write-options.ts';
 
 export type AccessTokenFormat = 'jwt' | 'opaque';
 
@@ -51,5 +51,6 @@ export interface ResourceServerStore {
   list(page: Page): Promise<ResourceServerRecord[]>;
   /** Same optimistic rule as ClientStore.update. */
   update(record: ResourceServerRecord, options?: WriteOptions): Promise<boolean>;
-  delete(id: string, options?: WriteOptions): Promise<boolean>;
+  /** Same conditional rule as ClientStore.delete. */
+  delete(id: string, options?: DeleteOptions): Promise<boolean>;
 }

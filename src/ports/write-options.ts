@@ -8,3 +8,12 @@ import type { OutboxEvent } from './outbox.ts';
 export interface WriteOptions {
   readonly events?: readonly OutboxEvent[];
 }
+
+/** Options of a delete: its events, and optionally the only version it may remove. */
+export interface DeleteOptions extends WriteOptions {
+  /**
+   * Delete only while the stored version is still this one (a conditional delete, checked by
+   * the same atomic write that deletes); otherwise delete nothing and answer false.
+   */
+  readonly expectedVersion?: number | undefined;
+}

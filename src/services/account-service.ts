@@ -17,6 +17,7 @@ import {
   type LoginResult,
 } from './authenticator.ts';
 import { generateId } from './ids.ts';
+import { usernameSkeletonOf } from './usernames/username-skeleton.ts';
 import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import { assertAcceptablePassword } from './passwords/password-policy.ts';
 
@@ -130,9 +131,29 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
     }),
   ];
 
+  /**
+   * Why an insert was refused: the username key taken (the same username, in any case or width),
+   * or the skeleton (a username that looks like an existing one, username-skeleton.ts). Both are
+   * 409 naming `username`; the message does not name the other account.
+   */
+  const refusedUsername = async (record: AccountRecord): Promise<AppError> => {
+    const sameKey = await accounts.getByUsernameKey(record.usernameKey);
+    if (!sameKey && record.usernameSkeleton !== undefined) {
+      if (await accounts.getByUsernameSkeleton(record.usernameSkeleton)) {
+        return new AppError(
+          'conflict',
+          `username ${record.username} looks too much like an existing username; choose another`,
+          { field: 'username' },
+        );
+      }
+    }
+    return new AppError('conflict', `username ${record.username} is taken`, { field: 'username' });
+  };
+
   return {
     async create(input) {
       const username = normaliseUsername(input.username);
+      const usernameKey = usernameKeyOf(username);
       const email = normaliseEmail(input.email);
       const name = normaliseName(input.name);
       assertAcceptablePassword(input.password, username);
@@ -140,7 +161,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const record: AccountRecord = {
         id: generateId('acc'),
         username,
-        usernameKey: usernameKeyOf(username),
+        usernameKey,
+        usernameSkeleton: usernameSkeletonOf(usernameKey),
         email,
         emailVerified: email !== undefined && input.emailVerified === true,
         name,
@@ -158,7 +180,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         data: { account_id: record.id, version: record.version },
       });
       if (!(await accounts.insert(record, { events: [created] }))) {
-        throw new AppError('conflict', `username ${username} is taken`, { field: 'username' });
+        throw await refusedUsername(record);
       }
       return view(record);
     },

@@ -12,6 +12,7 @@ import type {
 import { AppError } from './app-error.ts';
 import { checkClientKeys } from './client-key-rules.ts';
 import { normaliseClientMetadata, usesClientSecret } from './client-rules.ts';
+import { assertSafeDisplayText } from './display-text.ts';
 import type { ClientSecretHasher } from './client-secrets.ts';
 import { checkClientUris } from './client-uri-rules.ts';
 import { generateId } from './ids.ts';
@@ -70,7 +71,8 @@ export interface ClientService {
   find(clientId: string): Promise<ClientRecord | undefined>;
   list(page: Page): Promise<ClientRecord[]>;
   update(clientId: string, update: ClientUpdate): Promise<ClientRecord>;
-  delete(clientId: string): Promise<void>;
+  /** With `expectedVersion`, deletes only that version (AppError `version_mismatch` otherwise). */
+  delete(clientId: string, expectedVersion?: number): Promise<void>;
   addSecret(clientId: string, expiresAt?: number): Promise<CreatedSecret>;
   removeSecret(clientId: string, secretId: string): Promise<ClientRecord>;
   /** Constant-time check of a presented secret against the client's live secrets. */
@@ -99,6 +101,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         field: 'name',
       });
     }
+    assertSafeDisplayText(trimmed, 'name');
     return trimmed;
   };
 
@@ -217,12 +220,13 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       });
     },
 
-    async delete(clientId) {
+    async delete(clientId, expectedVersion) {
       // The store takes everything issued to the client with it, announcing each revocation
       // (ClientStore.delete). A deletion cut short by a failure leaves the client in place, so
       // repeating the request completes it; one repeated after success answers not_found, and
       // still sweeps what a replica serving the client from its cache issued meanwhile.
       const deleted = await clients.delete(clientId, {
+        expectedVersion,
         events: [
           newEvent({
             type: 'tessera.client.deleted',
@@ -235,7 +239,13 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         ],
         eventsFor: deps.deletionEventsFor,
       });
-      if (!deleted) throw new AppError('not_found', `client ${clientId} does not exist`);
+      if (deleted) return;
+      const current = await clients.get(clientId);
+      if (!current) throw new AppError('not_found', `client ${clientId} does not exist`);
+      throw new AppError(
+        'version_mismatch',
+        `client ${clientId} is at version ${current.version}, not ${expectedVersion}; it was not deleted`,
+      );
     },
 
     async addSecret(clientId, expiresAt) {

@@ -53,7 +53,8 @@ export interface ResourceServerService {
   findByAudience(audience: string): Promise<ResourceServerRecord | undefined>;
   list(page: Page): Promise<ResourceServerRecord[]>;
   update(id: string, update: ResourceServerUpdate): Promise<ResourceServerRecord>;
-  delete(id: string): Promise<void>;
+  /** With `expectedVersion`, deletes only that version (AppError `version_mismatch` otherwise). */
+  delete(id: string, expectedVersion?: number): Promise<void>;
 }
 
 // RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
@@ -208,11 +209,19 @@ export function createResourceServerService(
       return next;
     },
 
-    async delete(id) {
+    async delete(id, expectedVersion) {
       const deleted = await resourceServers.delete(id, {
+        expectedVersion,
         events: [newEvent({ type: 'tessera.resource_server.deleted', subject: id, data: { id } })],
       });
-      if (!deleted) throw new AppError('not_found', `resource server ${id} does not exist`);
+      if (deleted) return;
+      // Nothing was deleted: absent (404), or (with expectedVersion) changed meanwhile (412).
+      const current = await resourceServers.get(id);
+      if (!current) throw new AppError('not_found', `resource server ${id} does not exist`);
+      throw new AppError(
+        'version_mismatch',
+        `resource server ${id} is at version ${current.version}, not ${expectedVersion}; it was not deleted`,
+      );
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Config } from '../config/config.ts';
 import type { Storage } from '../ports/storage.ts';
 import { protectLegacyRecords } from '../provider/legacy-record-protection.ts';
 import { createRecordSealer } from '../provider/model-record-protection.ts';
+import { rekeyUsernames, type RekeyReport } from '../services/usernames/username-rekey.ts';
 import { runDataMigrations, type DataMigrationReport } from './data-migrations.ts';
 
 export type MigrationReport = (
@@ -17,6 +18,8 @@ export type MigrationReport = (
 ) & {
   /** The one-time data migrations this run performed (none when all had run before). */
   readonly dataMigrations: readonly DataMigrationReport[];
+  /** What the username re-key did (services/usernames/username-rekey.ts). */
+  readonly usernames: RekeyReport;
 };
 
 /** The data migrations of this version, in order (src/storage/data-migrations.ts). */
@@ -24,30 +27,39 @@ export const dataMigrationsFor = (config: Config) => [
   protectLegacyRecords(createRecordSealer(config.secrets.keyEncryptionKey)),
 ];
 
-/**
- * Brings the configured store up to date, idempotently (`tessera migrate`): SQLite applies its
- * pending schema steps (adapters/sqlite/migrations.ts); MongoDB creates missing indexes
- * (adapters/mongodb/indexes.ts); then both run the pending data migrations. Safe to run while
- * Tessera serves (every step is idempotent; the server runs the same at startup).
- */
-export async function migrateStorage(config: Config): Promise<MigrationReport> {
-  const runPending = (storage: Storage) =>
-    runDataMigrations(storage, dataMigrationsFor(config), {
+/** The data migrations, then the username re-key, through the store's ports; closes the store. */
+async function migrateDataAndClose(
+  config: Config,
+  storage: Storage,
+): Promise<{ dataMigrations: DataMigrationReport[]; usernames: RekeyReport }> {
+  try {
+    const dataMigrations = await runDataMigrations(storage, dataMigrationsFor(config), {
       clock: Date.now,
       logger: pino({ level: 'silent' }),
     });
+    return { dataMigrations, usernames: await rekeyUsernames(storage.accounts) };
+  } finally {
+    await storage.close();
+  }
+}
+
+/**
+ * Brings the configured store up to date, idempotently (`tessera migrate`): SQLite applies its
+ * pending schema steps (adapters/sqlite/migrations.ts); MongoDB creates missing indexes
+ * (adapters/mongodb/indexes.ts). Then, on either, the pending one-time data migrations run, and
+ * usernames stored under older rules get today's keys and skeletons (username-rekey.ts): what
+ * only Tessera's own code can compute. Safe to run while Tessera serves (the server runs the
+ * same at startup).
+ */
+export async function migrateStorage(config: Config): Promise<MigrationReport> {
   if (config.storage.kind === 'sqlite') {
     // Opening the file runs the schema steps.
     const storage = openSqliteStorage({ path: config.storage.path });
-    try {
-      return {
-        kind: 'sqlite',
-        path: config.storage.path,
-        dataMigrations: await runPending(storage),
-      };
-    } finally {
-      await storage.close();
-    }
+    return {
+      kind: 'sqlite',
+      path: config.storage.path,
+      ...(await migrateDataAndClose(config, storage)),
+    };
   }
   const { uri, dbName } = config.storage;
   const client = createMongoClient(uri);
@@ -60,14 +72,10 @@ export async function migrateStorage(config: Config): Promise<MigrationReport> {
     await client.close();
   }
   const storage = await openMongoStorage({ uri, dbName });
-  try {
-    return {
-      kind: 'mongodb',
-      database: dbName,
-      ...indexes,
-      dataMigrations: await runPending(storage),
-    };
-  } finally {
-    await storage.close();
-  }
+  return {
+    kind: 'mongodb',
+    database: dbName,
+    ...indexes,
+    ...(await migrateDataAndClose(config, storage)),
+  };
 }

@@ -114,6 +114,21 @@ describe('admin API: clients', () => {
     expect(response.body.field).toBe('redirect_uri');
   });
 
+  it('refuses a client name with control or text-direction characters, on create and on update', async () => {
+    for (const name of ['billing\u202Eevil', 'billing\u2066', 'bill\u0000ing', 'billing\u200F']) {
+      const response = await create({ name });
+      expect(response.status, JSON.stringify(name)).toBe(400);
+      expect(response.body).toMatchObject({ code: 'validation_failed', field: 'name' });
+    }
+    const { body: created } = await create({ name: 'plain' });
+    const renamed = await call('PATCH', `/clients/${created.client_id}`, {
+      body: { name: 'plain\u202Dx', version: 1 },
+    });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.field).toBe('name');
+    expect((await call('GET', `/clients/${created.client_id}`)).body.name).toBe('plain');
+  });
+
   it('refuses a body without a name', async () => {
     const response = await create({ scope: 'openid' });
     expect(response.status).toBe(400);
@@ -241,6 +256,58 @@ describe('admin API: clients', () => {
     expect((await call('DELETE', `/clients/${created.client_id}`)).status).toBe(204);
     expect((await call('GET', `/clients/${created.client_id}`)).status).toBe(404);
     expect((await call('DELETE', `/clients/${created.client_id}`)).status).toBe(404);
+  });
+
+  it('refuses a delete whose If-Match names an outdated version (412) and keeps the client', async () => {
+    const { body: created } = await create({ name: 'guarded' });
+    const path = `/clients/${created.client_id}`;
+    await call('PATCH', path, {
+      body: { name: 'changed meanwhile' },
+      headers: { 'if-match': '"1"' },
+    });
+
+    const stale = await call('DELETE', path, { headers: { 'if-match': '"1"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ status: 412, code: 'version_mismatch' });
+    expect((await call('GET', path)).body).toMatchObject({ name: 'changed meanwhile', version: 2 });
+    const events = await t.tessera.storage.outbox.listRecent({ limit: 100 });
+    expect(
+      events.filter((event) => event.subject === created.client_id).map((event) => event.type),
+    ).not.toContain('tessera.client.deleted');
+
+    expect((await call('DELETE', path, { headers: { 'if-match': '"2"' } })).status).toBe(204);
+    expect((await call('GET', path)).status).toBe(404);
+  });
+
+  it('deletes without If-Match or with If-Match: *, as before', async () => {
+    const { body: plain } = await create({ name: 'plain delete' });
+    expect((await call('DELETE', `/clients/${plain.client_id}`)).status).toBe(204);
+    const { body: any } = await create({ name: 'any version' });
+    await call('PATCH', `/clients/${any.client_id}`, { body: { name: 'v2', version: 1 } });
+    const response = await call('DELETE', `/clients/${any.client_id}`, {
+      headers: { 'if-match': '*' },
+    });
+    expect(response.status).toBe(204);
+  });
+
+  it('answers a conditional delete of an absent client 404, and a list of tags 400', async () => {
+    expect(
+      (await call('DELETE', '/clients/cl_absent', { headers: { 'if-match': '"1"' } })).status,
+    ).toBe(404);
+    expect(
+      (await call('DELETE', '/clients/cl_absent', { headers: { 'if-match': 'W/"1"' } })).status,
+    ).toBe(404);
+    const { body: created } = await create({ name: 'two tags' });
+    const response = await call('DELETE', `/clients/${created.client_id}`, {
+      headers: { 'if-match': '"1", "2"' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.field).toBe('If-Match');
+    const weak = await call('DELETE', `/clients/${created.client_id}`, {
+      headers: { 'if-match': 'W/"1"' },
+    });
+    expect(weak.status).toBe(412);
+    expect((await call('GET', `/clients/${created.client_id}`)).status).toBe(200);
   });
 
   it('records an event for each change', async () => {

@@ -133,6 +133,23 @@ describe('the admin OpenAPI document', () => {
     expect(schemas['ResourceServer']?.required).toContain('introspectors');
   });
 
+  it('documents If-Match and the 412 answer on every conditional change, deletes included', () => {
+    for (const [method, path] of [
+      ['patch', '/clients/{client_id}'],
+      ['delete', '/clients/{client_id}'],
+      ['patch', '/resource-servers/{id}'],
+      ['delete', '/resource-servers/{id}'],
+    ] as const) {
+      const operation = document.paths[path]?.[method];
+      expect(operation?.parameters, `${method} ${path}`).toContainEqual(
+        expect.objectContaining({ name: 'If-Match', in: 'header' }),
+      );
+      expect(operation?.responses['412']?.content, `${method} ${path}`).toHaveProperty([
+        'application/problem+json',
+      ]);
+    }
+  });
+
   it('describes only operations the server actually routes', async () => {
     for (const [method, path] of operationsOf(document)) {
       const concrete = path.replace(/\{\w+\}/g, 'does-not-exist');

@@ -231,6 +231,19 @@ describe('admin API: resource servers', () => {
     expect(item.introspectors).toEqual([kept.clientId]);
   });
 
+  it('refuses a delete whose If-Match names an outdated version (412) and keeps the server', async () => {
+    const { body: created } = await create();
+    const path = `/resource-servers/${created.id}`;
+    await call('PATCH', path, { body: { access_token_ttl: 60 }, headers: { 'if-match': '"1"' } });
+    const stale = await call('DELETE', path, { headers: { 'if-match': '"1"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ status: 412, code: 'version_mismatch' });
+    expect((await call('GET', path)).body).toMatchObject({ access_token_ttl: 60, version: 2 });
+    expect((await call('DELETE', path, { headers: { 'if-match': '"2"' } })).status).toBe(204);
+    expect((await call('GET', path)).status).toBe(404);
+    expect((await call('DELETE', path, { headers: { 'if-match': '"2"' } })).status).toBe(404);
+  });
+
   it('deletes, after which its audience is an invalid target', async () => {
     const { body: created } = await create({ scopes: ['gone:read'] });
     expect((await call('DELETE', `/resource-servers/${created.id}`)).status).toBe(204);

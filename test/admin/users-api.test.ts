@@ -60,6 +60,36 @@ describe('admin API: users', () => {
     expect(taken.status).toBe(409);
   });
 
+  it.each([
+    ['a repetitive one', 'aaaaaaaaaaaa', /^password is too predictable/],
+    [
+      'a sequential one',
+      '1234567890',
+      /^password is one of the most commonly used|^password is too predictable/,
+    ],
+    ['one built on the username', 'mallory1984', /^password is built on the username/],
+  ])(
+    'refuses %s with a 400 naming the password, without echoing it',
+    async (_why, password, detail) => {
+      const response = await create({ username: 'mallory', password });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({
+        status: 400,
+        code: 'validation_failed',
+        field: 'password',
+      });
+      expect(response.body.detail).toMatch(detail);
+      expect(JSON.stringify(response.body)).not.toContain(password);
+    },
+  );
+
+  it('refuses a name with a text-direction override, naming the field', async () => {
+    const response = await create({ name: 'Mallory \u202Enimda' });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'validation_failed', field: 'name' });
+    expect(response.body.detail).toContain('U+202E');
+  });
+
   it('refuses a body without a password', async () => {
     const response = await call('POST', '/users', { body: { username: 'nopass' } });
     expect(response.status).toBe(400);

@@ -115,6 +115,7 @@ describe('tessera init and migrate (against the store)', () => {
           migrated: true,
           // The one-time data migrations run once, the first time.
           data_migrations: attempt === 0 ? [{ name: 'oidc-model-keys-sha256', changed: 0 }] : [],
+          usernames: { checked: 0, rekeyed: 0, collisions: [] },
         });
       }
       const text = await runTessera(['migrate'], env);

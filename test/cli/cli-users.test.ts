@@ -68,6 +68,17 @@ describe('tessera users', () => {
     expect(stderrLines(run)).toEqual([expect.stringMatching(/password.*HTTP 400/)]);
   });
 
+  it('exits 1 printing why a predictable password is refused', async () => {
+    const run = await tessera(
+      ['users', 'create', '--username', 'predictable', '--password-stdin'],
+      'predictable2024',
+    );
+    expect(run.code).toBe(1);
+    expect(stderrLines(run)).toEqual([
+      expect.stringMatching(/password is built on the username.*HTTP 400/),
+    ]);
+  });
+
   it('lists, searches and gets users', async () => {
     await tessera(
       [

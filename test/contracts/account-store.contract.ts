@@ -4,12 +4,13 @@ import type { AccountRecord, SignInState } from '../../src/ports/accounts.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createTestClock, testEvent, type OpenTestStorage } from './storage-fixture.ts';
 
-function account(id: string, overrides: Partial<AccountRecord> = {}): AccountRecord {
+export function account(id: string, overrides: Partial<AccountRecord> = {}): AccountRecord {
   const username = overrides.username ?? `user-${id}`;
   return {
     id,
     username,
     usernameKey: username.toLowerCase(),
+    usernameSkeleton: `skeleton of ${username.toLowerCase()}`,
     email: undefined,
     emailVerified: false,
     name: undefined,

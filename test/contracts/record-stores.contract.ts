@@ -110,6 +110,36 @@ export function describeClientStoreContract(adapter: string, open: OpenTestStora
       expect(await storage.clients.delete('cl_1')).toBe(false);
     });
 
+    it('deletes with an expected version only while the client is still at that version', async () => {
+      await storage.clients.insert(client('cl_1'));
+      await storage.clients.update(client('cl_1', { name: 'renamed', version: 2 }));
+      const refused = testEvent('cl_1');
+      expect(await storage.clients.delete('cl_1', { expectedVersion: 1, events: [refused] })).toBe(
+        false,
+      );
+      expect((await storage.clients.get('cl_1'))?.name).toBe('renamed');
+      expect((await storage.outbox.listRecent({ limit: 5 })).map((e) => e.id)).not.toContain(
+        refused.id,
+      );
+      expect(await storage.clients.delete('cl_1', { expectedVersion: 2 })).toBe(true);
+      expect(await storage.clients.get('cl_1')).toBeUndefined();
+      expect(await storage.clients.delete('cl_1', { expectedVersion: 2 })).toBe(false);
+    });
+
+    it('lets either a conditional delete or a concurrent update of the same version win, never both', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const id = `cl_race_${round}`;
+        await storage.clients.insert(client(id));
+        const edit = client(id, { name: 'edited', version: 2 });
+        const [deleted, updated] = await Promise.all([
+          storage.clients.delete(id, { expectedVersion: 1 }),
+          storage.clients.update(edit),
+        ]);
+        expect(deleted !== updated, `round ${round}`).toBe(true);
+        expect(await storage.clients.get(id)).toEqual(updated ? edit : undefined);
+      }
+    });
+
     it('records the events of successful writes', async () => {
       const created = testEvent('cl_1');
       const updated = testEvent('cl_1');
@@ -186,6 +216,32 @@ export function describeResourceServerStoreContract(adapter: string, open: OpenT
       expect((await storage.resourceServers.list({ limit: 10 }))[0]?.introspectors).toEqual([
         { clientId: 'cl_a', clientCreatedAt: 10 },
       ]);
+    });
+
+    it('deletes with an expected version only while the server is still at that version', async () => {
+      const v1 = resourceServer('rs_1', 'https://api.example.com');
+      await storage.resourceServers.insert(v1);
+      await storage.resourceServers.update({ ...v1, scopes: ['read'], version: 2 });
+      expect(await storage.resourceServers.delete('rs_1', { expectedVersion: 1 })).toBe(false);
+      expect((await storage.resourceServers.get('rs_1'))?.scopes).toEqual(['read']);
+      expect(await storage.resourceServers.delete('rs_1', { expectedVersion: 2 })).toBe(true);
+      expect(
+        await storage.resourceServers.getByAudience('https://api.example.com'),
+      ).toBeUndefined();
+    });
+
+    it('lets either a conditional delete or a concurrent update of the same version win, never both', async () => {
+      for (let round = 0; round < 5; round += 1) {
+        const v1 = resourceServer(`rs_race_${round}`, `https://race-${round}.example.com`);
+        await storage.resourceServers.insert(v1);
+        const edit = { ...v1, scopes: ['edited'], version: 2 };
+        const [deleted, updated] = await Promise.all([
+          storage.resourceServers.delete(v1.id, { expectedVersion: 1 }),
+          storage.resourceServers.update(edit),
+        ]);
+        expect(deleted !== updated, `round ${round}`).toBe(true);
+        expect(await storage.resourceServers.get(v1.id)).toEqual(updated ? edit : undefined);
+      }
     });
 
     it('lists in id order and deletes once', async () => {

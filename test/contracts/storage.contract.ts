@@ -1,5 +1,6 @@
 import { describeLeaseStoreContract } from './lease-store.contract.ts';
 import { describeAccountStoreContract } from './account-store.contract.ts';
+import { describeAccountUsernameKeysContract } from './account-username-keys.contract.ts';
 import { describeCatalogGenerationStoreContract } from './catalog-generation-store.contract.ts';
 import { describeClientDeletionContract } from './client-deletion.contract.ts';
 import { describeDataMigrationStoreContract } from './data-migration-store.contract.ts';
@@ -27,6 +28,7 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeOutboxStoreContract(adapter, open);
   describeLeaseStoreContract(adapter, open);
   describeAccountStoreContract(adapter, open);
+  describeAccountUsernameKeysContract(adapter, open);
   describeLoginThrottleStoreContract(adapter, open);
   describeDataMigrationStoreContract(adapter, open);
 }

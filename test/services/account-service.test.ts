@@ -59,6 +59,29 @@ describe('account service', () => {
     expect(error).toMatchObject({ code: 'conflict', field: 'username' });
   });
 
+  it('refuses a username that looks like a taken one, saying so', async () => {
+    await h.accounts.create({ username: 'alice', password: PASSWORD });
+    // Wholly Cyrillic: а, ӏ, і, с, е.
+    const error = await appErrorOf(
+      h.accounts.create({ username: '\u0430\u04cf\u0456\u0441\u0435', password: PASSWORD }),
+    );
+    expect(error).toMatchObject({ code: 'conflict', field: 'username' });
+    expect(error.message).toMatch(/looks too much like an existing username/);
+    expect(
+      await h.storage.accounts.getByUsernameKey('\u0430\u04cf\u0456\u0441\u0435'),
+    ).toBeUndefined();
+  });
+
+  it('stores the username width-mapped, with its key and skeleton', async () => {
+    const view = await h.accounts.create({ username: 'Ｂｏｂ', password: PASSWORD });
+    expect(view.username).toBe('Bob');
+    expect(await h.storage.accounts.get(view.id)).toMatchObject({
+      username: 'Bob',
+      usernameKey: 'bob',
+      usernameSkeleton: 'bob',
+    });
+  });
+
   it.each([
     ['too short', 'short1!'],
     ['too long', 'x'.repeat(129)],
@@ -71,7 +94,9 @@ describe('account service', () => {
 
   it('accepts a password of exactly 8 and of exactly 128 characters', async () => {
     await h.accounts.create({ username: 'eight', password: 'kq8#Zp2m' });
-    await h.accounts.create({ username: 'long', password: 'k'.repeat(127) + '!' });
+    // Not one character repeated: that is refused as predictable, whatever its length.
+    const long = 'correct horse battery staple, '.repeat(5).slice(0, 128);
+    await h.accounts.create({ username: 'long', password: long });
   });
 
   it.each([

@@ -5,12 +5,33 @@ import { action } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
 import { printJson } from '../output.ts';
 import { loadCliConfig } from '../store-session.ts';
+import type { RekeyReport, UsernameCollision } from '../../services/usernames/username-rekey.ts';
+
+/** The username re-key in --json output (snake_case, like the rest of the CLI's JSON). */
+const usernameJson = (report: RekeyReport) => ({
+  checked: report.checked,
+  rekeyed: report.rekeyed,
+  collisions: report.collisions.map((collision) => ({
+    account_id: collision.accountId,
+    conflicts_with: collision.conflictsWith ?? null,
+    kind: collision.kind,
+  })),
+});
+
+const describeCollision = (collision: UsernameCollision): string =>
+  collision.kind === 'same_username'
+    ? `accounts ${collision.accountId} and ${collision.conflictsWith ?? '(unknown)'} now have the same username; ` +
+      `${collision.accountId} keeps its old key, and signing in with its username reaches the other: disable one of them`
+    : `the username of account ${collision.accountId} looks like that of ${collision.conflictsWith ?? '(unknown)'}; ` +
+      'both keep working, new look-alikes are refused: disable it if it is a spoof';
 
 /**
  * `tessera migrate`: brings the store's schema and indexes up to date through
  * migrateStorage() — SQLite applies its pending migrations, MongoDB creates missing indexes —
- * then runs the pending one-time data migrations (such as re-keying tokens an older Tessera
- * stored in the clear). Idempotent and safe while Tessera serves.
+ * runs the pending one-time data migrations (such as re-keying tokens an older Tessera stored in
+ * the clear), and re-keys usernames stored under older rules, warning on stderr about every two accounts
+ * the current rules make one username or look-alikes (exit 0: the store is migrated).
+ * Idempotent and safe while Tessera serves.
  */
 export function registerMigrateCommand(program: Command, io: CliIo): void {
   program
@@ -21,7 +42,9 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
       `
 Run it with the server's environment (TESSERA_DATA_DIR, or MONGODB_URI and MONGODB_DB) before
 starting a new version, or when TESSERA_MONGODB_ENSURE_INDEXES=false keeps the server from
-creating indexes itself.
+creating indexes itself. It also runs the one-time data migrations a new version brings (the
+server runs them at startup too), gives usernames stored under older rules their current keys,
+and warns about accounts whose usernames now collide (they are never merged).
 
 Examples:
   $ tessera migrate
@@ -37,13 +60,11 @@ Examples:
         } catch (error) {
           throw new CliError(`cannot migrate the store: ${(error as Error).message}`);
         }
+        const usernames = usernameJson(report.usernames);
         const dataMigrations = report.dataMigrations.map((step) => ({
           name: step.name,
           changed: step.changed,
         }));
-        const dataSentence = report.dataMigrations
-          .map((step) => ` Data migration ${step.name}: ${step.changed} record(s) changed.`)
-          .join('');
         if (report.kind === 'sqlite') {
           if (context.json) {
             printJson(io, {
@@ -51,12 +72,10 @@ Examples:
               location: report.path,
               migrated: true,
               data_migrations: dataMigrations,
+              usernames,
             });
-          } else
-            io.stdout.write(`The sqlite store at ${report.path} is up to date.${dataSentence}\n`);
-          return;
-        }
-        if (context.json) {
+          } else io.stdout.write(`The sqlite store at ${report.path} is up to date.\n`);
+        } else if (context.json) {
           printJson(io, {
             storage: 'mongodb',
             location: report.database,
@@ -65,14 +84,28 @@ Examples:
             existing_indexes: report.existing,
             ttl_indexes: !report.ttlUnsupported,
             data_migrations: dataMigrations,
+            usernames,
           });
         } else {
           io.stdout.write(
             `The mongodb database ${report.database} is up to date: ${report.created.length} ` +
               `index(es) created, ${report.existing.length} already there` +
-              `${report.ttlUnsupported ? ' (the server has no TTL indexes: expired records are pruned periodically)' : ''}.` +
-              `${dataSentence}\n`,
+              `${report.ttlUnsupported ? ' (the server has no TTL indexes: expired records are pruned periodically)' : ''}.\n`,
           );
+        }
+        if (!context.json) {
+          for (const step of report.dataMigrations) {
+            io.stdout.write(`Data migration ${step.name}: ${step.changed} record(s) changed.\n`);
+          }
+        }
+        if (!context.json && report.usernames.rekeyed > 0) {
+          io.stdout.write(
+            `${report.usernames.rekeyed} username(s) re-keyed to the current username rules.\n`,
+          );
+        }
+        // Collisions are reported, never merged: an administrator decides (README "Security").
+        for (const collision of report.usernames.collisions) {
+          io.stderr.write(`tessera: warning: ${describeCollision(collision)}\n`);
         }
       }),
     );
