@@ -24,6 +24,7 @@ import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
 import { STATIC_SCOPES } from './scopes.ts';
+import { installSingleUseRequestUris } from './single-use-request-uris.ts';
 import { installTokenKindTags } from './token-kinds.ts';
 import { installUnmatchedRequestAnswers } from './unmatched-requests.ts';
 
@@ -186,6 +187,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   pinOriginToIssuer(provider, deps.issuer);
   scopeInteractionCookies(provider, deps.issuer);
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
+  installSingleUseRequestUris(provider, deps.storage.oidcModels);
   if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);
