@@ -18,6 +18,7 @@ import { installClientInstanceReuse } from './client-instances.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createIntrospectionPolicy } from './introspection-entitlement.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
+import { installLoopbackRedirectMatching } from './loopback-redirects.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
 import { providerCookiesFor, scopeInteractionCookies } from './provider-cookies.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
@@ -187,6 +188,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   pinOriginToIssuer(provider, deps.issuer);
   scopeInteractionCookies(provider, deps.issuer);
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
+  installLoopbackRedirectMatching(provider);
   installSingleUseRequestUris(provider, deps.storage.oidcModels);
   if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);
