@@ -13,6 +13,7 @@ import type { ResourceServerService } from '../services/resource-server-service.
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import { pinOriginToIssuer } from '../http/issuer-origin.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
+import { assertClientAssertionAudience } from './client-assertion-audience.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
@@ -115,6 +116,8 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     // Authorization code only: no implicit or hybrid responses (RFC 9700 section 2.1.2).
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // private_key_jwt assertions are addressed to the issuer alone (client-assertion-audience.ts).
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertionAudience,
     clientDefaults: {
       grant_types: ['client_credentials'],
       response_types: [],
