@@ -15,9 +15,9 @@ interface ClientRedirects {
  * `http://127.0.0.1:53123/cb`; everything else about the URI (scheme, address as written, path,
  * query) must match a registered one exactly (src/services/loopback-redirect-uris.ts says which
  * URIs qualify), and every other URI, client or host matches exactly (RFC 9700 sections 2.1 and
- * 4.1.3). The authorization code is bound to the URI as requested, port
- * included, so its redemption must name the same one (oidc-provider
- * lib/actions/grants/authorization_code.js compares them exactly).
+ * 4.1.3). The authorization code is bound to the URI as requested, port included, so its
+ * redemption must name the same one (oidc-provider lib/actions/grants/authorization_code.js
+ * compares them exactly).
  *
  * oidc-provider 9 already relaxes the port for native clients (`#redirectAllowed` in
  * node_modules/oidc-provider/lib/models/client.js), but for `localhost` too

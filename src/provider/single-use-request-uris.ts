@@ -23,16 +23,16 @@ interface PushedRequestModel {
  * oidc-provider 9 spends a pushed request only when the authorization completes
  * (node_modules/oidc-provider/lib/actions/authorization/respond.js: a check of `consumed`, then
  * `consume()`), so until someone signs in the same `request_uri` starts as many sign-ins as it
- * is presented. Here it is spent where oidc-provider reads it at the authorization endpoint
- * (loadPushedAuthorizationRequest in lib/actions/authorization/pushed_authorization_requests.js,
- * the only caller of `find` there): the store's atomic consume picks the one request that goes
- * on, so two concurrent presentations cannot both start a sign-in, and whoever loses is
- * answered as if the request were unknown. The record is then removed: what the sign-in needs
- * is already in oidc-provider's Interaction (its `params`, taken after the pushed request was
- * merged in, lib/actions/authorization/interactions.js), and respond.js, looking the request up
- * again by the interaction's `parJti` when the sign-in resumes, finds nothing and goes on.
- * The winner's own `consume()` at respond.js (a request answered without any interaction)
- * only reports the event: the store already spent it.
+ * is presented. Here every `find` that returns a live pushed request spends it, which happens
+ * where oidc-provider reads it at the authorization endpoint (loadPushedAuthorizationRequest in
+ * lib/actions/authorization/pushed_authorization_requests.js): the store's atomic consume picks
+ * the one request that goes on, so two concurrent presentations cannot both start a sign-in,
+ * and whoever loses is answered as if the request were unknown. The record is then removed:
+ * what the sign-in needs is already in oidc-provider's Interaction (its `params`, taken after
+ * the pushed request was merged in, lib/actions/authorization/interactions.js), and respond.js,
+ * looking the request up again by the interaction's `parJti` when the sign-in resumes, finds
+ * nothing and goes on. The winner's own `consume()` at respond.js (a request answered without
+ * any interaction) only reports the event: the store already spent it.
  */
 export function installSingleUseRequestUris(provider: Provider, models: OidcModelStore): void {
   const model = provider.PushedAuthorizationRequest as unknown as PushedRequestModel;
