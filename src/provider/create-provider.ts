@@ -13,17 +13,20 @@ import type { ResourceServerService } from '../services/resource-server-service.
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import { pinOriginToIssuer } from '../http/issuer-origin.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
+import { assertClientAssertionAudience } from './client-assertion-audience.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createIntrospectionPolicy } from './introspection-entitlement.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
+import { installLoopbackRedirectMatching } from './loopback-redirects.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
 import { providerCookiesFor, scopeInteractionCookies } from './provider-cookies.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
 import { STATIC_SCOPES } from './scopes.ts';
+import { installSingleUseRequestUris } from './single-use-request-uris.ts';
 import { installTokenKindTags } from './token-kinds.ts';
 import { installUnmatchedRequestAnswers } from './unmatched-requests.ts';
 
@@ -113,6 +116,8 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     // Authorization code only: no implicit or hybrid responses (RFC 9700 section 2.1.2).
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // private_key_jwt assertions are addressed to the issuer alone (client-assertion-audience.ts).
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertionAudience,
     clientDefaults: {
       grant_types: ['client_credentials'],
       response_types: [],
@@ -186,6 +191,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   pinOriginToIssuer(provider, deps.issuer);
   scopeInteractionCookies(provider, deps.issuer);
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
+  installLoopbackRedirectMatching(provider);
+  installSingleUseRequestUris(provider, deps.storage.oidcModels);
   if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);

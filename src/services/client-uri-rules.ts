@@ -1,11 +1,15 @@
 import type { ClientMetadata } from '../ports/clients.ts';
 import { AppError } from './app-error.ts';
+import { loopbackRedirectWithoutPort } from './loopback-redirect-uris.ts';
 
 /**
  * RFC 8252 section 7.3: a native app may receive its redirect on a loopback address over plain
  * http, since the request never leaves the device (section 8.3). `localhost` is left out on
  * purpose: section 8.3 calls it NOT RECOMMENDED, as the name is exposed to misconfigured host
- * name resolution and may have the app listen on other interfaces than the loopback one.
+ * name resolution and may have the app listen on other interfaces than the loopback one. The
+ * address must be written as the authorization endpoint recognises it, whose port it then
+ * leaves free (loopback-redirect-uris.ts): `127.1` or user info would register a URI that
+ * only ever matches exactly.
  */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]']);
 
@@ -30,7 +34,7 @@ export function checkClientUris(metadata: ClientMetadata, options: { production:
     for (const uri of urisOf(metadata[field])) {
       const url = URL.parse(uri);
       if (url?.protocol !== 'http:') continue;
-      if (native && LOOPBACK_HOSTS.has(url.hostname)) continue;
+      if (native && loopbackRedirectWithoutPort(uri) !== undefined) continue;
       throw new AppError('validation_failed', redirectProblem(field, uri, url, native), { field });
     }
   }
@@ -50,7 +54,10 @@ function redirectProblem(field: string, uri: string, url: URL, native: boolean):
     return `${field} must not use http://localhost in production (RFC 8252 section 8.3: the name may resolve off the device); use http://127.0.0.1 or http://[::1] in a native client: ${uri}`;
   }
   const loopback = LOOPBACK_HOSTS.has(url.hostname);
-  return loopback && !native
+  if (loopback && native) {
+    return `${field} of a native client must write a loopback address as http://127.0.0.1 or http://[::1], without user info (RFC 8252 section 7.3): ${uri}`;
+  }
+  return loopback
     ? `${field} may use http on a loopback address only for a native client (application_type native, RFC 8252 section 7.3): ${uri}`
     : `${field} must use https in production (http only on a native client's loopback address, RFC 8252 section 7.3): ${uri}`;
 }

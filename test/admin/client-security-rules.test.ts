@@ -42,6 +42,19 @@ const HTTP_URIS = [
     field: 'redirect_uris',
   },
   {
+    what: "a native client's 127.1 loopback redirect URI",
+    body: signIn({ application_type: 'native', redirect_uris: ['http://127.1:8080/callback'] }),
+    field: 'redirect_uris',
+  },
+  {
+    what: 'a native loopback redirect URI with user info',
+    body: signIn({
+      application_type: 'native',
+      redirect_uris: ['http://app@127.0.0.1:8080/callback'],
+    }),
+    field: 'redirect_uris',
+  },
+  {
     what: 'an http post-logout redirect URI',
     body: signIn({
       redirect_uris: ['https://app.example.com/callback'],

@@ -76,6 +76,11 @@ export interface RequestOptions {
   readonly pkce?: boolean;
   /** Leave out the nonce (it needs the openid scope). */
   readonly nonce?: boolean;
+  /**
+   * Push the parameters to the PAR endpoint first (RFC 9126, openid-client's
+   * buildAuthorizationUrlWithPAR): the URL then carries only client_id and request_uri.
+   */
+  readonly pushed?: boolean;
 }
 
 /** An authorization request as openid-client builds it, with its PKCE verifier, state and nonce. */
@@ -86,7 +91,8 @@ export async function authorizationRequest(
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(app.rp, {
+  const build = options.pushed ? oidc.buildAuthorizationUrlWithPAR : oidc.buildAuthorizationUrl;
+  const url = await build(app.rp, {
     redirect_uri: REDIRECT_URI,
     scope: 'openid profile email',
     ...(options.pkce === false

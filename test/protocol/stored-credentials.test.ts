@@ -110,6 +110,7 @@ describe.each(STORAGE_BACKENDS)('what a copy of the %s store hands an attacker',
   let t: TestTessera;
   let app: AppClient;
   let given: HandedOut;
+  let twinRequestUri: string;
 
   const storeStrings = () => (backend === 'sqlite' ? dumpSqlite(t.dataDir) : dumpMongo(dbName));
 
@@ -136,23 +137,29 @@ describe.each(STORAGE_BACKENDS)('what a copy of the %s store hands an attacker',
     const { url } = await authorizationRequest(app);
     const { page } = await pending.follow(url.href, t.issuer);
     const interactionUid = /\/interaction\/([^/?#]+)/.exec(page.url)?.[1];
-    // A pushed authorization request (RFC 9126).
-    const par = await postForm(
-      `${t.issuer}/request`,
-      new URLSearchParams({
-        response_type: 'code',
-        client_id: app.clientId,
-        redirect_uri: REDIRECT_URI,
-        scope: 'openid',
-        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-        code_challenge_method: 'S256',
-      }).toString(),
-      { authorization: basicAuth(app.clientId, app.clientSecret!) },
-    );
+    // Pushed authorization requests (RFC 9126). A request_uri works once, so the one shown to
+    // work below is a twin of the one left unused in the store.
+    const push = () =>
+      postForm(
+        `${t.issuer}/request`,
+        new URLSearchParams({
+          response_type: 'code',
+          client_id: app.clientId,
+          redirect_uri: REDIRECT_URI,
+          scope: 'openid',
+          code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+          code_challenge_method: 'S256',
+        }).toString(),
+        { authorization: basicAuth(app.clientId, app.clientSecret!) },
+      );
+    const par = await push();
+    const twin = await push();
 
     expect(session).toBeDefined();
     expect(interactionUid).toBeDefined();
     expect(par.status).toBe(201);
+    expect(twin.status).toBe(201);
+    twinRequestUri = String(twin.body['request_uri']);
     given = {
       adminToken: admin.token,
       accessToken: tokens.access_token,
@@ -193,7 +200,7 @@ describe.each(STORAGE_BACKENDS)('what a copy of the %s store hands an attacker',
     expect((await asBearer(given.accessToken)).status).toBe(200);
     expect((await asAdmin(given.adminToken)).status).toBe(200);
     expect(grantedCode(await asSession(given.sessionCookie))).toBe(true);
-    expect(await asPushedRequest(given.requestUri)).toBe(true);
+    expect(await asPushedRequest(twinRequestUri)).toBe(true);
   });
 
   it('holds none of the values it handed out, not even inside another value', async () => {
