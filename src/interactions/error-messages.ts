@@ -41,6 +41,8 @@ function errorMessageFor(
       return messages.error.accessDenied;
     case 'csrf_failed':
       return messages.error.formExpired;
+    case 'cross_site_request':
+      return messages.error.crossSite;
     case 'not_found':
       return messages.error.notFound;
     case 'temporarily_unavailable':
@@ -62,7 +64,7 @@ function signOutMessageFor(messages: Messages, details: ErrorDetails): string {
   const { code, status } = details;
   const description = details.description ?? '';
   const m = messages.signOutError;
-  if (status >= 500 || code === 'temporarily_unavailable') {
+  if (status >= 500 || code === 'temporarily_unavailable' || code === 'cross_site_request') {
     return errorMessageFor(messages, code, { status });
   }
   // 'post_logout_redirect_uri not registered'

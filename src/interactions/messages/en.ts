@@ -71,6 +71,8 @@ export const en = {
     notFound: 'This page does not exist.',
     unavailable: 'The service is temporarily unavailable. Try again in a moment.',
     internal: 'Something went wrong on our side. Try again later.',
+    crossSite:
+      'This form was sent from another website, so it was not accepted. Go back to the application and try again.',
   },
   signOutError: {
     title: 'Sign-out error',
