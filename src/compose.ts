@@ -270,6 +270,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
         ? options.worker.attachRegistry(metrics.registry)
         : () => metrics.registry.metrics(),
       metricsToken: config.metrics.token,
+      pages: pageRenderer,
       interactions: createInteractionRoutes({
         holder,
         accounts,

@@ -10,6 +10,8 @@ import {
   contentSecurityPolicy,
   createNonceSource,
 } from '../interactions/content-security-policy.ts';
+import { refuseCrossOriginPosts } from '../interactions/cross-site-posts.ts';
+import type { PageRenderer } from '../interactions/page-renderer.ts';
 import { createAccessLog, type AccessLog } from '../logging/access-log.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import { createHealthRoutes, type HealthDeps } from './health-routes.ts';
@@ -41,6 +43,8 @@ export interface AppDeps extends HealthDeps {
   readonly metricsToken: string | undefined;
   /** The hosted sign-in pages (src/interactions), served before the provider. */
   readonly interactions: Router;
+  /** Renders the error page of a refused cross-origin form post. */
+  readonly pages: PageRenderer;
   /** The admin API under /admin/v1 (src/admin), served before the provider. */
   readonly admin: AdminApiDeps;
 }
@@ -112,6 +116,8 @@ function createApp(deps: AppDeps, accessLog: AccessLog): Koa {
   app.use(health.routes());
   app.use(metrics.routes());
   app.use(refuseOtherMethods());
+  // Before the sign-in pages and the provider's sign-out confirmation, which it guards.
+  app.use(refuseCrossOriginPosts({ issuer: deps.issuer, pages: deps.pages }));
   app.use(deps.interactions.routes());
   app.use(createAdminApi(deps.admin));
 

@@ -1,7 +1,7 @@
 import type { ErrorOut, KoaContextWithOIDC } from 'oidc-provider';
 
 import { sourceOf } from './content-security-policy.ts';
-import { errorPage } from './error-messages.ts';
+import { errorFlowOf, errorPage } from './error-messages.ts';
 import { selectMessages } from './messages/catalog.ts';
 import type { PageRenderer } from './page-renderer.ts';
 
@@ -32,6 +32,8 @@ export function createProviderPages(renderer: PageRenderer): ProviderPages {
           status: ctx.status >= 400 ? ctx.status : 500,
           sessionNotFound: error.name === 'SessionNotFound',
           requestId: ctx.response.get('x-request-id') || undefined,
+          flow: errorFlowOf(ctx.path),
+          description: out.error_description,
         }),
       );
     },

@@ -21,7 +21,11 @@ import { createIntrospectionPolicy } from './introspection-entitlement.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
 import { installLoopbackRedirectMatching } from './loopback-redirects.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
-import { providerCookiesFor, scopeInteractionCookies } from './provider-cookies.ts';
+import {
+  acceptsCrossSitePosts,
+  installProviderCookies,
+  providerCookiesFor,
+} from './provider-cookies.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
@@ -91,6 +95,8 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     },
     jwks: { keys: [...deps.keyRing.jwks.keys] },
     cookies: { keys: [...config.secrets.cookieKeys], ...providerCookiesFor(deps.issuer) },
+    // POST at /auth and /session/end, where the session cookie can be SameSite=None.
+    enableHttpPostMethods: acceptsCrossSitePosts(deps.issuer),
     scopes: [...STATIC_SCOPES],
     claims: Object.fromEntries(
       Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]]),
@@ -189,14 +195,14 @@ export function createProvider(deps: ProviderDeps): Provider {
   // Client addresses from X-Forwarded-For when trusted; the origin never comes from the request.
   provider.proxy = deps.config.http.trustProxy;
   pinOriginToIssuer(provider, deps.issuer);
-  scopeInteractionCookies(provider, deps.issuer);
+  installProviderCookies(provider, deps.issuer);
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
   installLoopbackRedirectMatching(provider);
   installSingleUseRequestUris(provider, deps.storage.oidcModels);
   if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);
-  installUnmatchedRequestAnswers(provider, deps.pages);
+  installUnmatchedRequestAnswers(provider, deps.pages, deps.issuer);
   provider.on('server_error', (_ctx, error) => {
     deps.logger.error({ err: error }, 'oidc-provider server error');
   });

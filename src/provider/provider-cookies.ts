@@ -23,15 +23,58 @@ export function hostCookieName(name: string, options: { https: boolean }): strin
 }
 
 /**
+ * How browsers treat the issuer's origin, which decides the cookie policy. Loopback plain http
+ * is "potentially trustworthy" (W3C Secure Contexts section 3.1: 127.0.0.0/8, ::1, `localhost`
+ * and `*.localhost`), so browsers that follow it (Chromium does; test/browser holds it) keep a
+ * Secure cookie set over it; no browser does over plain http to any other host.
+ */
+export type IssuerKind = 'https' | 'loopback-http' | 'plain-http';
+
+export function issuerKindOf(issuer: string): IssuerKind {
+  const { protocol, hostname } = new URL(issuer);
+  if (protocol === 'https:') return 'https';
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  const loopback =
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return loopback ? 'loopback-http' : 'plain-http';
+}
+
+/**
+ * Whether the authorization and end-session endpoints take POST (OIDC Core 1.0 section
+ * 3.1.2.1, RP-Initiated Logout 1.0 section 2: both MUST). An application's form POST to them is
+ * cross-site, and a browser sends a cross-site POST only the SameSite=None cookies, which must
+ * be Secure (RFC 6265bis section 5.7); oidc-provider refuses POST without them
+ * (`checkPostMethods`, lib/helpers/configuration.js). So: everywhere a Secure cookie can live,
+ * not over plain http to a non-loopback host (development only: production needs https).
+ */
+export function acceptsCrossSitePosts(issuer: string): boolean {
+  return issuerKindOf(issuer) !== 'plain-http';
+}
+
+/**
  * oidc-provider's cookies (configuration `cookies`, node_modules/oidc-provider/lib/helpers/
  * defaults.js): the one place their names and attributes are decided. Signed with the cookie
- * keys, HttpOnly, SameSite=Lax (OAuth redirects are top-level GET navigations, which Lax
- * sends), and over https Secure with `__Host-` names; plain-http development keeps
- * oidc-provider's own names.
+ * keys and HttpOnly; over https Secure with `__Host-` names, plain http keeps oidc-provider's
+ * own names.
+ *
+ * - The session cookie (`long`) is SameSite=None; Secure wherever POST is accepted
+ *   (acceptsCrossSitePosts): an application's POST to /auth (`prompt=none`, single sign-on) or
+ *   /session/end must find the session. What Lax guarded, Tessera's own forms, keeps its CSRF
+ *   tokens and refuses cross-site posts (src/interactions/cross-site-posts.ts).
+ * - The interaction and resume cookies (`short`) stay SameSite=Lax: a browser stores a Lax
+ *   cookie from the response to a top-level navigation even when it was a cross-site POST, and
+ *   every request that reads them (the sign-in page, its form posts, the resume at /auth/<uid>)
+ *   is a top-level GET or a post from Tessera's own page (RFC 6265bis section 5.7, the storage
+ *   model's SameSite steps; held by test/browser/cross-site-post.test.ts). Over loopback http they are not Secure, so a
+ *   browser that does not trust loopback still signs in (it only loses the session cookie).
  */
 export function providerCookiesFor(issuer: string): CookieConfiguration {
-  const https = new URL(issuer).protocol === 'https:';
-  const options = { httpOnly: true, sameSite: 'lax' as const, ...(https ? { secure: true } : {}) };
+  const kind = issuerKindOf(issuer);
+  const https = kind === 'https';
+  const lax = { httpOnly: true, sameSite: 'lax' as const };
   return {
     names: https
       ? {
@@ -41,10 +84,43 @@ export function providerCookiesFor(issuer: string): CookieConfiguration {
         }
       : { session: '_session', interaction: '_interaction', resume: '_interaction_resume' },
     // No `path`: the session cookie gets Path=/ by default, and the interaction and resume
-    // cookies' own paths are what scopeInteractionCookies reads the interaction from.
-    long: { ...options },
-    short: { ...options },
+    // cookies' own paths are what keepPendingInteractions reads the interaction from.
+    long: kind === 'plain-http' ? { ...lax } : { httpOnly: true, sameSite: 'none', secure: true },
+    // Explicit `secure` over loopback http: the cookie jar is marked secure there
+    // (installProviderCookies), which would otherwise make every cookie Secure by default.
+    short: { ...lax, secure: https },
   };
+}
+
+/**
+ * The cookie handling Tessera adds to oidc-provider's Koa contexts: over https, the pending-
+ * interaction cookies (keepPendingInteractions); over loopback http, a cookie jar that may set
+ * the Secure session cookie. The `cookies` module refuses `secure` on a request it believes is
+ * plain http (cookies/index.js), and oidc-provider marks its jars secure only when the request
+ * is (lib/helpers/oidc_context.js); the browser, not the transport, is what keeps it there.
+ */
+export function installProviderCookies(provider: Provider, issuer: string): void {
+  const kind = issuerKindOf(issuer);
+  if (kind === 'plain-http') return;
+  const { names } = providerCookiesFor(issuer);
+  const scoped = new Set([names.interaction, names.resume]);
+  const accessor = findCookiesAccessor(provider.context);
+  const done = new WeakSet<Cookies>();
+  Object.defineProperty(provider.context, 'cookies', {
+    configurable: true,
+    get(this: { path: string }) {
+      const jar = accessor.get.call(this) as Cookies;
+      if (!done.has(jar)) {
+        done.add(jar);
+        if (kind === 'https') keepPendingInteractions(jar, this.path, scoped);
+        else (jar as { secure?: boolean }).secure = true;
+      }
+      return jar;
+    },
+    set(this: unknown, jar: Cookies) {
+      accessor.set.call(this, jar);
+    },
+  });
 }
 
 /** Pending interactions one browser keeps; a sign-in started before the last eight restarts. */
@@ -61,32 +137,10 @@ const SEPARATOR = '.';
  * carry it as their second segment) when the list holds it: what the browser's path matching
  * answered before. The value is signed as a whole like any other cookie.
  *
- * Installed on the provider's context prototype, so the contexts oidc-provider makes itself
- * (`provider.createContext`, for `interactionDetails`) read the cookies the same way.
+ * Installed (installProviderCookies) on the provider's context prototype, so the contexts
+ * oidc-provider makes itself (`provider.createContext`, for `interactionDetails`) read the
+ * cookies the same way.
  */
-export function scopeInteractionCookies(provider: Provider, issuer: string): void {
-  // Plain-http development keeps oidc-provider's path-scoped cookies as they are.
-  if (new URL(issuer).protocol !== 'https:') return;
-  const { names } = providerCookiesFor(issuer);
-  const scoped = new Set([names.interaction, names.resume]);
-  const accessor = findCookiesAccessor(provider.context);
-  const done = new WeakSet<Cookies>();
-  Object.defineProperty(provider.context, 'cookies', {
-    configurable: true,
-    get(this: { path: string }) {
-      const jar = accessor.get.call(this) as Cookies;
-      if (!done.has(jar)) {
-        done.add(jar);
-        keepPendingInteractions(jar, this.path, scoped);
-      }
-      return jar;
-    },
-    set(this: unknown, jar: Cookies) {
-      accessor.set.call(this, jar);
-    },
-  });
-}
-
 function keepPendingInteractions(jar: Cookies, requestPath: string, scoped: Set<string>): void {
   const get = jar.get.bind(jar);
   const set = jar.set.bind(jar);

@@ -1,50 +1,17 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import * as oidc from 'openid-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 
 import { launchChromium, type ChromiumSession } from '../helpers/chromium.ts';
+import {
+  startRelyingPartyServer,
+  type RelyingPartyServer,
+} from '../helpers/relying-party-server.ts';
 import { createUser, PASSWORD } from '../helpers/sign-in-fixtures.ts';
 import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
-interface Received {
-  readonly method: string;
-  readonly url: URL;
-  readonly body: URLSearchParams;
-}
-
-/** The application's side: a loopback server answering its redirect URIs with a plain page. */
-async function startRelyingPartyServer(): Promise<{
-  origin: string;
-  received: Received[];
-  server: Server;
-}> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      received.push({
-        method: req.method ?? 'GET',
-        url: new URL(req.url ?? '/', 'http://127.0.0.1'),
-        body: new URLSearchParams(body),
-      });
-      res
-        .writeHead(200, { 'content-type': 'text/html' })
-        .end('<!DOCTYPE html><title>App</title><h1>Back in the app</h1>');
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, received, server };
-}
-
 describe('signing in with a real browser', () => {
   let t: TestTessera;
-  let rpServer: Awaited<ReturnType<typeof startRelyingPartyServer>>;
+  let rpServer: RelyingPartyServer;
   let rp: oidc.Configuration;
   let clientId: string;
   let aliceId: string;
@@ -76,7 +43,7 @@ describe('signing in with a real browser', () => {
   });
   afterAll(async () => {
     await chrome?.close();
-    rpServer?.server.close();
+    rpServer?.close();
     await t?.stop();
   });
 

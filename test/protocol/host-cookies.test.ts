@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { BrowserSession, type PageResponse } from '../helpers/browser-session.ts';
+import { attributes, cookieName, issuerBrowser } from '../helpers/issuer-browser.ts';
 import { listeningUrl } from '../helpers/oauth-fixtures.ts';
 import {
   authorizationRequest,
   createUser,
-  formAction,
-  formValue,
-  PASSWORD,
   REDIRECT_URI,
   registerAppClient,
   type AppClient,
@@ -15,60 +12,6 @@ import {
 import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const HTTPS_ISSUER = 'https://id.example.test';
-
-/**
- * A browser talking to the listening port as if to the https issuer (the test plays the TLS
- * proxy): every hop on the issuer is requested from `base`; the walk stops at the application.
- */
-function issuerBrowser(t: TestTessera, headers: Record<string, string> = {}) {
-  const base = listeningUrl(t);
-  const browser = new BrowserSession(headers);
-  const pages: PageResponse[] = [];
-  const local = (url: string) => {
-    const parsed = new URL(url, t.issuer);
-    return parsed.origin === new URL(t.issuer).origin
-      ? `${base}${parsed.pathname}${parsed.search}`
-      : undefined;
-  };
-  /** Requests `url` and follows redirects on the issuer; returns the last page and where it left. */
-  const walk = async (url: string, form?: Record<string, string>) => {
-    let page = await browser.request(local(url)!, form ? { form } : {});
-    pages.push(page);
-    for (;;) {
-      const location = page.headers.get('location');
-      if (page.status < 300 || page.status >= 400 || !location) return { page };
-      const next = local(location);
-      if (next === undefined) return { page, leftTo: new URL(location) };
-      page = await browser.request(next);
-      pages.push(page);
-    }
-  };
-  /** The sign-in, then the consent when asked: back at the application. */
-  const signIn = async (app: AppClient, started?: Awaited<ReturnType<typeof walk>>) => {
-    let step = started ?? (await walk((await authorizationRequest(app)).url.href));
-    if (step.page.body.includes('name="password"')) {
-      step = await walk(formAction(step.page.body, '/login'), {
-        csrf: formValue(step.page.body, 'csrf'),
-        username: 'alice',
-        password: PASSWORD,
-      });
-    }
-    if (step.page.body.includes('/confirm"')) {
-      step = await walk(formAction(step.page.body, '/confirm'), {
-        csrf: formValue(step.page.body, 'csrf'),
-      });
-    }
-    return step;
-  };
-  return { browser, pages, walk, signIn };
-}
-
-const cookieName = (line: string) => line.slice(0, line.indexOf('='));
-const attributes = (line: string) =>
-  line
-    .split(';')
-    .slice(1)
-    .map((attribute) => attribute.trim().toLowerCase());
 
 describe.each([
   {
@@ -112,7 +55,10 @@ describe.each([
       expect(attrs, line).toContain('secure');
       expect(attrs, line).toContain('path=/');
       expect(attrs, line).toContain('httponly');
-      expect(attrs, line).toContain('samesite=lax');
+      // The session cookie goes with an application's cross-site POST to /auth (provider-cookies.ts).
+      expect(attrs, line).toContain(
+        cookieName(line).startsWith('__Host-tessera-session') ? 'samesite=none' : 'samesite=lax',
+      );
       expect(
         attrs.some((attribute) => attribute.startsWith('domain')),
         line,
@@ -181,7 +127,7 @@ describe('pending sign-ins of an https issuer', () => {
   });
 });
 
-describe('cookies of a plain-http development issuer', () => {
+describe('cookies of a plain-http development issuer on localhost', () => {
   let t: TestTessera;
   let app: AppClient;
 
@@ -192,7 +138,7 @@ describe('cookies of a plain-http development issuer', () => {
   });
   afterAll(() => t.stop());
 
-  it("keep oidc-provider's names and per-interaction paths, without Secure", async () => {
+  it("keep oidc-provider's names and per-interaction paths, Secure only for the session", async () => {
     const session = issuerBrowser(t);
     await session.signIn(app);
     const lines = session.pages.flatMap((page) => page.setCookies);
@@ -212,6 +158,12 @@ describe('cookies of a plain-http development issuer', () => {
     expect(attributes(interaction).find((a) => a.startsWith('path='))).toMatch(
       /^path=\/interaction\/[\w-]+$/,
     );
-    for (const line of lines) expect(attributes(line), line).not.toContain('secure');
+    // http://localhost is a secure context: its SameSite=None session cookie can be Secure.
+    for (const line of lines) {
+      const session = cookieName(line).startsWith('_session');
+      expect(attributes(line), line).toContain(session ? 'samesite=none' : 'samesite=lax');
+      if (session) expect(attributes(line), line).toContain('secure');
+      else expect(attributes(line), line).not.toContain('secure');
+    }
   });
 });

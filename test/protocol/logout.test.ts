@@ -136,18 +136,68 @@ describe.each(STORAGE_BACKENDS)('logout (%s store)', (backend) => {
     expect((await promptNone(browser))?.searchParams.get('error')).not.toBe('login_required');
   });
 
-  it('refuses a post-logout redirect URI the client did not register, without redirecting', async () => {
-    const { tokens, browser } = await signInAndRedeem(t, app);
-    const page = await browser.request(
-      endSessionUrl({
+  /** The sign-out request by GET (a link) or POST (the application's form, from its own site). */
+  const requestSignOut = (
+    browser: BrowserSession,
+    method: 'GET' | 'POST',
+    params: Record<string, string>,
+  ) =>
+    method === 'GET'
+      ? browser.request(endSessionUrl(params), { headers: { accept: 'text/html' } })
+      : browser.request(`${t.issuer}/session/end`, {
+          form: params,
+          headers: { accept: 'text/html', origin: new URL(POST_LOGOUT_URI).origin },
+        });
+
+  it.each(['GET', 'POST'] as const)(
+    'refuses by %s a post-logout redirect URI the client did not register, saying so, without redirecting',
+    async (method) => {
+      const { tokens, browser } = await signInAndRedeem(t, app);
+      const page = await requestSignOut(browser, method, {
         id_token_hint: tokens.id_token!,
         post_logout_redirect_uri: 'https://evil.example/bye',
-      }),
-      { headers: { accept: 'text/html' } },
-    );
+      });
+      expect(page.status).toBe(400);
+      expect(page.headers.get('location')).toBeNull();
+      expect(page.body).toContain('<title>Sign-out error · Tessera</title>');
+      expect(page.body).toContain('<h1>Sign-out could not continue</h1>');
+      expect(page.body).toContain(
+        'The application asked to send you back to an address it has not registered, so you have not been signed out.',
+      );
+      expect(page.body).not.toContain('evil.example');
+      expect((await promptNone(browser))?.searchParams.get('code')).toEqual(expect.any(String));
+    },
+  );
+
+  it.each(['GET', 'POST'] as const)(
+    'refuses by %s an id_token_hint that does not verify, saying so, and keeps the session',
+    async (method) => {
+      const { tokens, browser } = await signInAndRedeem(t, app);
+      const [header, payload, signature] = tokens.id_token!.split('.');
+      // One changed signature character: the token still decodes but no longer verifies.
+      const tampered = `${header}.${payload}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+      const page = await requestSignOut(browser, method, {
+        id_token_hint: tampered,
+        post_logout_redirect_uri: POST_LOGOUT_URI,
+      });
+      expect(page.status).toBe(400);
+      expect(page.headers.get('location')).toBeNull();
+      expect(page.body).toContain('<h1>Sign-out could not continue</h1>');
+      expect(page.body).toContain(
+        'The application’s sign-out request named a sign-in that cannot be verified',
+      );
+      expect((await promptNone(browser))?.searchParams.get('code')).toEqual(expect.any(String));
+    },
+  );
+
+  it('refuses an id_token_hint that is not a JWT with the same explanation', async () => {
+    const { browser } = await signInAndRedeem(t, app);
+    const page = await requestSignOut(browser, 'POST', { id_token_hint: 'not-a-jwt' });
     expect(page.status).toBe(400);
-    expect(page.headers.get('location')).toBeNull();
-    expect(page.body).toContain('<h1>Sign-in could not continue</h1>');
+    expect(page.body).toContain('<h1>Sign-out could not continue</h1>');
+    expect(page.body).toContain(
+      'The application’s sign-out request named a sign-in that cannot be verified',
+    );
   });
 
   it('refuses a sign-out confirmation without its xsrf token', async () => {
@@ -158,6 +208,7 @@ describe.each(STORAGE_BACKENDS)('logout (%s store)', (backend) => {
       headers: { accept: 'text/html' },
     });
     expect(page.status).toBe(400);
+    expect(page.body).toContain('This sign-out form has expired or was not sent from this page.');
     expect((await promptNone(browser))?.searchParams.get('code')).toEqual(expect.any(String));
   });
 

@@ -126,7 +126,7 @@ describe('cookies when the issuer is https', () => {
   });
   afterAll(() => t.stop());
 
-  it('marks the interaction, CSRF and session cookies Secure, HttpOnly and SameSite=Lax', async () => {
+  it('marks the cookies Secure and HttpOnly, SameSite=None for the session and Lax for the rest', async () => {
     // The test talks to the listening port as the TLS-terminating proxy would.
     const { port } = t.tessera.server.address() as { port: number };
     const local = `http://127.0.0.1:${port}`;
@@ -155,7 +155,9 @@ describe('cookies when the issuer is https', () => {
     for (const line of cookies) {
       expect(line).toMatch(/;\s*secure/i);
       expect(line).toMatch(/;\s*httponly/i);
-      expect(line).toMatch(/;\s*samesite=lax/i);
+      expect(line).toMatch(
+        line.startsWith('__Host-tessera-session') ? /;\s*samesite=none/i : /;\s*samesite=lax/i,
+      );
     }
   });
 });

@@ -71,6 +71,22 @@ export const en = {
     notFound: 'This page does not exist.',
     unavailable: 'The service is temporarily unavailable. Try again in a moment.',
     internal: 'Something went wrong on our side. Try again later.',
+    crossSite:
+      'This form was sent from another website, so it was not accepted. Go back to the application and try again.',
+  },
+  signOutError: {
+    title: 'Sign-out error',
+    heading: 'Sign-out could not continue',
+    unregisteredRedirect:
+      'The application asked to send you back to an address it has not registered, so you have not been signed out. Contact the application’s support.',
+    invalidHint:
+      'The application’s sign-out request named a sign-in that cannot be verified (its ID token is damaged or belongs to another application), so you have not been signed out. Go back to the application and sign out again.',
+    unknownClient:
+      'The application that asked to sign you out is not registered here, so you have not been signed out.',
+    formExpired:
+      'This sign-out form has expired or was not sent from this page. Go back to the application and, if you are still signed in, sign out again.',
+    badRequest:
+      'The application sent a sign-out request that cannot be processed, so you have not been signed out. If this keeps happening, contact the application’s support.',
   },
 };
 

@@ -73,17 +73,13 @@ export const AUTHORIZE_CASES: Case[] = [
       Buffer.from(' HTTP/1.1\r\nhost: localhost'),
     ]),
   ),
-  refuse('POST (not offered) with 10k parameters', 'page', (f) =>
+  refuse('POST with 10k parameters', 'page', (f) =>
     submit('POST', '/auth', `${authorize(f)}&${TEN_K_PARAMS}`)(),
   ),
-  refuse('POST (not offered) with a 1 MB body', 'page', (f) =>
+  refuse('POST with a 1 MB body', 'page', (f) =>
     submit('POST', '/auth', `${authorize(f)}&x=${MEGABYTE}`)(),
   ),
-  refuse(
-    'POST (not offered) with malformed JSON',
-    'page',
-    submit('POST', '/auth', '{"client_id":', JSON_TYPE),
-  ),
+  refuse('POST with malformed JSON', 'page', submit('POST', '/auth', '{"client_id":', JSON_TYPE)),
   refuse('PUT', 'page', (f) => ({ ...auth('')(f), method: 'PUT' })),
   refuse('response_type=token', 'redirect-error', auth('&response_type=token')),
   refuse('a garbage request object', 'redirect-error', auth('&request=a.b.c')),
