@@ -156,11 +156,11 @@ function normaliseField(
   }
 }
 
+/** Profile fields as given for a new account, each optional. */
+export type ProfileInput = { readonly [F in ProfileField]?: string | undefined };
+
 /** A new account's profile; throws AppError('validation_failed') naming the first bad field. */
-export function normaliseProfile(
-  input: { readonly [F in ProfileField]?: string | undefined },
-  rules: ProfileRules,
-): AccountProfile {
+export function normaliseProfile(input: ProfileInput, rules: ProfileRules): AccountProfile {
   const entries = FIELDS.map((field) => [field, normaliseField(field, input[field], rules)]);
   return Object.fromEntries(entries) as AccountProfile;
 }
@@ -187,5 +187,5 @@ export function applyProfileChange(
 }
 
 /** The profile fields of an account record (absent from records stored before they existed). */
-export const profileOf = (record: { readonly [F in ProfileField]?: string | undefined }) =>
+export const profileOf = (record: ProfileInput) =>
   Object.fromEntries(FIELDS.map((field) => [field, record[field]])) as unknown as AccountProfile;

@@ -7,6 +7,7 @@ import {
   profileOf,
   type ProfileChange,
   type ProfileFieldName,
+  type ProfileInput,
 } from './account-profile.ts';
 import { normaliseEmail, normaliseUsername, usernameKeyOf } from './account-rules.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
@@ -23,17 +24,11 @@ import { usernameSkeletonOf } from './usernames/username-skeleton.ts';
 import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import { assertAcceptablePassword } from './passwords/password-policy.ts';
 
-export interface NewAccount {
+export interface NewAccount extends ProfileInput {
   readonly username: string;
   readonly password: string;
   readonly email?: string | undefined;
   readonly emailVerified?: boolean | undefined;
-  readonly name?: string | undefined;
-  readonly givenName?: string | undefined;
-  readonly familyName?: string | undefined;
-  readonly locale?: string | undefined;
-  readonly zoneinfo?: string | undefined;
-  readonly picture?: string | undefined;
 }
 
 /**
