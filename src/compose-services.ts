@@ -125,6 +125,7 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     accessRevoker: createAccountAccessRevoker({ models: storage.oidcModels, removalEvents }),
     clock,
     metrics: deps.metrics.logins,
+    production: config.production,
   });
   const pageRenderer = createPageRenderer();
   const pages = createProviderPages(pageRenderer);

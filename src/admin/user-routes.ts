@@ -18,6 +18,30 @@ const TAG = 'users';
 // Lengths only: the account service applies the real rules (and names the field) itself.
 const password = z.string().min(1).max(1024).describe('Checked against the password policy');
 
+/**
+ * The profile fields (OIDC Core section 5.1 claims, released under the `profile` scope), as
+ * create and PATCH take them; account-profile.ts checks them and names the field it refuses.
+ */
+const profileInput = {
+  name: z.string().max(400).describe('Display name; no control or text-direction characters'),
+  given_name: z.string().max(400).describe('Given name(s); the same rules as name'),
+  family_name: z.string().max(400).describe('Surname(s); the same rules as name'),
+  locale: z.string().max(100).describe('BCP 47 language tag (RFC 5646), e.g. en-US; canonicalised'),
+  zoneinfo: z.string().max(100).describe('IANA time zone name, e.g. Europe/Paris'),
+  picture: z
+    .string()
+    .max(2000)
+    .describe('Absolute https URL of a picture (http accepted outside production)'),
+};
+
+const optionalProfile = Object.fromEntries(
+  Object.entries(profileInput).map(([field, schema]) => [field, schema.optional()]),
+) as { [F in keyof typeof profileInput]: z.ZodOptional<(typeof profileInput)[F]> };
+
+const patchableProfile = Object.fromEntries(
+  Object.entries(profileInput).map(([field, schema]) => [field, schema.nullable().optional()]),
+) as { [F in keyof typeof profileInput]: z.ZodOptional<z.ZodNullable<(typeof profileInput)[F]>> };
+
 export const userSchema = named(
   'User',
   z.object({
@@ -26,6 +50,11 @@ export const userSchema = named(
     email: z.string().nullable(),
     email_verified: z.boolean(),
     name: z.string().nullable(),
+    given_name: z.string().nullable(),
+    family_name: z.string().nullable(),
+    locale: z.string().nullable(),
+    zoneinfo: z.string().nullable(),
+    picture: z.string().nullable(),
     disabled: z.boolean(),
     locked_until: timestampSchema
       .nullable()
@@ -51,9 +80,20 @@ const userCreateSchema = named(
       password,
       email: z.string().max(320).optional(),
       email_verified: z.boolean().optional().describe('Default false'),
-      name: z.string().max(400).optional(),
+      ...optionalProfile,
     })
     .strict(),
+);
+
+const userPatchSchema = named(
+  'UserPatch',
+  z
+    .object(patchableProfile)
+    .strict()
+    .describe(
+      'A JSON merge patch (RFC 7396) of the profile: given fields replace, null (or an empty ' +
+        'string) removes, absent fields stay',
+    ),
 );
 
 const passwordSchema = named('PasswordChange', z.object({ password }).strict());
@@ -77,6 +117,11 @@ export function renderUser(user: AccountView) {
     email: user.email ?? null,
     email_verified: user.emailVerified,
     name: user.name ?? null,
+    given_name: user.givenName ?? null,
+    family_name: user.familyName ?? null,
+    locale: user.locale ?? null,
+    zoneinfo: user.zoneinfo ?? null,
+    picture: user.picture ?? null,
     disabled: user.disabled,
     locked_until: optionalTimestamp(user.lockedUntil),
     created_at: toTimestamp(user.createdAt),
@@ -131,6 +176,11 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
           email: body.email,
           emailVerified: body.email_verified,
           name: body.name,
+          givenName: body.given_name,
+          familyName: body.family_name,
+          locale: body.locale,
+          zoneinfo: body.zoneinfo,
+          picture: body.picture,
         });
         return { status: 201, body: renderUser(user), target: user.id };
       },
@@ -167,6 +217,39 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
       problems: ['not_found'],
       async handle({ params }) {
         return { status: 200, body: renderUser(await accounts.get(params.id)) };
+      },
+    }),
+
+    defineRoute({
+      method: 'patch',
+      path: '/users/{id}',
+      operationId: 'updateUser',
+      tag: TAG,
+      summary: "Change a user's profile: name, given_name, family_name, locale, zoneinfo, picture",
+      description:
+        'Not conditional: users have no ETag, because sign-in changes the record too. Only the ' +
+        'named fields are written, over whatever the record holds by then; a change that leaves ' +
+        'every field as it is answers the user as stored, with no event.',
+      params: idParams,
+      body: userPatchSchema,
+      responses: { 200: { description: 'The changed user', body: userSchema } },
+      problems: [
+        'validation_failed',
+        'not_found',
+        'conflict',
+        'unsupported_media_type',
+        'payload_too_large',
+      ],
+      async handle({ params, body }) {
+        const user = await accounts.updateProfile(params.id, {
+          name: body.name,
+          givenName: body.given_name,
+          familyName: body.family_name,
+          locale: body.locale,
+          zoneinfo: body.zoneinfo,
+          picture: body.picture,
+        });
+        return { status: 200, body: renderUser(user) };
       },
     }),
 

@@ -133,12 +133,19 @@ export function defineEventData(object: ObjectFactory) {
     'tessera.account.updated': object({
       account_id: id,
       change: z
-        .enum(['disabled', 'enabled', 'unlocked', 'password_changed'])
+        .enum(['disabled', 'enabled', 'unlocked', 'password_changed', 'profile_changed'])
         .describe(
           'What an administrator did: disabled / enabled (sign-in refused / allowed again; ' +
             'disabling also revokes every grant and session of the account), unlocked (failed ' +
             'sign-ins and any lockout cleared), password_changed (also revokes every grant and ' +
-            'session)',
+            'session), profile_changed (profile fields set or removed: see `fields`)',
+        ),
+      fields: z
+        .array(z.enum(['name', 'given_name', 'family_name', 'locale', 'zoneinfo', 'picture']))
+        .optional()
+        .describe(
+          'profile_changed only: which profile fields changed (their values never appear in ' +
+            'events; read them from the admin API)',
         ),
       disabled: z.boolean().describe('Whether the account is disabled after the change'),
       version: accountVersion,

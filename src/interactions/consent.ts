@@ -38,6 +38,8 @@ export function applyConsent(grant: Grant, client: object, details: ConsentDetai
   const rejectedOidc = (details.missingOIDCScope ?? []).filter((s) => !granted.oidc.includes(s));
   if (granted.oidc.length > 0) grant.addOIDCScope(granted.oidc.join(' '));
   if (rejectedOidc.length > 0) grant.rejectOIDCScope(rejectedOidc.join(' '));
+  // Claims the `claims` parameter asked for: recorded so the prompt does not come back for them.
+  // That releases nothing by itself: only a granted scope does (provider/account-claims.ts).
   if (details.missingOIDCClaims?.length) grant.addOIDCClaims([...details.missingOIDCClaims]);
   for (const [resource, scopes] of granted.resources) {
     const rejected = (details.missingResourceScopes?.[resource] ?? []).filter(

@@ -7,6 +7,7 @@ import { errors } from 'oidc-provider';
 import { StoreUnavailableError } from '../ports/storage.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import type { AccountService } from '../services/account-service.ts';
+import { achievedContext } from '../services/authentication-context.ts';
 import type { LoginResult } from '../services/authenticator.ts';
 import { applyConsent, describePermissions } from './consent.ts';
 import { sourceOf } from './content-security-policy.ts';
@@ -184,13 +185,17 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
       renderLogin(ctx, loaded, refusal.status, messages.login[refusal.message]);
       return;
     }
+    // The ID token's acr and amr (OIDC Core section 2) state what this sign-in achieved;
+    // oidc-provider keeps them on the session (lib/actions/authorization/resume.js).
+    const { acr, amr } = achievedContext(result.methods);
     await finish(
       ctx,
       provider,
       {
         login: {
           accountId: result.account.id,
-          amr: ['pwd'],
+          acr,
+          amr: [...amr],
           // Unchecked: a browser-session cookie; checked: it outlives the browser (ttl.Session).
           remember: form.remember === 'yes',
         },

@@ -48,6 +48,18 @@ export interface AccountRecord {
   readonly email: string | undefined;
   readonly emailVerified: boolean;
   readonly name: string | undefined;
+  /*
+   * Profile fields (services/account-profile.ts). Optional: records stored before they existed
+   * lack them, and read as having none; no migration is needed, the record is stored whole.
+   */
+  readonly givenName?: string | undefined;
+  readonly familyName?: string | undefined;
+  /** A BCP 47 language tag, canonicalised. */
+  readonly locale?: string | undefined;
+  /** An IANA time zone name. */
+  readonly zoneinfo?: string | undefined;
+  /** An absolute http(s) URL. */
+  readonly picture?: string | undefined;
   readonly disabled: boolean;
   /** argon2id in PHC string format. */
   readonly passwordHash: string;

@@ -12,10 +12,12 @@ import type { ClientSecretHasher } from '../services/client-secrets.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import { pinOriginToIssuer } from '../http/issuer-origin.ts';
+import { SUPPORTED_ACR_VALUES } from '../services/authentication-context.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { assertClientAssertionAudience } from './client-assertion-audience.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
+import { assertSatisfiableAcr, installEssentialAcrCheck } from './essential-acr.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createIntrospectionPolicy } from './introspection-entitlement.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
@@ -26,6 +28,7 @@ import {
   installProviderCookies,
   providerCookiesFor,
 } from './provider-cookies.ts';
+import { loadGrantRecordingRequestedClaims } from './requested-claims.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
@@ -59,10 +62,12 @@ const interactionPath = (uid: string): string => `/interaction/${uid}`;
 
 /**
  * oidc-provider's default prompts plus one login check: a browser session whose account was
- * disabled or deleted since (findAccount answers undefined) must sign in again, not sail on.
+ * disabled or deleted since (findAccount answers undefined) must sign in again, not sail on;
+ * and an Essential acr that cannot be achieved ends in an error (essential-acr.ts).
  */
 function endUserPolicy() {
   const policy = interactionPolicy.base();
+  installEssentialAcrCheck(policy);
   policy
     .get('login')
     ?.checks.add(
@@ -101,7 +106,10 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     claims: Object.fromEntries(
       Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]]),
     ),
+    // The classes a sign-in can achieve (authentication-context.ts): acr_values_supported.
+    acrValues: [...SUPPORTED_ACR_VALUES],
     findAccount: createFindAccount(deps.accounts),
+    loadExistingGrant: loadGrantRecordingRequestedClaims,
     interactions: {
       url: (_ctx, interaction) => interactionPath(interaction.uid),
       policy: endUserPolicy(),
@@ -144,6 +152,8 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // OIDC Core section 5.5; what it can release is decided by scope (account-claims.ts).
+      claimsParameter: { enabled: true, assertClaimsParameter: assertSatisfiableAcr },
       // @types/oidc-provider only types `introspection` as enabled inside a richAuthorizationRequests
       // union arm; the runtime takes `{ enabled: true }` on its own (lib/helpers/defaults.js).
       introspection: {

@@ -85,13 +85,18 @@ export function normaliseEmail(email: string | undefined): string | undefined {
   return trimmed;
 }
 
-export function normaliseName(name: string | undefined): string | undefined {
+/**
+ * A person's name as stored and shown (`name`, and `given_name` / `family_name` under their own
+ * `field`): trimmed, NFC, at most MAX_NAME_LENGTH characters, no control or text-direction
+ * characters (display-text.ts). Empty means none.
+ */
+export function normaliseName(name: string | undefined, field = 'name'): string | undefined {
   if (name === undefined) return undefined;
   const trimmed = name.trim().normalize('NFC');
   if (trimmed === '') return undefined;
   if ([...trimmed].length > MAX_NAME_LENGTH) {
-    refuse('name', `name must be at most ${MAX_NAME_LENGTH} characters long`);
+    refuse(field, `${field} must be at most ${MAX_NAME_LENGTH} characters long`);
   }
-  assertSafeDisplayText(trimmed, 'name');
+  assertSafeDisplayText(trimmed, field);
   return trimmed;
 }

@@ -2,11 +2,14 @@ import type { EventData } from '../events/event-schema.ts';
 import type { AccountRecord, AccountStore } from '../ports/accounts.ts';
 import type { OutboxEvent } from '../ports/outbox.ts';
 import {
-  normaliseEmail,
-  normaliseName,
-  normaliseUsername,
-  usernameKeyOf,
-} from './account-rules.ts';
+  applyProfileChange,
+  normaliseProfile,
+  profileOf,
+  type ProfileChange,
+  type ProfileFieldName,
+  type ProfileInput,
+} from './account-profile.ts';
+import { normaliseEmail, normaliseUsername, usernameKeyOf } from './account-rules.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
 import { saveAccountChange } from './account-update.ts';
 import { AppError } from './app-error.ts';
@@ -21,12 +24,11 @@ import { usernameSkeletonOf } from './usernames/username-skeleton.ts';
 import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import { assertAcceptablePassword } from './passwords/password-policy.ts';
 
-export interface NewAccount {
+export interface NewAccount extends ProfileInput {
   readonly username: string;
   readonly password: string;
   readonly email?: string | undefined;
   readonly emailVerified?: boolean | undefined;
-  readonly name?: string | undefined;
 }
 
 /**
@@ -46,6 +48,11 @@ export interface AccountService {
   setDisabled(id: string, disabled: boolean): Promise<AccountView>;
   /** Clears the failed-attempt count and any lockout. */
   unlock(id: string): Promise<AccountView>;
+  /**
+   * Sets or removes profile fields (account-profile.ts); a change that leaves every field as it
+   * is writes nothing and records no event.
+   */
+  updateProfile(id: string, change: ProfileChange): Promise<AccountView>;
   /** Also revokes every grant and session of the account (AccountAccessRevoker). */
   setPassword(id: string, password: string): Promise<void>;
   /** Checks a sign-in attempt, applying throttling and lockout; see authenticator.ts. */
@@ -70,6 +77,8 @@ export interface AccountAccessRevoker {
 export interface AccountServiceDeps extends AuthenticatorDeps {
   /** Called after a disable or an administrator's password change has been saved. */
   readonly accessRevoker: AccountAccessRevoker;
+  /** NODE_ENV=production: profile pictures must be https (account-profile.ts). */
+  readonly production: boolean;
 }
 
 export type { AccountView };
@@ -99,6 +108,7 @@ type AccountChange = EventData<'tessera.account.updated'>['change'];
 
 export function createAccountService(deps: AccountServiceDeps): AccountService {
   const { accounts, hasher, newEvent, accessRevoker, clock } = deps;
+  const profileRules = { production: deps.production };
   const view = (record: AccountRecord) => toAccountView(record, clock());
   const authenticator = createAuthenticator(deps);
 
@@ -121,15 +131,23 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   /**
    * The event of an administrator's change, keyed by the account id like the account's sign-in
    * and token events. It names the account and what changed, nothing else: no username, email,
-   * password or hash (README "Events").
+   * password or hash, and of a profile change only which fields changed, never their values
+   * (README "Events").
    */
-  const updatedEvent = (change: AccountChange) => (next: AccountRecord) => [
-    newEvent({
-      type: 'tessera.account.updated',
-      subject: next.id,
-      data: { account_id: next.id, change, disabled: next.disabled, version: next.version },
-    }),
-  ];
+  const updatedEvent =
+    (change: AccountChange, fields?: readonly ProfileFieldName[]) => (next: AccountRecord) => [
+      newEvent({
+        type: 'tessera.account.updated',
+        subject: next.id,
+        data: {
+          account_id: next.id,
+          change,
+          ...(fields === undefined ? {} : { fields: [...fields] }),
+          disabled: next.disabled,
+          version: next.version,
+        },
+      }),
+    ];
 
   /**
    * Why an insert was refused: the username key taken (the same username, in any case or width),
@@ -155,7 +173,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const username = normaliseUsername(input.username);
       const usernameKey = usernameKeyOf(username);
       const email = normaliseEmail(input.email);
-      const name = normaliseName(input.name);
+      const profile = normaliseProfile(input, profileRules);
       assertAcceptablePassword(input.password, username);
       const now = clock();
       const record: AccountRecord = {
@@ -165,7 +183,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         usernameSkeleton: usernameSkeletonOf(usernameKey),
         email,
         emailVerified: email !== undefined && input.emailVerified === true,
-        name,
+        ...profile,
         disabled: false,
         passwordHash: await hashPassword(input.password),
         failedLogins: undefined,
@@ -226,6 +244,28 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         id,
         (current) => ({ ...current, failedLogins: undefined, lockedUntil: undefined }),
         updatedEvent('unlocked'),
+      );
+      return view(saved);
+    },
+
+    async updateProfile(id, change) {
+      const current = await accounts.get(id);
+      if (!current) throw new AppError('not_found', `account ${id} does not exist`);
+      // Checked before anything is written: a bad field is a 400 whatever the store holds.
+      let { changed } = applyProfileChange(profileOf(current), change, profileRules);
+      if (changed.length === 0) return view(current);
+      // A merge patch of the named fields, re-applied on whatever version is current: a sign-in
+      // or another admin's change of other fields landing in between is kept (account-update.ts).
+      // The event names the fields this write changed over the version it replaces.
+      const saved = await updateAccount(
+        accounts,
+        id,
+        (latest) => {
+          const applied = applyProfileChange(profileOf(latest), change, profileRules);
+          changed = applied.changed;
+          return { ...latest, ...applied.profile, updatedAt: clock() };
+        },
+        (next) => updatedEvent('profile_changed', changed)(next),
       );
       return view(saved);
     },

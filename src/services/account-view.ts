@@ -1,12 +1,12 @@
 import type { AccountRecord } from '../ports/accounts.ts';
+import { profileOf, type AccountProfile } from './account-profile.ts';
 
 /** An account as the admin API, the CLI and the sign-in pages see it (no hash, no counters). */
-export interface AccountView {
+export interface AccountView extends AccountProfile {
   readonly id: string;
   readonly username: string;
   readonly email: string | undefined;
   readonly emailVerified: boolean;
-  readonly name: string | undefined;
   readonly disabled: boolean;
   /** Epoch ms until which sign-in is locked; undefined when not locked. */
   readonly lockedUntil: number | undefined;
@@ -20,7 +20,7 @@ export function toAccountView(record: AccountRecord, now: number): AccountView {
     username: record.username,
     email: record.email,
     emailVerified: record.emailVerified,
-    name: record.name,
+    ...profileOf(record),
     disabled: record.disabled,
     lockedUntil:
       record.lockedUntil !== undefined && record.lockedUntil > now ? record.lockedUntil : undefined,

@@ -9,6 +9,7 @@ import type { OutboxStore } from '../ports/outbox.ts';
 import { MAX_USERNAME_LENGTH, usernameKeyOf } from './account-rules.ts';
 import { saveAccountChange } from './account-update.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
+import type { AuthenticationMethod } from './authentication-context.ts';
 import { ipTurn, lockedUntilFor, usernameTurn, type Refusal } from './login-throttle-policy.ts';
 import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import type { PasswordHasher } from './passwords/password-hasher.ts';
@@ -32,7 +33,12 @@ export interface LoginAttempt {
  * all `invalid_credentials` (same page, same status): the event log keeps the real reason.
  */
 export type LoginResult =
-  | { readonly outcome: 'success'; readonly account: AccountView }
+  | {
+      readonly outcome: 'success';
+      readonly account: AccountView;
+      /** How the person proved who they are (RFC 8176 values; authentication-context.ts). */
+      readonly methods: readonly [AuthenticationMethod, ...AuthenticationMethod[]];
+    }
   | { readonly outcome: 'invalid_credentials' }
   | { readonly outcome: 'throttled' }
   | { readonly outcome: 'busy' }
@@ -133,7 +139,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         () => [],
       );
     }
-    return { outcome: 'success', account: viewOf(account) };
+    return { outcome: 'success', account: viewOf(account), methods: ['pwd'] };
   }
 
   const viewOf = (account: AccountRecord): AccountView => toAccountView(account, clock());

@@ -22,6 +22,7 @@ const OPERATIONS = [
   'POST /users',
   'GET /users',
   'GET /users/{id}',
+  'PATCH /users/{id}',
   'POST /users/{id}/disable',
   'POST /users/{id}/enable',
   'POST /users/{id}/unlock',
@@ -131,6 +132,19 @@ describe('the admin OpenAPI document', () => {
     }
     expect(schemas['ResourceServer']?.properties?.['introspectors']?.type).toBe('array');
     expect(schemas['ResourceServer']?.required).toContain('introspectors');
+  });
+
+  it("documents a user's profile fields in its requests and its responses", () => {
+    const schemas = document.components.schemas as Record<
+      string,
+      { properties?: Record<string, unknown>; required?: string[] }
+    >;
+    for (const name of ['User', 'UserCreate', 'UserPatch']) {
+      for (const field of ['name', 'given_name', 'family_name', 'locale', 'zoneinfo', 'picture']) {
+        expect(schemas[name]?.properties, `${name}.${field}`).toHaveProperty([field]);
+      }
+    }
+    expect(schemas['User']?.required).toContain('zoneinfo');
   });
 
   it('documents If-Match and the 412 answer on every conditional change, deletes included', () => {

@@ -10,11 +10,16 @@ const USER_KEYS = [
   'disabled',
   'email',
   'email_verified',
+  'family_name',
+  'given_name',
   'id',
+  'locale',
   'locked_until',
   'name',
+  'picture',
   'updated_at',
   'username',
+  'zoneinfo',
 ];
 
 describe('tessera users', () => {
@@ -135,5 +140,78 @@ describe('tessera users', () => {
     expect(run.json()).toEqual({ id: user.id, password_changed: true });
     expect((await signIn('erin', 'a brand new passphrase')).outcome).toBe('success');
     expect((await tessera(['users', 'set-password', user.id], 'x')).code).toBe(2);
+  });
+
+  it('creates a user with profile fields, then changes and removes them (--json round trip)', async () => {
+    const created = await tessera(
+      [
+        'users',
+        'create',
+        '--username',
+        'frank',
+        '--given-name',
+        'Frank',
+        '--family-name',
+        'Castle',
+        '--locale',
+        'EN-us',
+        '--zoneinfo',
+        'America/New_York',
+        '--picture',
+        'https://pictures.example.com/frank.png',
+        '--password-stdin',
+        '--json',
+      ],
+      PASSWORD,
+    );
+    expect(created.code).toBe(0);
+    expect(created.json()).toMatchObject({
+      given_name: 'Frank',
+      family_name: 'Castle',
+      locale: 'en-US',
+      zoneinfo: 'America/New_York',
+      picture: 'https://pictures.example.com/frank.png',
+    });
+    const { id } = created.json();
+    const updated = await tessera([
+      'users',
+      'update',
+      id,
+      '--locale',
+      'fr-CA',
+      '--no-picture',
+      '--name',
+      'Frank C.',
+      '--json',
+    ]);
+    expect(updated.code).toBe(0);
+    expect(updated.json()).toMatchObject({
+      given_name: 'Frank',
+      locale: 'fr-CA',
+      picture: null,
+      name: 'Frank C.',
+    });
+    expect((await tessera(['users', 'get', id, '--json'])).json()).toEqual(updated.json());
+    const shown = await tessera(['users', 'get', id]);
+    expect(shown.stdout).toMatch(/^given_name\s+Frank$/m);
+    expect(shown.stdout).toMatch(/^picture\s+-$/m);
+  });
+
+  it('exits 1 naming the field the server refuses, and 2 for an update that changes nothing', async () => {
+    const user = (
+      await tessera(
+        ['users', 'create', '--username', 'gina', '--password-stdin', '--json'],
+        PASSWORD,
+      )
+    ).json();
+    const badZone = await tessera(['users', 'update', user.id, '--zoneinfo', 'Nowhere/Atall']);
+    expect(badZone.code).toBe(1);
+    expect(stderrLines(badZone)).toEqual([expect.stringMatching(/zoneinfo.*HTTP 400/)]);
+    const nothing = await tessera(['users', 'update', user.id]);
+    expect(nothing.code).toBe(2);
+    expect(stderrLines(nothing)).toEqual([expect.stringContaining('nothing to change')]);
+    const unknown = await tessera(['users', 'update', 'acc_nope', '--locale', 'en']);
+    expect(unknown.code).toBe(1);
+    expect(stderrLines(unknown)).toEqual([expect.stringContaining('HTTP 404')]);
   });
 });

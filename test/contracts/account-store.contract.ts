@@ -118,6 +118,38 @@ export function describeAccountStoreContract(adapter: string, open: OpenTestStor
       ).toEqual(['acc_1']);
     });
 
+    it('keeps the profile fields through insert, update and a sign-in state change', async () => {
+      const profile = {
+        givenName: 'Alice',
+        familyName: 'Liddell',
+        locale: 'en-GB',
+        zoneinfo: 'Europe/London',
+        picture: 'https://pictures.example.com/alice.png',
+      };
+      await storage.accounts.insert(account('acc_1', profile));
+      expect(await storage.accounts.get('acc_1')).toMatchObject(profile);
+      const v2 = account('acc_1', { ...profile, locale: 'fr-CA', picture: undefined, version: 2 });
+      expect(await storage.accounts.update(v2)).toBe(true);
+      await storage.accounts.changeSignInState('acc_1', () => ({ next: LOCKED, result: true }));
+      const stored = await storage.accounts.get('acc_1');
+      expect(stored).toMatchObject({
+        givenName: 'Alice',
+        familyName: 'Liddell',
+        locale: 'fr-CA',
+        zoneinfo: 'Europe/London',
+        version: 3,
+      });
+      expect(stored?.picture).toBeUndefined();
+    });
+
+    it('reads an account stored without profile fields as having none', async () => {
+      await storage.accounts.insert(account('acc_1'));
+      const stored = await storage.accounts.get('acc_1');
+      for (const field of ['givenName', 'familyName', 'locale', 'zoneinfo', 'picture'] as const) {
+        expect(stored?.[field]).toBeUndefined();
+      }
+    });
+
     it('applies an update only over the version it was based on', async () => {
       await storage.accounts.insert(account('acc_1'));
       const v2 = account('acc_1', { disabled: true, version: 2 });

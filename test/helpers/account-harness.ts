@@ -60,6 +60,8 @@ export interface AccountHarness {
 export interface AccountHarnessOptions {
   readonly argon2?: Argon2Params;
   readonly policy?: Partial<LoginThrottleConfig>;
+  /** NODE_ENV=production rules (https profile pictures); default false. */
+  readonly production?: boolean;
 }
 
 /** An AccountService over a real SQLite file and a real argon2 worker pool, on a test clock. */
@@ -132,6 +134,7 @@ function harnessOver(
       }),
       clock,
       metrics,
+      production: options.production ?? false,
     });
   };
   return {

@@ -50,7 +50,7 @@ describe('consent and prompts', () => {
     expect(page.body).toContain('Signed in as alice');
     for (const text of [
       'Confirm who you are',
-      'See your name and username',
+      'See your name, username, picture, language and time zone',
       'See your email address',
     ]) {
       expect(page.body).toContain(text);
@@ -70,7 +70,7 @@ describe('consent and prompts', () => {
     const { page, leftTo } = await go(browser, { scope: 'openid profile email' });
     expect(leftTo).toBeUndefined();
     expect(page.body).toContain('See your email address');
-    expect(page.body).not.toContain('See your name and username');
+    expect(page.body).not.toContain('See your name, username, picture, language and time zone');
     const done = await submitConsent(browser, t, page);
     expect(done.leftTo?.searchParams.get('code')).toEqual(expect.any(String));
   });

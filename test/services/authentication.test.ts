@@ -22,6 +22,7 @@ describe('authentication', () => {
     expect(result).toEqual({
       outcome: 'success',
       account: expect.objectContaining({ id: aliceId, username: 'Alice' }),
+      methods: ['pwd'],
     });
   });
 

@@ -2,11 +2,17 @@ import type { Command } from 'commander';
 import type { z } from 'zod';
 
 import { userPageSchema, userSchema } from '../../admin/user-routes.ts';
+import { usageError } from '../cli-error.ts';
 import { action, type CliContext } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
 import { orDash, printFields, printJson, printTable } from '../output.ts';
 import { readPasswordFromStdin } from '../read-password.ts';
 import { addPageOptions, fetchPages, printNextPageHint, type PageOptions } from './paging.ts';
+import {
+  addProfileOptions,
+  profileFieldsFrom,
+  type ProfileOptions,
+} from './user-profile-options.ts';
 
 type User = z.output<typeof userSchema.schema>;
 
@@ -22,6 +28,11 @@ function printUser(context: CliContext, user: User): void {
     ['username', user.username],
     ['email', `${orDash(user.email)}${user.email && user.email_verified ? ' (verified)' : ''}`],
     ['name', orDash(user.name)],
+    ['given_name', orDash(user.given_name)],
+    ['family_name', orDash(user.family_name)],
+    ['locale', orDash(user.locale)],
+    ['zoneinfo', orDash(user.zoneinfo)],
+    ['picture', orDash(user.picture)],
     ['disabled', user.disabled ? 'yes' : 'no'],
     ['locked_until', orDash(user.locked_until)],
     ['created_at', user.created_at],
@@ -49,7 +60,9 @@ function registerUserAction(users: Command, io: CliIo, verb: string, description
 export function registerUsersCommand(program: Command, io: CliIo): void {
   const users = program
     .command('users')
-    .description('end-user accounts: create, list, inspect, disable, unlock, set passwords')
+    .description(
+      'end-user accounts: create, list, inspect, update profiles, disable, unlock, set passwords',
+    )
     .addHelpText(
       'after',
       `
@@ -58,32 +71,34 @@ Passwords are read from standard input (--password-stdin), never from the comman
 Examples:
   $ printf '%s' "$PASSWORD" | tessera users create --username alice --email alice@example.com --password-stdin
   $ tessera users list --search alice
+  $ tessera users update acc_abc --given-name Alice --locale en-GB --zoneinfo Europe/London
   $ tessera users disable acc_abc
   $ tessera users set-password acc_abc --password-stdin < new-password.txt`,
     );
 
-  users
-    .command('create')
-    .description('create a user; the password comes from standard input')
-    .requiredOption('--username <username>', 'sign-in name')
-    .option('--email <email>', 'email address')
-    .option('--email-verified', 'mark the email address as verified')
-    .option('--name <name>', 'display name')
+  addProfileOptions(
+    users
+      .command('create')
+      .description('create a user; the password comes from standard input')
+      .requiredOption('--username <username>', 'sign-in name')
+      .option('--email <email>', 'email address')
+      .option('--email-verified', 'mark the email address as verified'),
+    false,
+  )
     .option('--password-stdin', 'read the password from standard input (required)')
     .addHelpText(
       'after',
-      `\nExample:\n  $ printf '%s' "$PASSWORD" | tessera users create --username alice --password-stdin`,
+      `\nExample:\n  $ printf '%s' "$PASSWORD" | tessera users create --username alice --given-name Alice --password-stdin`,
     )
     .action(
       action(
         io,
         async (
           context,
-          options: {
+          options: ProfileOptions & {
             username: string;
             email?: string;
             emailVerified?: boolean;
-            name?: string;
             passwordStdin?: boolean;
           },
         ) => {
@@ -94,7 +109,7 @@ Examples:
               password,
               ...(options.email === undefined ? {} : { email: options.email }),
               ...(options.emailVerified ? { email_verified: true } : {}),
-              ...(options.name === undefined ? {} : { name: options.name }),
+              ...profileFieldsFrom(options),
             },
             response: userSchema.schema,
           });
@@ -145,6 +160,34 @@ Examples:
     .action(
       action(io, async (context, id: string) => {
         const { body } = await context.api().call('GET', path(id), { response: userSchema.schema });
+        printUser(context, body);
+      }),
+    );
+
+  addProfileOptions(
+    users
+      .command('update')
+      .description("change a user's profile: set fields, or remove them with --no-<field>")
+      .argument('<id>'),
+    true,
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tessera users update acc_abc --given-name Alice --family-name Liddell
+  $ tessera users update acc_abc --locale fr-CA --zoneinfo America/Montreal
+  $ tessera users update acc_abc --no-picture`,
+    )
+    .action(
+      action(io, async (context, id: string, options: ProfileOptions) => {
+        const patch = profileFieldsFrom(options);
+        if (Object.keys(patch).length === 0) {
+          throw usageError('nothing to change: pass at least one option (see --help)');
+        }
+        const { body } = await context
+          .api()
+          .call('PATCH', path(id), { body: patch, response: userSchema.schema });
         printUser(context, body);
       }),
     );

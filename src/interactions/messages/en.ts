@@ -40,7 +40,7 @@ export const en = {
   },
   scopes: {
     openid: 'Confirm who you are',
-    profile: 'See your name and username',
+    profile: 'See your name, username, picture, language and time zone',
     email: 'See your email address',
     offline_access: 'Stay connected to your account when you are not using it',
   } as Record<string, string>,
