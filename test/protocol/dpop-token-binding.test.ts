@@ -2,6 +2,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createDpopProofVerifier, type DpopProofError } from '../../src/events/consumer.ts';
 import {
   createDpopKey,
   dpopProof,
@@ -126,6 +127,29 @@ describe.each(STORAGE_BACKENDS)('DPoP-bound client-credentials tokens (%s store)
       await proofFor({ htu: tokenEndpoint(), iat: stale, nonce: nonce! }),
     );
     expect(retry.status).toBe(200);
+  });
+
+  it('lets a resource server check the token and its proof with tessera/events', async () => {
+    const response = await grant(API, 'orders:read', await proofFor());
+    const accessToken = response.body.access_token as string;
+    const { payload } = await jwtVerify(accessToken, jwks, { issuer: t.issuer, audience: API });
+    const verifier = createDpopProofVerifier();
+    const url = `${API}/orders?page=1`;
+    const check = async (by: DpopKey) => ({
+      proof: await dpopProof(by, { htm: 'GET', htu: url, accessToken }),
+      accessToken,
+      accessTokenClaims: payload,
+      method: 'GET',
+      url,
+    });
+    await expect(verifier.verify(await check(key))).resolves.toMatchObject({
+      jkt: key.thumbprint,
+    });
+    // Without the private key, the token is worthless: a proof by any other key is refused.
+    const thief = await createDpopKey();
+    await expect(verifier.verify(await check(thief))).rejects.toEqual(
+      expect.objectContaining({ error: 'invalid_token' } satisfies Partial<DpopProofError>),
+    );
   });
 
   it('advertises the proof algorithms it accepts in discovery', async () => {
