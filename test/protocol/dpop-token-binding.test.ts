@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createDpopProofVerifier, type DpopProofError } from '../../src/events/consumer.ts';
+import { adminClient } from '../helpers/admin-fixtures.ts';
 import {
   createDpopKey,
   dpopProof,
@@ -150,6 +151,19 @@ describe.each(STORAGE_BACKENDS)('DPoP-bound client-credentials tokens (%s store)
     await expect(verifier.verify(await check(thief))).rejects.toEqual(
       expect.objectContaining({ error: 'invalid_token' } satisfies Partial<DpopProofError>),
     );
+  });
+
+  it('keeps a DPoP-bound tessera:admin token out of the admin API, which checks no proofs', async () => {
+    const admin = await registerClient(t, { scope: 'tessera:admin', name: 'dpop admin' });
+    const response = await postTokenRequest(
+      tokenEndpoint(),
+      admin,
+      { grant_type: 'client_credentials', scope: 'tessera:admin' },
+      await proofFor(),
+    );
+    expect(response.body.token_type).toBe('DPoP');
+    const call = adminClient(t, response.body.access_token as string);
+    expect((await call('GET', '/clients')).status).toBe(401);
   });
 
   it('advertises the proof algorithms it accepts in discovery', async () => {
