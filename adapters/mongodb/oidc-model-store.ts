@@ -149,6 +149,34 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
       );
     },
 
+    async insertIfAbsent(model, id, payload, expiresInSeconds) {
+      const now = clock();
+      const document: OidcModelDocument = {
+        ...documentFields(model, payload, new Date(now + expiresInSeconds * 1000)),
+        _id: id,
+      };
+      // An insert into the unique `_id` index is atomic on MongoDB and FerretDB alike: of
+      // concurrent inserts of one id, one succeeds and the others get a duplicate-key error.
+      const insert = async (): Promise<boolean> => {
+        try {
+          await collection(model).insertOne(document);
+          return true;
+        } catch (error) {
+          if (isDuplicateKeyError(error)) return false;
+          throw error;
+        }
+      };
+      if (await insert()) return true;
+      // The id is taken. An expired record (a TTL index may not have removed it yet, and FerretDB
+      // has none) counts as absent: remove it, then insert again, and the index still decides
+      // between concurrent callers that both found it expired.
+      const { deletedCount } = await collection(model).deleteOne({
+        _id: id,
+        expiresAt: { $lte: new Date(now) },
+      });
+      return deletedCount === 1 && insert();
+    },
+
     find: (model, id) => findLive(model, { _id: id }),
     findByUid: (model, uid) => findLive(model, { uid }),
     findByUserCode: (model, userCode) => findLive(model, { userCode }),

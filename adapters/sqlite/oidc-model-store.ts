@@ -142,6 +142,36 @@ export function createSqliteOidcModelStore(
       );
     },
 
+    async insertIfAbsent(model, id, payload, expiresInSeconds) {
+      const now = clock();
+      // One statement: the conflict target's row is replaced only while it has expired, so of
+      // concurrent inserts (SQLite serialises writers) only the first changes a row.
+      const { changes } = db
+        .statement(
+          `INSERT INTO oidc_models
+             (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (model, id) DO UPDATE SET
+             payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+             user_code = excluded.user_code, account_id = excluded.account_id,
+             client_id = excluded.client_id, expires_at = excluded.expires_at, consumed_at = NULL
+           WHERE oidc_models.expires_at IS NOT NULL AND oidc_models.expires_at <= ?`,
+        )
+        .run(
+          model,
+          id,
+          JSON.stringify(payload),
+          lookupField(payload, 'grantId'),
+          lookupField(payload, 'uid'),
+          lookupField(payload, 'userCode'),
+          accountIdOf(model, payload),
+          clientIdOf(model, payload),
+          now + expiresInSeconds * 1000,
+          now,
+        );
+      return Number(changes) === 1;
+    },
+
     async find(model, id) {
       return findBy('id', model, id);
     },

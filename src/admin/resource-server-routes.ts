@@ -39,6 +39,14 @@ const introspectors = z
       'besides the client each token was issued to; each must exist',
   );
 
+const requireDpop = z
+  .boolean()
+  .describe(
+    'Issue tokens for this audience only to token requests with a DPoP proof (RFC 9449), so ' +
+      "that every one is bound to the client's key (`cnf.jkt`); others are refused with " +
+      'invalid_request',
+  );
+
 export const resourceServerSchema = named(
   'ResourceServer',
   z.object({
@@ -54,6 +62,7 @@ export const resourceServerSchema = named(
         'Clients that may introspect tokens for this audience besides their own client; a ' +
           'deleted client drops out, and a client later created with its id is not included',
       ),
+    require_dpop: requireDpop,
     created_at: timestampSchema,
     updated_at: timestampSchema,
     version: z.int().min(1),
@@ -70,6 +79,7 @@ const resourceServerCreateSchema = named(
       access_token_format: format.optional().describe('Default jwt'),
       access_token_ttl: ttl.optional().describe('Default TESSERA_ACCESS_TOKEN_TTL'),
       introspectors: introspectors.optional().describe('Default none'),
+      require_dpop: requireDpop.optional().describe('Default false'),
     })
     .strict(),
 );
@@ -86,6 +96,7 @@ const resourceServerPatchSchema = named(
         .nullable()
         .optional()
         .describe('Replaces the list; [] or null (RFC 7396) empties it'),
+      require_dpop: requireDpop.optional(),
       version: z.int().min(1).optional().describe('An alternative to If-Match'),
     })
     .strict()
@@ -106,6 +117,7 @@ export function toResourceServerView(record: ResourceServerRecord) {
     access_token_format: record.accessTokenFormat,
     access_token_ttl: record.accessTokenTtl,
     introspectors: record.introspectors.map((introspector) => introspector.clientId),
+    require_dpop: record.requireDpop,
     created_at: toTimestamp(record.createdAt),
     updated_at: toTimestamp(record.updatedAt),
     version: record.version,
@@ -132,6 +144,7 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
           accessTokenFormat: body.access_token_format,
           accessTokenTtl: body.access_token_ttl,
           introspectors: body.introspectors,
+          requireDpop: body.require_dpop,
         });
         return {
           status: 201,
@@ -207,6 +220,7 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
           accessTokenFormat: body.access_token_format,
           accessTokenTtl: body.access_token_ttl,
           introspectors: body.introspectors === null ? [] : body.introspectors,
+          requireDpop: body.require_dpop,
           // The service reads the record, checks the version and writes only over the version
           // it read, so `If-Match: *` (undefined) still cannot overwrite a concurrent change.
           expectedVersion: requiredVersion(header('if-match'), body.version),

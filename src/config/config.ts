@@ -114,6 +114,14 @@ export interface Config {
     /** Seconds a grant (consent, and the refresh tokens under it) lasts at most. */
     readonly grantTtl: number;
   };
+  /** Sender-constrained tokens (RFC 9449). */
+  readonly dpop: {
+    /**
+     * Every DPoP proof must carry a nonce Tessera issued (RFC 9449 section 8); a proof without
+     * one is answered `use_dpop_nonce` with a fresh nonce in `DPoP-Nonce`.
+     */
+    readonly requireNonce: boolean;
+  };
   /** Signing-key schedule, all in seconds (keys/key-schedule.ts turns it into rules). */
   readonly keys: {
     /** How long relying parties may cache /jwks (Cache-Control max-age). */

@@ -93,6 +93,8 @@ export const envSchema = z.object({
   TESSERA_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   TESSERA_METRICS_TOKEN: optionalString,
   TESSERA_CLIENT_SECRET_BYTES: z.coerce.number().int().min(32).max(128).default(32),
+  // DPoP (RFC 9449, README "DPoP"): nonces are always offered; this makes every proof need one.
+  TESSERA_DPOP_REQUIRE_NONCE: z.stringbool().default(false),
 
   // Password hashing (argon2id, RFC 9106). Defaults: OWASP's minimum, m = 19 MiB, t = 2, p = 1.
   TESSERA_ARGON2_MEMORY_KIB: z.coerce.number().int().min(7168).max(4_194_304).default(19_456),

@@ -124,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       refreshTokenTtl: raw.TESSERA_REFRESH_TOKEN_TTL,
       grantTtl: grantTtl(raw),
     },
+    dpop: { requireNonce: raw.TESSERA_DPOP_REQUIRE_NONCE },
     keys: resolveKeySchedule(raw),
     passwords: {
       argon2: {

@@ -1,7 +1,8 @@
 /**
- * `tessera/events`: what a service consuming Tessera's events imports (README "Consuming
- * events"). It parses and validates messages against the same schema Tessera produces with, and
- * keeps a deny-list of revoked tokens. It does not talk to Kafka itself: use any client
+ * `tessera/events`: what a resource server consuming Tessera's events and tokens imports (README
+ * "Consuming events", "DPoP"). It parses and validates messages against the same schema Tessera
+ * produces with, keeps a deny-list of revoked tokens, and checks the DPoP proofs that come with
+ * DPoP-bound access tokens. It does not talk to Kafka itself: use any client
  * (examples/revocation-consumer.ts uses kafkajs).
  */
 import { tesseraEventSchema, type TesseraEvent } from './event-schema.ts';
@@ -13,6 +14,17 @@ export {
   type TesseraEventOf,
 } from './event-schema.ts';
 export { EVENT_TYPES, type EventType } from './event-types.ts';
+export {
+  createDpopProofVerifier,
+  DpopProofError,
+  normalizeHtu,
+  readDpopAuthorization,
+  type DpopErrorCode,
+  type DpopProofVerifier,
+  type DpopProofVerifierOptions,
+  type DpopRequest,
+  type VerifiedDpopProof,
+} from './dpop-proof-verifier.ts';
 export {
   createRevocationList,
   type AccessTokenClaims,

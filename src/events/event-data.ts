@@ -34,6 +34,11 @@ export function defineEventData(object: ObjectFactory) {
       .describe(
         'Client ids that may introspect tokens for this audience besides their own client (RFC 7662)',
       ),
+    // Optional for consumers: events recorded before resource servers had the setting lack it.
+    require_dpop: z
+      .boolean()
+      .optional()
+      .describe('Tokens for this audience are issued only DPoP-bound (RFC 9449 `cnf.jkt`)'),
   });
 
   const accountVersion = z

@@ -91,6 +91,18 @@ export interface OidcModelStore {
     payload: OidcPayload,
     expiresInSeconds: number | undefined,
   ): Promise<void>;
+  /**
+   * Stores the record only when no live one is stored under `id` (an expired one is replaced),
+   * in one atomic operation. Returns true only to the caller whose record was stored: of several
+   * concurrent inserts of one id, on one replica or many, exactly one wins. What replay detection
+   * (a `jti` seen once) needs; `upsert` would let each of them overwrite the other.
+   */
+  insertIfAbsent(
+    model: OidcModelName,
+    id: string,
+    payload: OidcPayload,
+    expiresInSeconds: number,
+  ): Promise<boolean>;
   find(model: OidcModelName, id: string): Promise<OidcPayload | undefined>;
   findByUid(model: OidcModelName, uid: string): Promise<OidcPayload | undefined>;
   findByUserCode(model: OidcModelName, userCode: string): Promise<OidcPayload | undefined>;

@@ -26,21 +26,38 @@ export interface ResourceServerRecord {
   readonly accessTokenTtl: number;
   /** Besides each token's own client, the clients that may introspect tokens for `audience`. */
   readonly introspectors: readonly ResourceServerIntrospector[];
+  /**
+   * Tokens for `audience` are issued only to token requests carrying a DPoP proof, and so are all
+   * bound to the client's DPoP key (RFC 9449 section 6: `cnf.jkt`).
+   */
+  readonly requireDpop: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly version: number;
 }
 
-/** A record as an adapter reads it back: one written before introspectors existed has none. */
-export type StoredResourceServerRecord = Omit<ResourceServerRecord, 'introspectors'> & {
+/**
+ * A record as an adapter reads it back: one written before introspectors existed has none, one
+ * written before `requireDpop` existed has no such field.
+ */
+export type StoredResourceServerRecord = Omit<
+  ResourceServerRecord,
+  'introspectors' | 'requireDpop'
+> & {
   readonly introspectors?: readonly ResourceServerIntrospector[] | undefined;
+  readonly requireDpop?: boolean | undefined;
 };
 
 /** The record a stored one stands for; adapters pass every record they read through it. */
 export function completeResourceServerRecord(
   stored: StoredResourceServerRecord,
 ): ResourceServerRecord {
-  return { ...stored, introspectors: stored.introspectors ?? [] };
+  return {
+    ...stored,
+    introspectors: stored.introspectors ?? [],
+    // Older records required nothing: their tokens stay as they were issued (bearer or DPoP).
+    requireDpop: stored.requireDpop ?? false,
+  };
 }
 
 export interface ResourceServerStore {

@@ -19,6 +19,8 @@ import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
 import { assertSatisfiableAcr, installEssentialAcrCheck } from './essential-acr.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
+import { createDpopFeature, DPOP_SIGNING_ALGS } from './dpop-feature.ts';
+import { createRefreshRotation } from './dpop-requirement.ts';
 import { createIntrospectionPolicy } from './introspection-entitlement.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
 import { installLoopbackRedirectMatching } from './loopback-redirects.ts';
@@ -32,6 +34,7 @@ import { loadGrantRecordingRequestedClaims } from './requested-claims.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
+import { installSharedReplayDetection } from './replay-detection.ts';
 import { STATIC_SCOPES } from './scopes.ts';
 import { installSingleUseRequestUris } from './single-use-request-uris.ts';
 import { installTokenKindTags } from './token-kinds.ts';
@@ -125,8 +128,11 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
     },
     // Every use of a refresh token consumes it and issues a new one; presenting a consumed one
     // revokes the whole grant (RFC 9700 section 4.14.2; oidc-provider lib/actions/grants/
-    // refresh_token.js). The adapter makes the consumption itself atomic.
-    rotateRefreshToken: true,
+    // refresh_token.js). The adapter makes the consumption itself atomic. A refresh that a
+    // resource server's require_dpop will refuse is refused before it (dpop-requirement.ts).
+    rotateRefreshToken: createRefreshRotation({
+      findResourceServer: (audience) => deps.resourceServers.findByAudience(audience),
+    }),
     // Authorization code only: no implicit or hybrid responses (RFC 9700 section 2.1.2).
     responseTypes: ['code'],
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
@@ -148,6 +154,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       userinfoSigningAlgValues: ['RS256', 'ES256'],
       introspectionSigningAlgValues: ['RS256', 'ES256'],
       authorizationSigningAlgValues: ['RS256', 'ES256'],
+      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
     },
     features: {
       devInteractions: { enabled: false },
@@ -181,6 +188,8 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
         postLogoutSuccessSource: deps.pages.postLogoutSuccessSource,
       },
       backchannelLogout: { enabled: true },
+      // RFC 9449 sender-constrained tokens: dpop-feature.ts.
+      dPoP: createDpopFeature(config),
     },
     ttl: {
       AccessToken: (_ctx, token) =>
@@ -209,6 +218,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   installHashedSecretComparison(provider, deps.hasher, deps.clock);
   installLoopbackRedirectMatching(provider);
   installSingleUseRequestUris(provider, deps.storage.oidcModels);
+  installSharedReplayDetection(provider, deps.storage.oidcModels);
   if (deps.config.performance.clientCacheTtlMs > 0) installClientInstanceReuse(provider);
   installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);

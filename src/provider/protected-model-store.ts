@@ -49,6 +49,17 @@ export function createProtectedModelStore(
         expiresInSeconds,
       );
     },
+    insertIfAbsent(model, id, payload, expiresInSeconds) {
+      if (!PROTECTED_MODELS.has(model)) {
+        return inner.insertIfAbsent(model, id, payload, expiresInSeconds);
+      }
+      return inner.insertIfAbsent(
+        model,
+        storageKeyOf(id),
+        protectPayload(sealer, model, id, payload),
+        expiresInSeconds,
+      );
+    },
     async find(model, id) {
       return reveal(model, await inner.find(model, keyOf(model, id)), id);
     },

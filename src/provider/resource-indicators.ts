@@ -4,6 +4,7 @@ import type { ResourceServerRecord } from '../ports/resource-servers.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
 import { assertAuthorizationScopes } from './authorization-scopes.ts';
 import { allowedScopesOf } from './client-metadata.ts';
+import { assertDpopProofFor } from './dpop-requirement.ts';
 import { withStoreErrors } from './protocol-errors.ts';
 import { isStaticScope, splitScope } from './scopes.ts';
 
@@ -71,6 +72,7 @@ export function createResourceIndicators(deps: ResourceIndicatorDeps) {
         throw new errors.InvalidTarget('resource indicator is not a registered resource server');
       const offered = offeredScopesOf(record);
       assertClientCredentialsScopes(ctx, client, (scope) => offered.has(scope), record.audience);
+      assertDpopProofFor(ctx, record);
       return toResourceServerInfo(record, allowedScopesOf(client));
     },
   };

@@ -20,6 +20,8 @@ export interface NewResourceServer {
   readonly accessTokenTtl?: number | undefined;
   /** Ids of existing confidential clients that may introspect tokens for this audience. */
   readonly introspectors?: readonly string[] | undefined;
+  /** Only DPoP-bound tokens (RFC 9449) for this audience; default false. */
+  readonly requireDpop?: boolean | undefined;
 }
 
 export interface ResourceServerUpdate {
@@ -29,6 +31,7 @@ export interface ResourceServerUpdate {
   readonly accessTokenTtl?: number | undefined;
   /** Replaces the list. */
   readonly introspectors?: readonly string[] | undefined;
+  readonly requireDpop?: boolean | undefined;
   readonly expectedVersion?: number | undefined;
 }
 
@@ -113,6 +116,7 @@ export function createResourceServerService(
     scopes: record.scopes,
     access_token_format: record.accessTokenFormat,
     introspectors: record.introspectors.map((introspector) => introspector.clientId),
+    require_dpop: record.requireDpop,
   });
 
   const get = async (id: string) => {
@@ -133,6 +137,7 @@ export function createResourceServerService(
         accessTokenFormat: input.accessTokenFormat ?? 'jwt',
         accessTokenTtl: checkTtl(input.accessTokenTtl ?? deps.defaultAccessTokenTtl),
         introspectors: await introspectors.bind(input.introspectors ?? []),
+        requireDpop: input.requireDpop ?? false,
         createdAt: now,
         updatedAt: now,
         version: 1,
@@ -184,6 +189,7 @@ export function createResourceServerService(
         introspectors: update.introspectors
           ? await introspectors.bind(update.introspectors)
           : current.introspectors,
+        requireDpop: update.requireDpop ?? current.requireDpop,
       };
       // Nothing changes: no new version, no event, no cache invalidation (an idempotent PATCH).
       const unchanged = (Object.keys(changed) as (keyof typeof changed)[]).every((field) =>

@@ -147,6 +147,17 @@ describe('the admin OpenAPI document', () => {
     expect(schemas['User']?.required).toContain('zoneinfo');
   });
 
+  it('documents whether a resource server requires DPoP in its requests and its responses', () => {
+    const schemas = document.components.schemas as Record<
+      string,
+      { properties?: Record<string, { type?: unknown }>; required?: string[] }
+    >;
+    for (const name of ['ResourceServer', 'ResourceServerCreate', 'ResourceServerPatch']) {
+      expect(schemas[name]?.properties?.['require_dpop']?.type, name).toBe('boolean');
+    }
+    expect(schemas['ResourceServer']?.required).toContain('require_dpop');
+  });
+
   it('documents If-Match and the 412 answer on every conditional change, deletes included', () => {
     for (const [method, path] of [
       ['patch', '/clients/{client_id}'],

@@ -73,6 +73,7 @@ describe('admin API: resource servers', () => {
       [{ access_token_format: 'paseto' }, 'access_token_format'],
       [{ access_token_ttl: 0 }, 'access_token_ttl'],
       [{ access_token_ttl: 86_401 }, 'access_token_ttl'],
+      [{ require_dpop: 'yes' }, 'require_dpop'],
     ];
     for (const [body, field] of cases) {
       const response = await create(body);
@@ -118,6 +119,7 @@ describe('admin API: resource servers', () => {
       { scopes: created.scopes },
       { name: created.name },
       { introspectors: [] },
+      { require_dpop: false },
     ]) {
       const response = await call('PATCH', path, { body, headers: { 'if-match': '"1"' } });
       expect(response.status).toBe(200);
@@ -174,6 +176,28 @@ describe('admin API: resource servers', () => {
     expect(mine.map((event) => [event.type, event.data['introspectors']])).toEqual([
       ['tessera.resource_server.created', [api.clientId]],
       ['tessera.resource_server.updated', []],
+    ]);
+  });
+
+  it('requires DPoP when created or patched with require_dpop, and announces it in the events', async () => {
+    expect((await create()).body.require_dpop).toBe(false);
+    const { body: created } = await create({ require_dpop: true });
+    expect(created.require_dpop).toBe(true);
+    const path = `/resource-servers/${created.id}`;
+    expect((await call('GET', path)).body.require_dpop).toBe(true);
+    const relaxed = await call('PATCH', path, { body: { require_dpop: false, version: 1 } });
+    expect(relaxed.body).toMatchObject({ require_dpop: false, version: 2 });
+    const wrongType = await call('PATCH', path, { body: { require_dpop: null, version: 2 } });
+    expect({ status: wrongType.status, field: wrongType.body.field }).toEqual({
+      status: 400,
+      field: 'require_dpop',
+    });
+
+    const events = await t.tessera.storage.outbox.listRecent({ limit: 100 });
+    const mine = events.filter((event) => event.subject === created.id).reverse();
+    expect(mine.map((event) => [event.type, event.data['require_dpop']])).toEqual([
+      ['tessera.resource_server.created', true],
+      ['tessera.resource_server.updated', false],
     ]);
   });
 

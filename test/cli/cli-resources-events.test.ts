@@ -12,6 +12,7 @@ const RESOURCE_KEYS = [
   'id',
   'introspectors',
   'name',
+  'require_dpop',
   'scopes',
   'updated_at',
   'version',
@@ -121,6 +122,32 @@ describe('tessera resources and events', () => {
     expect(emptied.json()).toMatchObject({ introspectors: [], version: 3 });
     const shown = await tessera('resources', 'get', id);
     expect(shown.stdout).toMatch(/^introspectors\s+-$/m);
+  });
+
+  it('requires DPoP with --require-dpop and lifts the requirement with --no-require-dpop', async () => {
+    const created = await tessera(
+      'resources',
+      'create',
+      '--audience',
+      'https://payments.example.com',
+      '--scope',
+      'payments:write',
+      '--require-dpop',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const { id } = created.json();
+    expect(created.json().require_dpop).toBe(true);
+    expect((await tessera('resources', 'get', id)).stdout).toMatch(/^require dpop\s+yes$/m);
+
+    const relaxed = await tessera('resources', 'update', id, '--no-require-dpop', '--json');
+    expect(relaxed.json()).toMatchObject({ require_dpop: false, version: 2 });
+    const again = await tessera('resources', 'update', id, '--require-dpop');
+    expect(again.stdout).toMatch(/^require dpop\s+yes$/m);
+    expect((await tessera('resources', 'get', id, '--json')).json()).toMatchObject({
+      require_dpop: true,
+      version: 3,
+    });
   });
 
   it('exits 1 naming the client for an unknown introspector, and 2 for contradicting options', async () => {

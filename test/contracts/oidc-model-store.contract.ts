@@ -182,6 +182,53 @@ export function describeOidcModelStoreContract(adapter: string, open: OpenTestSt
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
+    it('inserts a record absent so far, and refuses a second insert of its id while it lives', async () => {
+      expect(await models().insertIfAbsent('ReplayDetection', 'j1', { iss: 'c1' }, 60)).toBe(true);
+      expect(await models().insertIfAbsent('ReplayDetection', 'j1', { iss: 'c2' }, 60)).toBe(false);
+      expect(await models().find('ReplayDetection', 'j1')).toEqual({ iss: 'c1' });
+      // Another model's record under the same id is another record.
+      expect(await models().insertIfAbsent('Session', 'j1', { iss: 'c1' }, 60)).toBe(true);
+    });
+
+    it('inserts over an expired record of the id, with the new expiry', async () => {
+      await models().upsert('ReplayDetection', 'j1', { iss: 'old' }, 10);
+      clock.advance(10_001);
+      expect(await models().insertIfAbsent('ReplayDetection', 'j1', { iss: 'new' }, 60)).toBe(true);
+      expect(await models().find('ReplayDetection', 'j1')).toEqual({ iss: 'new' });
+      clock.advance(59_000);
+      expect(await models().insertIfAbsent('ReplayDetection', 'j1', { iss: 'late' }, 60)).toBe(
+        false,
+      );
+      clock.advance(1_001);
+      expect(await models().find('ReplayDetection', 'j1')).toBeUndefined();
+    });
+
+    it('lets exactly one of many concurrent inserts of one id win, across two connections', async () => {
+      const other = await open(clock, storage);
+      try {
+        const stores = [models(), other.oidcModels];
+        const results = await Promise.all(
+          Array.from({ length: 16 }, (_, i) =>
+            stores[i % 2]!.insertIfAbsent('ReplayDetection', 'j1', { iss: `c${i}` }, 60),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('lets exactly one of many concurrent inserts over an expired record win', async () => {
+      await models().upsert('ReplayDetection', 'j1', { iss: 'old' }, 10);
+      clock.advance(10_001);
+      const results = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          models().insertIfAbsent('ReplayDetection', 'j1', { iss: `c${i}` }, 60),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
     it('reports false when consuming an unknown id', async () => {
       expect(await models().consume('AuthorizationCode', 'nope')).toBe(false);
     });

@@ -31,6 +31,7 @@ export function resourceServer(
     accessTokenFormat: 'jwt',
     accessTokenTtl: 300,
     introspectors: [],
+    requireDpop: false,
     createdAt: 1,
     updatedAt: 1,
     version: 1,
@@ -242,6 +243,18 @@ export function describeResourceServerStoreContract(adapter: string, open: OpenT
         expect(deleted !== updated, `round ${round}`).toBe(true);
         expect(await storage.resourceServers.get(v1.id)).toEqual(updated ? edit : undefined);
       }
+    });
+
+    it('keeps whether a resource server requires DPoP through inserts, updates and reads', async () => {
+      const record = resourceServer('rs_1', 'https://api.example.com', { requireDpop: true });
+      await storage.resourceServers.insert(record);
+      expect((await storage.resourceServers.get('rs_1'))?.requireDpop).toBe(true);
+      const relaxed = { ...record, requireDpop: false, version: 2 };
+      expect(await storage.resourceServers.update(relaxed)).toBe(true);
+      expect(await storage.resourceServers.getByAudience('https://api.example.com')).toEqual(
+        relaxed,
+      );
+      expect((await storage.resourceServers.list({ limit: 10 }))[0]?.requireDpop).toBe(false);
     });
 
     it('lists in id order and deletes once', async () => {

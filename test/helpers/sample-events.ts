@@ -112,6 +112,7 @@ export const SAMPLE_EVENTS: readonly NewEvent[] = [
       scopes: ['read', 'write'],
       access_token_format: 'opaque',
       introspectors: ['cl_1'],
+      require_dpop: true,
     },
   },
   { type: 'tessera.resource_server.deleted', subject: 'rs_1', data: { id: 'rs_1' } },

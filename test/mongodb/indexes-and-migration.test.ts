@@ -177,11 +177,11 @@ describe('MongoDB indexes, migration and store selection', () => {
     }
   });
 
-  it('reads a resource server an older Tessera stored, without introspectors, as naming none', async () => {
+  it('reads a resource server an older Tessera stored, without introspectors or require_dpop, as naming none and requiring nothing', async () => {
     const dbName = freshDatabaseName();
     const storage = await openTestMongoStorage({ dbName });
     try {
-      // The document as the previous version wrote it: its record has no introspectors field.
+      // The document as the previous version wrote it: its record has no introspectors or requireDpop field.
       const legacy = {
         id: 'rs_old',
         audience: 'https://old.example.com',
@@ -199,7 +199,7 @@ describe('MongoDB indexes, migration and store selection', () => {
         version: 1,
         record: JSON.stringify(legacy),
       });
-      const expected = { ...legacy, introspectors: [] };
+      const expected = { ...legacy, introspectors: [], requireDpop: false };
       expect(await storage.resourceServers.get('rs_old')).toEqual(expected);
       expect(await storage.resourceServers.getByAudience(legacy.audience)).toEqual(expected);
       expect(await storage.resourceServers.list({ limit: 10 })).toEqual([expected]);

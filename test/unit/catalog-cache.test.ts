@@ -82,6 +82,7 @@ const server = (audience: string, scopes: string[]): ResourceServerRecord => ({
   accessTokenFormat: 'jwt',
   accessTokenTtl: 60,
   introspectors: [],
+  requireDpop: false,
   createdAt: 0,
   updatedAt: 0,
   version: 1,

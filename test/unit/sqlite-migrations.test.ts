@@ -52,14 +52,14 @@ describe('SQLite migrations', () => {
     }
   });
 
-  it('reads a resource server stored before introspectors existed as naming none', async () => {
+  it('reads a resource server stored before introspectors and require_dpop as naming none and requiring nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
     dirs.push(dir);
     const path = join(dir, 'tessera.sqlite');
     const db = new DatabaseSync(path);
     for (const step of MIGRATIONS) db.exec(step);
     db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
-    // The row as the previous version wrote it: its record has no introspectors field.
+    // The row as the previous version wrote it: its record has no introspectors or requireDpop field.
     const legacy = {
       id: 'rs_old',
       audience: 'https://old.example.com',
@@ -77,7 +77,7 @@ describe('SQLite migrations', () => {
     db.close();
     const storage = openSqliteStorage({ path });
     try {
-      const expected = { ...legacy, introspectors: [] };
+      const expected = { ...legacy, introspectors: [], requireDpop: false };
       expect(await storage.resourceServers.get('rs_old')).toEqual(expected);
       expect(await storage.resourceServers.getByAudience(legacy.audience)).toEqual(expected);
       expect(await storage.resourceServers.list({ limit: 10 })).toEqual([expected]);

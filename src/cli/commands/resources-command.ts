@@ -23,6 +23,8 @@ interface SettingsOptions {
   introspector?: string[];
   /** commander's `--no-introspectors`: false when given. */
   introspectors?: boolean;
+  /** `--require-dpop` (true) or `--no-require-dpop` (false); undefined when neither is given. */
+  requireDpop?: boolean;
 }
 
 const formatOption = () =>
@@ -39,6 +41,7 @@ function settingsFrom(options: SettingsOptions): Record<string, unknown> {
     ...(options.format === undefined ? {} : { access_token_format: options.format }),
     ...(options.ttl === undefined ? {} : { access_token_ttl: options.ttl }),
     ...introspectorsFrom(options),
+    ...(options.requireDpop === undefined ? {} : { require_dpop: options.requireDpop }),
   };
 }
 
@@ -64,6 +67,7 @@ function printResourceServer(io: CliIo, server: ResourceServer): void {
     ['format', server.access_token_format],
     ['ttl', `${server.access_token_ttl}s`],
     ['introspectors', joinList(server.introspectors)],
+    ['require dpop', server.require_dpop ? 'yes' : 'no'],
     ['version', String(server.version)],
   ]);
 }
@@ -87,6 +91,7 @@ Examples:
   $ tessera resources create --audience https://orders.example.com --scope "orders:read orders:write"
   $ tessera resources create --audience https://ledger.example.com --scope ledger:read --format opaque --ttl 300
   $ tessera resources update rs_abc --introspector cl_ledger_api
+  $ tessera resources update rs_abc --require-dpop
   $ tessera resources list
   $ tessera resources delete rs_abc`,
     );
@@ -104,16 +109,21 @@ Examples:
         'a client that may introspect tokens for this audience besides their own client, repeatable',
       ),
     )
+    .option('--require-dpop', 'issue its tokens only to requests with a DPoP proof (RFC 9449)')
     .addHelpText(
       'after',
       `
 Tokens are introspected (RFC 7662) only by the client they were issued to and by the clients
 named with --introspector; anyone else is answered {"active":false}.
 
+With --require-dpop, a token request for this audience without a DPoP proof is refused
+(invalid_request), so every token issued for it is bound to the client's key (cnf.jkt).
+
 Examples:
   $ tessera resources create --audience https://orders.example.com --scope "orders:read orders:write" --ttl 900
   $ tessera resources create --audience https://ledger.example.com --scope ledger:read --format opaque \\
-      --introspector cl_ledger_api`,
+      --introspector cl_ledger_api
+  $ tessera resources create --audience https://payments.example.com --scope payments:write --require-dpop`,
     )
     .action(
       action(io, async (context, options: SettingsOptions & { audience: string }) => {
@@ -171,7 +181,8 @@ Examples:
   resources
     .command('update')
     .description(
-      "change a resource server's name, scopes, format, TTL or introspectors (the audience is fixed)",
+      "change a resource server's name, scopes, format, TTL, introspectors or DPoP requirement " +
+        '(the audience is fixed)',
     )
     .argument('<id>')
     .option('--name <name>', 'display name')
@@ -180,13 +191,16 @@ Examples:
     .addOption(ttlOption())
     .addOption(introspectorOption('a client that may introspect, repeatable (replaces the list)'))
     .option('--no-introspectors', 'remove every introspector')
+    .option('--require-dpop', 'from now on, issue its tokens only to requests with a DPoP proof')
+    .option('--no-require-dpop', 'issue bearer tokens again to requests without a DPoP proof')
     .addHelpText(
       'after',
       `
 Examples:
   $ tessera resources update rs_abc --scope "orders:read orders:write orders:admin"
   $ tessera resources update rs_abc --introspector cl_orders_api --introspector cl_audit
-  $ tessera resources update rs_abc --no-introspectors`,
+  $ tessera resources update rs_abc --no-introspectors
+  $ tessera resources update rs_abc --require-dpop`,
     )
     .action(
       action(io, async (context, id: string, options: SettingsOptions) => {

@@ -156,6 +156,17 @@ export const TOKEN_CASES: Case[] = [
       `grant_type=${encodeURIComponent('urn:ietf:params:oauth:grant-type:device_code')}&device_code=x`,
     ),
   ),
+  // RFC 9449 section 4.3; test/protocol/dpop-bad-proofs.test.ts signs the subtler ones.
+  refuse(
+    'a DPoP header that is not a JWT',
+    'oauth',
+    post('/token', 'grant_type=client_credentials', { dpop: 'not.a.jwt' }),
+  ),
+  refuse(
+    'an 8 KB DPoP header',
+    'oauth',
+    post('/token', 'grant_type=client_credentials', { dpop: 'e'.repeat(8 * 1024) }),
+  ),
   refuse('resource=%ZZ', 'oauth', post('/token', 'grant_type=client_credentials&resource=%ZZ')),
   refuse(
     'two resources',
