@@ -16,6 +16,7 @@ import {
   type MongoStoreContext,
   type OidcModelDocument,
 } from './collections.ts';
+import { withDocumentLocks } from './document-locks.ts';
 import { appendOutboxEvents } from './outbox-store.ts';
 import { isDuplicateKeyError, retryLostUpsertRace } from './store-errors.ts';
 import { runInTransaction } from './transactions.ts';
@@ -169,12 +170,17 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
       if (await insert()) return true;
       // The id is taken. An expired record (a TTL index may not have removed it yet, and FerretDB
       // has none) counts as absent: remove it, then insert again, and the index still decides
-      // between concurrent callers that both found it expired.
-      const { deletedCount } = await collection(model).deleteOne({
-        _id: id,
-        expiresAt: { $lte: new Date(now) },
+      // between concurrent callers that both found it expired. On FerretDB the filtered delete
+      // is not atomic (it finds, then deletes by _id: server-capabilities.ts), so a caller that
+      // read the expired record could delete the live one another caller just inserted; there
+      // the step runs under the record's document lock.
+      return withDocumentLocks(ctx, [`${model}:${id}`], async () => {
+        const { deletedCount } = await collection(model).deleteOne({
+          _id: id,
+          expiresAt: { $lte: new Date(now) },
+        });
+        return deletedCount === 1 && insert();
       });
-      return deletedCount === 1 && insert();
     },
 
     find: (model, id) => findLive(model, { _id: id }),
