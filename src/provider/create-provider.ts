@@ -1,4 +1,4 @@
-import Provider, { errors, interactionPolicy, type Configuration } from 'oidc-provider';
+import Provider, { interactionPolicy, type Configuration } from 'oidc-provider';
 import type { Logger } from 'pino';
 
 import type { Config } from '../config/config.ts';
@@ -16,11 +16,18 @@ import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
-import { createIntrospectionPolicy } from './introspection-entitlement.ts';
+import {
+  createEntitlementLookups,
+  createIntrospectionPolicy,
+} from './introspection-entitlement.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
+import { installJwtAccessTokenRequests } from './jwt-access-token-requests.ts';
+import { createJwtAccessTokenRevocation } from './jwt-access-token-revocation.ts';
+import { createJwtAccessTokenVerifier } from './jwt-access-token-verifier.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
 import { providerCookiesFor, scopeInteractionCookies } from './provider-cookies.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
+import { mayRevoke } from './revocation-policy.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
 import { STATIC_SCOPES } from './scopes.ts';
@@ -146,12 +153,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       } as unknown as { enabled: false },
       revocation: {
         enabled: true,
-        // RFC 7009 section 2.1: a client may revoke only tokens issued to it.
-        allowedPolicy(_ctx, client, token) {
-          if (token.clientId === client.clientId) return true;
-          if (client.clientAuthMethod === 'none') return false;
-          throw new errors.UnauthorizedClient('the token was not issued to this client');
-        },
+        allowedPolicy: (_ctx, client, token) => mayRevoke(client, token.clientId),
       },
       resourceIndicators: createResourceIndicators({ resourceServers: deps.resourceServers }),
       rpInitiatedLogout: {
@@ -190,6 +192,17 @@ export function createProvider(deps: ProviderDeps): Provider {
   installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);
   installUnmatchedRequestAnswers(provider, deps.pages);
+  installJwtAccessTokenRequests(provider, {
+    verify: createJwtAccessTokenVerifier(deps),
+    revocation: createJwtAccessTokenRevocation({
+      models: deps.storage.oidcModels,
+      revokedJwts: deps.storage.revokedJwts,
+      clients: deps.clients,
+      findResourceServer: (audience) => deps.resourceServers.findByAudience(audience),
+      removalEvents: createRemovalEvents(deps.newEvent),
+    }),
+    entitlement: createEntitlementLookups(deps),
+  });
   provider.on('server_error', (_ctx, error) => {
     deps.logger.error({ err: error }, 'oidc-provider server error');
   });
