@@ -8,6 +8,7 @@ import {
   type RegisteredClient,
 } from './oauth-fixtures.ts';
 import { holdTokenRequest } from './slow-request.ts';
+import { waitFor } from './tessera-process.ts';
 import type { TestTessera } from './test-tessera.ts';
 
 export const API = 'https://orders.example.com/api';
@@ -100,4 +101,16 @@ export async function isActiveFor(
   if (answer.status !== 200)
     throw new Error(`introspection answered ${answer.status}: ${answer.text}`);
   return (JSON.parse(answer.text) as { active: boolean }).active;
+}
+
+/**
+ * Resolves once the wall clock is past the second `epochSeconds`: a token issued from then on
+ * has a later `iat` (whole seconds, RFC 7519 NumericDate) than anything revoked up to it.
+ */
+export async function untilSecondAfter(epochSeconds: number): Promise<void> {
+  await waitFor(
+    async () => (Math.floor(Date.now() / 1000) > epochSeconds ? true : undefined),
+    10_000,
+    20,
+  );
 }
