@@ -13,7 +13,13 @@ import { adminClient, issueToken, type AdminCall } from '../helpers/admin-fixtur
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { isActiveFor, untilSecondAfter } from '../helpers/jwt-access-tokens.ts';
 import { openTestMongoStorage } from '../helpers/mongodb-storage.ts';
-import { registerClient, relyingParty, type RegisteredClient } from '../helpers/oauth-fixtures.ts';
+import {
+  listeningUrl,
+  registerClient,
+  relyingParty,
+  relyingPartyAt,
+  type RegisteredClient,
+} from '../helpers/oauth-fixtures.ts';
 import { eventsSince, lastEventSequence } from '../helpers/outbox-events.ts';
 import {
   createUser,
@@ -22,7 +28,13 @@ import {
   signInAndRedeem,
   type AppClient,
 } from '../helpers/sign-in-fixtures.ts';
-import { STORAGE_BACKENDS, type StorageBackend } from '../helpers/storage-backends.ts';
+import {
+  removeSharedStore,
+  sharedStoreEnv,
+  STORAGE_BACKENDS,
+  type StorageBackend,
+} from '../helpers/storage-backends.ts';
+import { waitFor } from '../helpers/tessera-process.ts';
 import { CHEAP_ARGON2, startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 const API = 'https://orders.example.com/api';
@@ -249,3 +261,57 @@ describe.each(STORAGE_BACKENDS)('revoking every token of a client (%s store)', (
     expect(errors.every((line) => JSON.stringify(line).includes('simulated crash'))).toBe(true);
   });
 });
+
+describe.each(STORAGE_BACKENDS)(
+  'a client revocation seen by another replica (%s store)',
+  (backend) => {
+    let a: TestTessera;
+    let b: TestTessera;
+    /** A replica with polling off: what b would do without it (a 60 s cache TTL only). */
+    let unpolled: TestTessera;
+    let env: Record<string, string>;
+
+    beforeAll(async () => {
+      // One issuer for every replica, as behind a load balancer: each one's JWTs are the others'.
+      env = {
+        ...sharedStoreEnv(backend),
+        TESSERA_ISSUER: 'https://id.example.test',
+        TESSERA_CLIENT_CACHE_TTL: '60',
+      };
+      a = await startTestTessera(env);
+      b = await startTestTessera(env);
+      unpolled = await startTestTessera({ ...env, TESSERA_CATALOG_POLL_MS: '0' });
+      await a.tessera.resourceServers.create({ audience: API, scopes: ['orders:read'] });
+    });
+    afterAll(async () => {
+      await a?.stop();
+      await b?.stop();
+      await unpolled?.stop();
+      await removeSharedStore(env);
+    });
+
+    it("refuses there, once it polls the catalog, the client's JWTs issued before", async () => {
+      const service = await registerClient(a, { scope: 'orders:read' });
+      const rp = await relyingPartyAt(listeningUrl(a), service);
+      const { access_token: jwt } = await oidc.clientCredentialsGrant(rp, {
+        resource: API,
+        scope: 'orders:read',
+      });
+      // Both other replicas now hold the client in memory, for 60 s.
+      for (const at of [b, unpolled]) {
+        expect(await isActiveFor(listeningUrl(at), service, jwt)).toBe(true);
+      }
+
+      await a.tessera.clients.revokeTokens(service.clientId);
+      // TESSERA_CATALOG_POLL_MS is 1 s by default; the deadline only bounds a failing test.
+      await waitFor(
+        async () => ((await isActiveFor(listeningUrl(b), service, jwt)) ? undefined : true),
+        15_000,
+        50,
+      );
+
+      // The premise: without polling, the cached client (without its cut-off) would still vouch.
+      expect(await isActiveFor(listeningUrl(unpolled), service, jwt)).toBe(true);
+    });
+  },
+);
