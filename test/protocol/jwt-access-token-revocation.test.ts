@@ -320,6 +320,19 @@ describe.each(STORAGE_BACKENDS)(
       expect((await introspect(introspector, token)).text).toBe('{"active":false}');
     });
 
+    it('vouches for a JWT whose key was rotated out, and for none whose key was removed', async () => {
+      const token = await machineToken();
+      const { kid } = decodeProtectedHeader(token);
+
+      await t.tessera.signingKeyAdmin.rotate({ force: true });
+      expect(decodeProtectedHeader(await machineToken()).kid).not.toBe(kid);
+      expect(await isActive(introspector, token)).toBe(true);
+
+      await t.tessera.signingKeyAdmin.retire(String(kid));
+      expect((await introspect(introspector, token)).text).toBe('{"active":false}');
+      expect(await revoke(app, token)).toMatchObject({ status: 200, text: '' });
+    });
+
     it('logged no server error while answering all of the above', () => {
       expect(t.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
     });
