@@ -24,13 +24,14 @@ export interface JwtAccessTokenRequestDeps {
 type Caller = NonNullable<KoaContextWithOIDC['oidc']['client']>;
 
 /** RFC 7662 section 2.2: an inactive token, an unknown one and a refused caller read alike. */
-const INACTIVE = { active: false } as const;
+const inactive = () => ({ active: false });
 
 /**
- * The answer oidc-provider gives an authenticated request at these endpoints whose token is a
- * JWS: it throws UnsupportedTokenType (lib/shared/reject_structured_tokens.js) after the client
- * authentication, duplicate-parameter and presence checks (lib/actions/introspection.js,
- * lib/actions/revocation.js), and its route's error handler renders it (lib/shared/error_handler.js).
+ * The token of a request oidc-provider refused at these endpoints only for being a JWS, if this
+ * is one: it throws UnsupportedTokenType (lib/shared/reject_structured_tokens.js) after the
+ * client authentication, duplicate-parameter and presence checks (lib/actions/introspection.js,
+ * lib/actions/revocation.js), and its route's error handler renders that as a 400
+ * (lib/shared/error_handler.js). Nothing else there answers `unsupported_token_type`.
  */
 function refusedStructuredToken(ctx: KoaContextWithOIDC): string | undefined {
   const route = ctx.oidc?.route;
@@ -47,7 +48,7 @@ function refusedStructuredToken(ctx: KoaContextWithOIDC): string | undefined {
     : undefined;
 }
 
-/** RFC 7662 section 2.2, the claims of a JWT access token (RFC 9068 section 2.2) for its introspection. */
+/** The introspection answer (RFC 7662 section 2.2) from a JWT's claims (RFC 9068 section 2.2). */
 function introspectionOf(token: VerifiedJwtAccessToken): Record<string, unknown> {
   const { claims } = token;
   const cnf = claims['cnf'];
@@ -90,13 +91,13 @@ export function installJwtAccessTokenRequests(
 ): void {
   const introspect = async (caller: Caller, value: string) => {
     const token = await deps.verify(value);
-    if (!token) return INACTIVE;
+    if (!token) return inactive();
     const entitled = await isEntitledToIntrospect(
       { clientId: caller.clientId, isPublic: caller.clientAuthMethod === 'none' },
       { kind: token.kind, clientId: token.clientId, audience: singleAudience(token.claims['aud']) },
       deps.entitlement,
     );
-    if (!entitled || !(await deps.revocation.isInForce(token))) return INACTIVE;
+    if (!entitled || !(await deps.revocation.isInForce(token))) return inactive();
     return introspectionOf(token);
   };
 
