@@ -274,6 +274,7 @@ describe.each(STORAGE_BACKENDS)(
         ),
         'altered after signing': `${header}.${altered}.${signature}`,
         'signature cut off': `${header}.${payload}.`,
+        'unsigned (alg none)': `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${payload}.`,
         'an ID token': idToken!,
         'garbage after a JWS header': `${header}.garbage.garbage`,
       };
