@@ -79,7 +79,8 @@ const server = createServer((req, res) => {
   // RFC 9068: an access token JWT has typ at+jwt, our issuer, our audience.
   jwtVerify(token, jwks, { issuer, audience, typ: 'at+jwt' }).then(
     ({ payload }) => {
-      // Revoked by `jti`, or issued to a client that has been deleted since.
+      // Revoked by `jti`, issued to a client that has been deleted since, or issued to a client
+      // before an administrator revoked all its tokens (its `iat` at or before that second).
       if (revoked.isAccessTokenRevoked(payload)) {
         return reply(401, { error: 'invalid_token', error_description: 'the token was revoked' });
       }

@@ -10,7 +10,7 @@ import type { Storage } from './ports/storage.ts';
 import { createAccountAccessRevoker } from './provider/account-access-revocation.ts';
 import { createClientMetadataValidator } from './provider/client-metadata-validator.ts';
 import { createProvider } from './provider/create-provider.ts';
-import { clientDeletionEventsFor } from './provider/grant-revocation.ts';
+import { clientHoldingsEventsFor } from './provider/grant-revocation.ts';
 import {
   createProviderHolder,
   wrapProvider,
@@ -92,22 +92,29 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   // Client metadata is validated by the provider, which is built after the services: bind late.
   const built: { holder?: ProviderHolder } = {};
   const removalEvents = createRemovalEvents(newEvent);
+  // Any resource server may have had its TTL up to the cap when it issued (as for key
+  // retirement, keys/key-schedule.ts), whatever today's settings are.
+  const longestAccessTokenTtl = Math.max(
+    config.tokens.accessTokenTtl,
+    config.tokens.clientCredentialsTtl,
+    RESOURCE_SERVER_MAX_TTL,
+  );
   const clients = createClientService({
     clients: catalogCache.stores.clients,
     hasher,
     newEvent,
     clock,
-    deletionEventsFor: clientDeletionEventsFor(removalEvents),
-    // Any resource server may have had its TTL up to the cap when it issued (as for key
-    // retirement, keys/key-schedule.ts), and a replica may still issue from its cached client
-    // for up to the cache TTL after the deletion.
+    deletionEventsFor: clientHoldingsEventsFor(removalEvents, 'client_deleted'),
+    // A replica may still issue from its cached client for up to the cache TTL after the
+    // deletion.
     tokensOutliveDeletionBy:
-      Math.ceil(config.performance.clientCacheTtlMs / 1000) +
-      Math.max(
-        config.tokens.accessTokenTtl,
-        config.tokens.clientCredentialsTtl,
-        RESOURCE_SERVER_MAX_TTL,
-      ),
+      Math.ceil(config.performance.clientCacheTtlMs / 1000) + longestAccessTokenTtl,
+    // Tokens issued after the revocation are not revoked, so the cache TTL adds nothing here.
+    tokenRevocation: {
+      models: storage.oidcModels,
+      holdingsEventsFor: clientHoldingsEventsFor(removalEvents, 'client_tokens_revoked'),
+      longestAccessTokenTtl,
+    },
     validateMetadata: createClientMetadataValidator(() => {
       if (!built.holder) throw new Error('provider not built yet');
       return built.holder;

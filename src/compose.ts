@@ -302,6 +302,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
           Promise.all([
             storage.oidcModels.pruneExpired(),
             storage.loginThrottle.pruneExpired(clock()),
+            storage.revokedJwts.pruneExpired(),
           ]).catch((error: unknown) => {
             logger.warn({ err: error }, 'pruning expired records failed');
           });

@@ -34,6 +34,8 @@ export const COLLECTIONS = {
   loginThrottle: 'login_throttle',
   /** One document per completed one-time data migration (data-migration-store.ts). */
   dataMigrations: 'data_migrations',
+  /** The `jti`s of JWT access tokens revoked on their own (revoked-jwt-store.ts). */
+  revokedJwts: 'revoked_jwts',
 } as const;
 
 /** One collection per oidc-provider model, so each lookup index serves exactly one model. */
@@ -166,6 +168,13 @@ export interface LoginThrottleDocument {
   retainUntil: Date;
 }
 
+export interface RevokedJwtDocument {
+  /** The token's `jti`. */
+  _id: string;
+  /** The token's `exp`; a Date, so that a TTL index can delete it where the server has them. */
+  expiresAt: Date;
+}
+
 export interface CounterDocument {
   _id: string;
   value: number;
@@ -216,5 +225,7 @@ export const loginThrottleOf = (db: Db): Collection<LoginThrottleDocument> =>
   db.collection<LoginThrottleDocument>(COLLECTIONS.loginThrottle);
 export const dataMigrationsOf = (db: Db): Collection<DataMigrationDocument> =>
   db.collection<DataMigrationDocument>(COLLECTIONS.dataMigrations);
+export const revokedJwtsOf = (db: Db): Collection<RevokedJwtDocument> =>
+  db.collection<RevokedJwtDocument>(COLLECTIONS.revokedJwts);
 export const oidcModelsOf = (db: Db, model: OidcModelName): Collection<OidcModelDocument> =>
   db.collection<OidcModelDocument>(OIDC_MODEL_COLLECTIONS[model]);

@@ -73,6 +73,7 @@ const EXPIRES_AT: IndexDescription = { key: { expiresAt: 1 }, name: 'expiresAt' 
 const EXPIRING_COLLECTIONS: readonly string[] = [
   ...Object.values(OIDC_MODEL_COLLECTIONS),
   COLLECTIONS.consumptions,
+  COLLECTIONS.revokedJwts,
 ];
 
 export interface IndexReport {

@@ -13,6 +13,7 @@ import { createMongoConnection } from './mongo-connection.ts';
 import { createMongoOidcModelStore } from './oidc-model-store.ts';
 import { createMongoOutboxStore } from './outbox-store.ts';
 import { createMongoResourceServerStore } from './resource-server-store.ts';
+import { createMongoRevokedJwtStore } from './revoked-jwt-store.ts';
 import { detectServerCapabilities, type ServerCapabilities } from './server-capabilities.ts';
 import { createMongoSigningKeyStore } from './signing-key-store.ts';
 import { trackAvailability } from './store-availability.ts';
@@ -94,6 +95,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<Mo
     accounts: guard(createMongoAccountStore(ctx)),
     loginThrottle: guard(createMongoLoginThrottleStore(ctx)),
     dataMigrations: guard(createMongoDataMigrationStore(ctx)),
+    revokedJwts: guard(createMongoRevokedJwtStore(ctx)),
     ping: health.ping,
     async close() {
       await connection.close();

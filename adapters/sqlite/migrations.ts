@@ -136,4 +136,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE accounts ADD COLUMN username_skeleton TEXT;
   CREATE UNIQUE INDEX accounts_username_skeleton ON accounts (username_skeleton);
   `,
+  `
+  -- RevokedJwtStore: the jti of each JWT access token revoked on its own that no other record
+  -- names (client credentials), kept until the token's exp (epoch ms, as every expiry here).
+  CREATE TABLE revoked_jwts (
+    jti        TEXT    PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX revoked_jwts_expires_at ON revoked_jwts (expires_at);
+  `,
 ];

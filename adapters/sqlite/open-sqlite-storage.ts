@@ -8,6 +8,7 @@ import { createSqliteLoginThrottleStore } from './login-throttle-store.ts';
 import { createSqliteOidcModelStore } from './oidc-model-store.ts';
 import { createSqliteOutboxStore } from './outbox-store.ts';
 import { createSqliteClientStore, createSqliteResourceServerStore } from './record-stores.ts';
+import { createSqliteRevokedJwtStore } from './revoked-jwt-store.ts';
 import { createSqliteSigningKeyStore } from './signing-key-store.ts';
 
 export interface SqliteStorageOptions {
@@ -32,6 +33,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     accounts: createSqliteAccountStore(db, clock),
     loginThrottle: createSqliteLoginThrottleStore(db),
     dataMigrations: createSqliteDataMigrationStore(db),
+    revokedJwts: createSqliteRevokedJwtStore(db, clock),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite database is closed');
       db.statement('SELECT 1').get();

@@ -8,9 +8,10 @@ import {
   clientPageSchema,
   clientPatchSchema,
   clientSchema,
+  clientTokensRevokedSchema,
   createdClientSchema,
 } from './client-schemas.ts';
-import { toClientView } from './client-view.ts';
+import { toClientView, toTokensRevokedView } from './client-view.ts';
 import { fetchPage } from './common-schemas.ts';
 import {
   deleteVersion,
@@ -157,6 +158,32 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
       async handle({ params, header }) {
         await clients.delete(params.client_id, deleteVersion(header('if-match')));
         return { status: 204 };
+      },
+    }),
+
+    defineRoute({
+      method: 'post',
+      path: '/clients/{client_id}/revoke-tokens',
+      operationId: 'revokeClientTokens',
+      tag: TAG,
+      summary: 'Revoke every token the client holds, keeping the client',
+      description:
+        'For a leaked secret (README "Leaked client secret"): every grant, refresh token, ' +
+        'opaque access token and code of the client is revoked, each announced ' +
+        '(tessera.token.revoked, tessera.grant.revoked, reason client_tokens_revoked), and its ' +
+        'JWT access tokens issued until now are refused by introspection and, through ' +
+        'tessera.client.tokens_revoked (issued_before, tokens_valid_until), by resource servers ' +
+        'that follow the events. Tokens issued after the revocation are not affected: remove ' +
+        'the leaked secret first. After a failure (5xx), repeat the request: it completes the ' +
+        'revocation.',
+      params: clientIdParams,
+      responses: {
+        200: { description: 'What was revoked', body: clientTokensRevokedSchema },
+      },
+      problems: ['not_found', 'conflict', 'validation_failed'],
+      async handle({ params }) {
+        const revoked = await clients.revokeTokens(params.client_id);
+        return { status: 200, body: toTokensRevokedView(revoked) };
       },
     }),
   ];

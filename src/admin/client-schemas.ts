@@ -146,6 +146,12 @@ export const clientSchema = named(
     created_at: timestampSchema,
     updated_at: timestampSchema,
     version: z.int().min(1).describe('Also the ETag; send it back in If-Match to update'),
+    tokens_revoked_at: timestampSchema
+      .optional()
+      .describe(
+        'When every token of the client was last revoked (POST /clients/{client_id}/revoke-tokens): ' +
+          'tokens issued at or before this second are refused. Absent if that never happened',
+      ),
   }),
 );
 
@@ -187,3 +193,36 @@ export const createdSecretSchema = named(
 );
 
 export const secretListSchema = named('SecretList', z.object({ items: z.array(secretInfoSchema) }));
+
+const count = z.int().min(0);
+
+export const clientTokensRevokedSchema = named(
+  'ClientTokensRevoked',
+  z.object({
+    client_id: z.string(),
+    issued_before: timestampSchema.describe(
+      'Every token issued to the client at or before this second is revoked; tokens issued ' +
+        'after it are not',
+    ),
+    tokens_valid_until: timestampSchema.describe(
+      'When the last of the revoked JWT access tokens would have expired anyway (the longest ' +
+        'access-token TTL after issued_before): resource servers following the events deny ' +
+        'them until then',
+    ),
+    revoked: z
+      .object({
+        grants: count,
+        refresh_tokens: count,
+        access_tokens: count.describe(
+          "Stored access tokens: opaque ones, and the records of users' JWTs",
+        ),
+        codes: count.describe(
+          'Authorization and other codes still stored (a redeemed code stays until it expires)',
+        ),
+      })
+      .describe(
+        'What was removed from the store. Client-credentials JWTs are stored nowhere: they are ' +
+          'refused by issued_before, and not counted',
+      ),
+  }),
+);

@@ -1,4 +1,5 @@
 import type { ClientRecord, ClientSecretRecord } from '../ports/clients.ts';
+import type { ClientTokensRevoked } from '../services/client-token-revocation.ts';
 import { METADATA_FIELDS } from './client-schemas.ts';
 import { optionalTimestamp, toTimestamp } from './common-schemas.ts';
 
@@ -25,5 +26,28 @@ export function toClientView(client: ClientRecord) {
     created_at: toTimestamp(client.createdAt),
     updated_at: toTimestamp(client.updatedAt),
     version: client.version,
+    ...(client.tokensRevokedAt === undefined
+      ? {}
+      : { tokens_revoked_at: toTimestamp(client.tokensRevokedAt * 1000) }),
+  };
+}
+
+/** What revoking every token of a client did, as the API shows it. */
+export function toTokensRevokedView(revoked: ClientTokensRevoked) {
+  const { removed } = revoked;
+  return {
+    client_id: revoked.clientId,
+    issued_before: toTimestamp(revoked.issuedBefore * 1000),
+    tokens_valid_until: toTimestamp(revoked.tokensValidUntil * 1000),
+    revoked: {
+      grants: removed.Grant,
+      refresh_tokens: removed.RefreshToken,
+      access_tokens: removed.AccessToken + removed.ClientCredentials,
+      codes:
+        removed.AuthorizationCode +
+        removed.DeviceCode +
+        removed.BackchannelAuthenticationRequest +
+        removed.PreAuthorizedCode,
+    },
   };
 }

@@ -57,6 +57,7 @@ export function defineEventData(object: ObjectFactory) {
       'logout',
       ...accountRevocation.options,
       'client_deleted',
+      'client_tokens_revoked',
       'other',
     ])
     .describe(
@@ -65,7 +66,9 @@ export function defineEventData(object: ObjectFactory) {
         '(RFC 9700 section 4.14.2, RFC 6749 section 4.1.2); logout: RP-initiated logout; ' +
         'account_disabled / password_changed: an administrator disabled the account or set ' +
         'its password, which revokes everything it holds; client_deleted: an administrator ' +
-        'deleted the client the token or grant was issued to; other: any other removal',
+        'deleted the client the token or grant was issued to; client_tokens_revoked: an ' +
+        'administrator revoked every token of that client, keeping the client; other: any ' +
+        'other removal',
     );
   const tokenCommon = {
     token_type: z
@@ -167,6 +170,20 @@ export function defineEventData(object: ObjectFactory) {
             'tokens from client credentials are named by no other event). Absent from events ' +
             'of a Tessera older than this field',
         ),
+    }),
+    'tessera.client.tokens_revoked': object({
+      client_id: id,
+      issued_before: epochSeconds.describe(
+        'Epoch seconds: every token issued to the client at or before this second (`iat` ≤ ' +
+          'issued_before) is revoked. Its grants, refresh tokens and opaque tokens are gone ' +
+          '(each named by tessera.token.revoked / tessera.grant.revoked); its JWT access tokens ' +
+          'are named by this event alone',
+      ),
+      tokens_valid_until: epochSeconds.describe(
+        'Epoch seconds after which none of those tokens can still be valid (issued_before + ' +
+          'the longest access-token TTL Tessera may issue): deny the JWT access tokens of this ' +
+          'client with `iat` ≤ issued_before until then',
+      ),
     }),
     'tessera.client.secret_rotated': object({
       client_id: id,

@@ -88,6 +88,7 @@ function eventSchemaFrom(dataSchemas: DataSchemas) {
     envelope('tessera.client.created', dataSchemas['tessera.client.created']),
     envelope('tessera.client.updated', dataSchemas['tessera.client.updated']),
     envelope('tessera.client.deleted', dataSchemas['tessera.client.deleted']),
+    envelope('tessera.client.tokens_revoked', dataSchemas['tessera.client.tokens_revoked']),
     envelope('tessera.client.secret_rotated', dataSchemas['tessera.client.secret_rotated']),
     envelope('tessera.resource_server.created', dataSchemas['tessera.resource_server.created']),
     envelope('tessera.resource_server.updated', dataSchemas['tessera.resource_server.updated']),

@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'tessera.client.created',
   'tessera.client.updated',
   'tessera.client.deleted',
+  'tessera.client.tokens_revoked',
   'tessera.client.secret_rotated',
   'tessera.resource_server.created',
   'tessera.resource_server.updated',

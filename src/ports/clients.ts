@@ -27,6 +27,12 @@ export interface ClientRecord {
   readonly updatedAt: number;
   /** Incremented by every update; optimistic concurrency for admins editing one client. */
   readonly version: number;
+  /**
+   * Epoch seconds at which an administrator last revoked every token of the client
+   * (ClientService.revokeTokens): a token issued to it at or before this second (`iat` ≤ it) is
+   * refused. Absent until that happens.
+   */
+  readonly tokensRevokedAt?: number | undefined;
 }
 
 export interface Page {

@@ -7,6 +7,7 @@ import type { LoginThrottleStore } from './login-throttle.ts';
 import type { OidcModelStore } from './oidc-models.ts';
 import type { OutboxStore } from './outbox.ts';
 import type { ResourceServerStore } from './resource-servers.ts';
+import type { RevokedJwtStore } from './revoked-jwts.ts';
 import type { SigningKeyStore } from './signing-keys.ts';
 
 /** Every port one storage backend provides. Built once by the composition root. */
@@ -23,6 +24,7 @@ export interface Storage {
   readonly accounts: AccountStore;
   readonly loginThrottle: LoginThrottleStore;
   readonly dataMigrations: DataMigrationStore;
+  readonly revokedJwts: RevokedJwtStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import Provider, { errors, interactionPolicy, type Configuration } from 'oidc-provider';
+import Provider, { interactionPolicy, type Configuration } from 'oidc-provider';
 import type { Logger } from 'pino';
 
 import type { Config } from '../config/config.ts';
@@ -21,8 +21,14 @@ import { assertSatisfiableAcr, installEssentialAcrCheck } from './essential-acr.
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createDpopFeature, DPOP_SIGNING_ALGS } from './dpop-feature.ts';
 import { createRefreshRotation } from './dpop-requirement.ts';
-import { createIntrospectionPolicy } from './introspection-entitlement.ts';
+import {
+  createEntitlementLookups,
+  createIntrospectionPolicy,
+} from './introspection-entitlement.ts';
 import { createJwtAccessTokenRecorder } from './jwt-access-token-records.ts';
+import { installJwtAccessTokenRequests } from './jwt-access-token-requests.ts';
+import { createJwtAccessTokenRevocation } from './jwt-access-token-revocation.ts';
+import { createJwtAccessTokenVerifier } from './jwt-access-token-verifier.ts';
 import { installLoopbackRedirectMatching } from './loopback-redirects.ts';
 import { createOidcAdapterFactory } from './oidc-adapter.ts';
 import {
@@ -32,6 +38,7 @@ import {
 } from './provider-cookies.ts';
 import { loadGrantRecordingRequestedClaims } from './requested-claims.ts';
 import { installProviderMetrics } from './provider-metrics.ts';
+import { mayRevoke } from './revocation-policy.ts';
 import { createResourceIndicators } from './resource-indicators.ts';
 import { createRemovalEvents } from './removal-events.ts';
 import { installSharedReplayDetection } from './replay-detection.ts';
@@ -174,12 +181,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       } as unknown as { enabled: false },
       revocation: {
         enabled: true,
-        // RFC 7009 section 2.1: a client may revoke only tokens issued to it.
-        allowedPolicy(_ctx, client, token) {
-          if (token.clientId === client.clientId) return true;
-          if (client.clientAuthMethod === 'none') return false;
-          throw new errors.UnauthorizedClient('the token was not issued to this client');
-        },
+        allowedPolicy: (_ctx, client, token) => mayRevoke(client, token.clientId),
       },
       resourceIndicators: createResourceIndicators({ resourceServers: deps.resourceServers }),
       rpInitiatedLogout: {
@@ -223,6 +225,17 @@ export function createProvider(deps: ProviderDeps): Provider {
   installTokenKindTags(provider);
   installProviderMetrics(provider, deps.tokenMetrics);
   installUnmatchedRequestAnswers(provider, deps.pages, deps.issuer);
+  installJwtAccessTokenRequests(provider, {
+    verify: createJwtAccessTokenVerifier(deps),
+    revocation: createJwtAccessTokenRevocation({
+      models: deps.storage.oidcModels,
+      revokedJwts: deps.storage.revokedJwts,
+      clients: deps.clients,
+      findResourceServer: (audience) => deps.resourceServers.findByAudience(audience),
+      removalEvents: createRemovalEvents(deps.newEvent),
+    }),
+    entitlement: createEntitlementLookups(deps),
+  });
   provider.on('server_error', (_ctx, error) => {
     deps.logger.error({ err: error }, 'oidc-provider server error');
   });

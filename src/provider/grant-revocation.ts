@@ -44,16 +44,17 @@ export function revocationOptionsFor(
 }
 
 /**
- * ClientDeletionOptions.eventsFor for a client an administrator deletes: what it held is
- * announced as any revocation is (`tessera.token.revoked`, JWT records by `jti`;
- * `tessera.grant.revoked`), with reason `client_deleted`. Codes and other short-lived models
- * go without an event, as they do when a grant is revoked.
+ * ClientDeletionOptions.eventsFor for what an administrator takes from a client, deleting it
+ * (`client_deleted`) or revoking all its tokens (`client_tokens_revoked`): announced as any
+ * revocation is (`tessera.token.revoked`, JWT records by `jti`; `tessera.grant.revoked`). Codes
+ * and other short-lived models go without an event, as they do when a grant is revoked.
  */
-export function clientDeletionEventsFor(
+export function clientHoldingsEventsFor(
   removalEvents: RemovalEvents,
+  reason: Extract<RevocationReason, 'client_deleted' | 'client_tokens_revoked'>,
 ): NonNullable<ClientDeletionOptions['eventsFor']> {
   return (model, removed) =>
-    revocationOptionsFor(removalEvents, model, 'client_deleted')?.eventsFor?.(removed) ?? [];
+    revocationOptionsFor(removalEvents, model, reason)?.eventsFor?.(removed) ?? [];
 }
 
 /**

@@ -29,8 +29,13 @@ interface JwtParts {
  * The record can never pass as an opaque token: opaque.verify refuses a stored payload whose
  * `format` is not `opaque` (lib/models/formats/opaque.js).
  *
- * Client-credentials JWTs belong to no grant and are not recorded (nothing revokes them by grant;
- * deleting the client is announced by `tessera.client.deleted`). A store failure fails the token
+ * The record is also what introspection reads: a grant-bound JWT is in force while it exists
+ * (jwt-access-token-revocation.ts).
+ *
+ * Client-credentials JWTs belong to no grant and are not recorded: a store write per token would
+ * take from them the one thing they are for. Revoking one records its `jti` instead (the
+ * RevokedJwtStore); revoking every token of its client, or deleting the client, is announced by
+ * `tessera.client.tokens_revoked` or `tessera.client.deleted`. A store failure fails the token
  * request (503): a JWT whose revocation could not be announced is not issued.
  */
 export function createJwtAccessTokenRecorder(models: OidcModelStore, clock: () => number) {

@@ -64,6 +64,27 @@ interface SessionAuthorization {
  * (RemovalOptions.eventsFor), so each event is recorded by the removal's own write.
  */
 export function createRemovalEvents(newEvent: EventFactory) {
+  /** `tessera.token.revoked` for a JWT access token, keyed by its subject or else its client. */
+  const jwtRevoked = (
+    jwt: { jti: string; clientId: string; sub: string | null; grantId: string | null },
+    exp: number | null,
+    reason: RevocationReason,
+  ): OutboxEvent =>
+    newEvent({
+      type: 'tessera.token.revoked',
+      subject: jwt.sub ?? jwt.clientId,
+      data: {
+        token_type: 'access_token',
+        format: 'jwt',
+        jti: jwt.jti,
+        client_id: jwt.clientId,
+        sub: jwt.sub,
+        grant_id: jwt.grantId,
+        exp,
+        reason,
+      },
+    });
+
   const tokenRevoked = (
     tokenType: 'access_token' | 'refresh_token',
     id: string,
@@ -74,24 +95,39 @@ export function createRemovalEvents(newEvent: EventFactory) {
     // Without a client the record is not a token oidc-provider issued; nothing to announce.
     if (!clientId) return undefined;
     const sub = stringOrNull(payload['sub']) ?? stringOrNull(payload['accountId']);
-    const common = {
-      client_id: clientId,
-      sub,
-      grant_id: stringOrNull(payload.grantId),
-      exp: typeof payload['exp'] === 'number' ? payload['exp'] : null,
-      reason,
-    };
+    const grantId = stringOrNull(payload.grantId);
+    const exp = typeof payload['exp'] === 'number' ? payload['exp'] : null;
+    if (payload['format'] === JWT_RECORD_FORMAT) {
+      return jwtRevoked({ jti: id, clientId, sub, grantId }, exp, reason);
+    }
     return newEvent({
       type: 'tessera.token.revoked',
       subject: sub ?? clientId,
-      data:
-        payload['format'] === JWT_RECORD_FORMAT
-          ? { ...common, token_type: 'access_token', format: 'jwt', jti: id }
-          : { ...common, token_type: tokenType, format: 'opaque', token_hash: tokenHashOf(id) },
+      data: {
+        token_type: tokenType,
+        format: 'opaque',
+        token_hash: tokenHashOf(id),
+        client_id: clientId,
+        sub,
+        grant_id: grantId,
+        exp,
+        reason,
+      },
     });
   };
 
   return {
+    /**
+     * `tessera.token.revoked` for a client-credentials JWT access token revoked on its own,
+     * which no stored record names (src/provider/jwt-access-token-revocation.ts).
+     */
+    clientCredentialsJwtRevoked(
+      jwt: { jti: string; clientId: string; exp: number },
+      reason: RevocationReason,
+    ): OutboxEvent {
+      return jwtRevoked({ ...jwt, sub: null, grantId: null }, jwt.exp, reason);
+    },
+
     /** Events for the tokens of `model` that a removal took away; none for other models. */
     tokensRevoked(
       model: OidcModelName,

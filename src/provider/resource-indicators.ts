@@ -40,6 +40,9 @@ function assertClientCredentialsScopes(
   }
 }
 
+/** What JWT access tokens are signed with (jwt-access-token-verifier.ts checks the same). */
+export const JWT_ACCESS_TOKEN_ALG = 'ES256';
+
 export interface ResourceIndicatorDeps {
   readonly resourceServers: ResourceServerService;
 }
@@ -99,6 +102,6 @@ function toResourceServerInfo(
     audience: record.audience,
     accessTokenTTL: record.accessTokenTtl,
     accessTokenFormat: record.accessTokenFormat,
-    ...(record.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: 'ES256' } } } : {}),
+    ...(record.accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: JWT_ACCESS_TOKEN_ALG } } } : {}),
   };
 }

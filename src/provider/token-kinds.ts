@@ -23,7 +23,7 @@ const KNOWN_TAGS: ReadonlySet<string> = new Set(Object.values(TAGS));
 const SEPARATOR = '~';
 const TAGGED = /^([a-z]{2})~/;
 
-type TaggedModel = keyof typeof TAGS;
+export type TaggedModel = keyof typeof TAGS;
 
 const isTaggedModel = (model: OidcModelName): model is TaggedModel => model in TAGS;
 
@@ -32,6 +32,17 @@ export function belongsToAnotherModel(model: OidcModelName, id: string): boolean
   if (!isTaggedModel(model)) return false;
   const tag = TAGGED.exec(id)?.[1];
   return tag !== undefined && tag !== TAGS[model] && KNOWN_TAGS.has(tag);
+}
+
+/**
+ * The model a token id's tag names, undefined for an untagged one. JWT access tokens carry the
+ * tag in their `jti`: oidc-provider's JWT format takes its id from the same generateTokenId
+ * (lib/models/formats/index.js), so `at~…` is a user's token (AccessToken, bound to a grant) and
+ * `cc~…` a client-credentials one.
+ */
+export function taggedModelOf(id: string): TaggedModel | undefined {
+  const tag = TAGGED.exec(id)?.[1];
+  return (Object.keys(TAGS) as TaggedModel[]).find((model) => TAGS[model] === tag);
 }
 
 /** Makes the provider's access, client-credentials and refresh token ids tagged. */

@@ -14,6 +14,11 @@ import { checkClientKeys } from './client-key-rules.ts';
 import { normaliseClientMetadata, usesClientSecret } from './client-rules.ts';
 import { assertSafeDisplayText } from './display-text.ts';
 import type { ClientSecretHasher } from './client-secrets.ts';
+import {
+  createClientTokenRevoker,
+  type ClientTokenRevocationDeps,
+  type ClientTokensRevoked,
+} from './client-token-revocation.ts';
 import { checkClientUris } from './client-uri-rules.ts';
 import { generateId } from './ids.ts';
 
@@ -30,7 +35,7 @@ export interface ClientServiceDeps {
   readonly clock: () => number;
   /**
    * Events announcing what a deleted client held (provider/grant-revocation.ts,
-   * clientDeletionEventsFor); the store removes it with the client (ClientStore.delete).
+   * clientHoldingsEventsFor); the store removes it with the client (ClientStore.delete).
    */
   readonly deletionEventsFor: NonNullable<ClientDeletionOptions['eventsFor']>;
   /**
@@ -40,6 +45,11 @@ export interface ClientServiceDeps {
    * `tessera.client.deleted`, for resource servers that verify JWTs themselves.
    */
   readonly tokensOutliveDeletionBy: number;
+  /** What revokeTokens needs besides the above (client-token-revocation.ts). */
+  readonly tokenRevocation: Pick<
+    ClientTokenRevocationDeps,
+    'models' | 'holdingsEventsFor' | 'longestAccessTokenTtl'
+  >;
 }
 
 export interface NewClient {
@@ -75,6 +85,11 @@ export interface ClientService {
   delete(clientId: string, expectedVersion?: number): Promise<void>;
   addSecret(clientId: string, expiresAt?: number): Promise<CreatedSecret>;
   removeSecret(clientId: string, secretId: string): Promise<ClientRecord>;
+  /**
+   * Revokes every grant and token the client holds and cuts off its JWT access tokens issued
+   * until now, keeping the client (client-token-revocation.ts); AppError `not_found` without it.
+   */
+  revokeTokens(clientId: string): Promise<ClientTokensRevoked>;
   /** Constant-time check of a presented secret against the client's live secrets. */
   verifySecret(client: ClientRecord, presented: string): boolean;
 }
@@ -300,6 +315,8 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         data: { client_id: clientId, secret_id: secretId, change: 'removed' },
       });
     },
+
+    revokeTokens: createClientTokenRevoker({ clients, newEvent, clock, ...deps.tokenRevocation }),
 
     verifySecret(client, presented) {
       return hasher.matches(presented, client.secrets, clock());

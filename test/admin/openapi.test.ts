@@ -14,6 +14,7 @@ const OPERATIONS = [
   'GET /clients/{client_id}/secrets',
   'POST /clients/{client_id}/secrets',
   'DELETE /clients/{client_id}/secrets/{secret_id}',
+  'POST /clients/{client_id}/revoke-tokens',
   'POST /resource-servers',
   'GET /resource-servers',
   'GET /resource-servers/{id}',

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import * as oidc from 'openid-client';
+
 import { startCliFixture, type CliFixture } from '../helpers/cli-fixture.ts';
 import { runTessera, stderrLines } from '../helpers/cli-runner.ts';
+import { isActiveFor, untilSecondAfter } from '../helpers/jwt-access-tokens.ts';
+import { oauthErrorOf, relyingParty, type RegisteredClient } from '../helpers/oauth-fixtures.ts';
 
 const CLIENT_KEYS = [
   'client_id',
@@ -178,6 +182,72 @@ describe('tessera clients', () => {
     );
     expect(last.code).toBe(1);
     expect(stderrLines(last)).toEqual([expect.stringContaining('last valid secret')]);
+  });
+
+  it('revokes every token of a client: --json says what went, text until when; the client stays', async () => {
+    const created = (await tessera('clients', 'create', '--name', 'leaky', '--json')).json();
+    const service = { clientId: created.client_id, clientSecret: created.client_secret };
+    const { access_token: token } = await oidc.clientCredentialsGrant(
+      await relyingParty(f.t, service),
+    );
+
+    const run = await tessera('clients', 'revoke-tokens', created.client_id, '--json');
+    expect(run.code).toBe(0);
+    const revoked = run.json();
+    expect(revoked).toEqual({
+      client_id: created.client_id,
+      issued_before: expect.any(String),
+      tokens_valid_until: expect.any(String),
+      revoked: { grants: 0, refresh_tokens: 0, access_tokens: 1, codes: 0 },
+    });
+    expect(await isActiveFor(f.t.issuer, service, token)).toBe(false);
+    const got = (await tessera('clients', 'get', created.client_id, '--json')).json();
+    expect(got.tokens_revoked_at).toBe(revoked.issued_before);
+
+    const text = await tessera('clients', 'revoke-tokens', created.client_id);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^client_id +${created.client_id}$`, 'm'));
+    expect(text.stdout).toMatch(/^access_tokens +0$/m);
+    expect(text.stdout).toContain(`Every token of ${created.client_id} issued until`);
+  });
+
+  it('exits 1 with one line for revoking the tokens of an unknown client, 2 without an id', async () => {
+    const unknown = await tessera('clients', 'revoke-tokens', 'cl_unknown');
+    expect(unknown.code).toBe(1);
+    expect(stderrLines(unknown)).toEqual([
+      'tessera: client cl_unknown does not exist (HTTP 404 not_found)',
+    ]);
+    expect((await tessera('clients', 'revoke-tokens')).code).toBe(2);
+  });
+
+  it('runs the leaked-secret runbook of the README as written', async () => {
+    const created = (await tessera('clients', 'create', '--name', 'payments', '--json')).json();
+    const leaked: RegisteredClient = {
+      clientId: created.client_id,
+      clientSecret: created.client_secret,
+    };
+    const stolenToken = (await oidc.clientCredentialsGrant(await relyingParty(f.t, leaked)))
+      .access_token;
+
+    // 1. A new secret, 2. deployed: the service gets its tokens with it.
+    const added = (await tessera('clients', 'secrets', 'add', leaked.clientId, '--json')).json();
+    const replaced = { clientId: leaked.clientId, clientSecret: added.secret };
+    // 3. The leaked secret goes, 4. then everything issued until now.
+    const oldId = created.secrets[0].id;
+    expect((await tessera('clients', 'secrets', 'remove', leaked.clientId, oldId)).code).toBe(0);
+    const revoked = await tessera('clients', 'revoke-tokens', leaked.clientId, '--json');
+    expect(revoked.code).toBe(0);
+
+    expect(await isActiveFor(f.t.issuer, replaced, stolenToken)).toBe(false);
+    const refused = await oidc
+      .clientCredentialsGrant(await relyingParty(f.t, leaked))
+      .catch(oauthErrorOf);
+    expect(refused).toMatchObject({ error: 'invalid_client' });
+    await untilSecondAfter(Date.parse(revoked.json().issued_before) / 1000);
+    const { access_token: fresh } = await oidc.clientCredentialsGrant(
+      await relyingParty(f.t, replaced),
+    );
+    expect(await isActiveFor(f.t.issuer, replaced, fresh)).toBe(true);
   });
 
   it('exits 1 with the field named when the API refuses the metadata', async () => {

@@ -11,6 +11,7 @@ import {
   describeClientStoreContract,
   describeResourceServerStoreContract,
 } from './record-stores.contract.ts';
+import { describeRevokedJwtStoreContract } from './revoked-jwt-store.contract.ts';
 import { describeSigningKeyStoreContract } from './signing-key-store.contract.ts';
 import type { OpenTestStorage } from './storage-fixture.ts';
 
@@ -31,4 +32,5 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeAccountUsernameKeysContract(adapter, open);
   describeLoginThrottleStoreContract(adapter, open);
   describeDataMigrationStoreContract(adapter, open);
+  describeRevokedJwtStoreContract(adapter, open);
 }

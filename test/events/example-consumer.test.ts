@@ -4,8 +4,9 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startExample } from '../helpers/example-consumer.ts';
+import { callTokenEndpoint, untilSecondAfter } from '../helpers/jwt-access-tokens.ts';
 import { createTopic } from '../helpers/kafka-events.ts';
-import { registerClient, relyingParty } from '../helpers/oauth-fixtures.ts';
+import { registerClient, relyingParty, type RegisteredClient } from '../helpers/oauth-fixtures.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
 import {
   createUser,
@@ -52,6 +53,19 @@ describe('the example consumer (examples/revocation-consumer.ts)', () => {
 
   const photos = (token: string) =>
     fetch(`${example.url}/photos`, { headers: { authorization: `Bearer ${token}` } });
+  /** Resolves true once the example refuses `token` (401); rejects after ten seconds. */
+  const refusedSoon = (token: string) =>
+    waitFor(async () => ((await photos(token)).status === 401 ? true : undefined), 10_000, 50);
+  /** A service calling the API with a JWT from client credentials: recorded nowhere. */
+  const serviceToken = async (service?: RegisteredClient) => {
+    const client = service ?? (await registerClient(t, { scope: 'photos:read' }));
+    const rp = await relyingParty(t, client);
+    const { access_token: token } = await oidc.clientCredentialsGrant(rp, {
+      scope: 'photos:read',
+      resource: API,
+    });
+    return { client, clientId: client.clientId, token };
+  };
 
   it('rejects a JWT access token within seconds of its grant being revoked, and keeps accepting others', async () => {
     const signIn = () =>
@@ -81,16 +95,6 @@ describe('the example consumer (examples/revocation-consumer.ts)', () => {
   });
 
   it('rejects every JWT of a deleted client within seconds, its client-credentials ones included', async () => {
-    /** A service calling the API with a JWT from client credentials: recorded nowhere. */
-    const serviceToken = async () => {
-      const service = await registerClient(t, { scope: 'photos:read' });
-      const rp = await relyingParty(t, service);
-      const { access_token: token } = await oidc.clientCredentialsGrant(rp, {
-        scope: 'photos:read',
-        resource: API,
-      });
-      return { clientId: service.clientId, token };
-    };
     const doomed = await serviceToken();
     const kept = await serviceToken();
     expect((await photos(doomed.token)).status).toBe(200);
@@ -104,5 +108,42 @@ describe('the example consumer (examples/revocation-consumer.ts)', () => {
 
     expect(refused).toBe(true);
     expect((await photos(kept.token)).status).toBe(200);
+  });
+
+  it('rejects a client-credentials JWT within seconds of its revocation, and keeps accepting others', async () => {
+    const revoked = await serviceToken();
+    const other = await serviceToken(revoked.client);
+    expect((await photos(revoked.token)).status).toBe(200);
+
+    const answer = await callTokenEndpoint(t.issuer, 'revocation', revoked.client, revoked.token);
+    expect(answer.status).toBe(200);
+
+    expect(await refusedSoon(revoked.token)).toBe(true);
+    expect(await (await photos(revoked.token)).json()).toEqual({
+      error: 'invalid_token',
+      error_description: 'the token was revoked',
+    });
+    expect((await photos(other.token)).status).toBe(200);
+  });
+
+  it('rejects the JWTs a client held when its tokens were revoked, and accepts those it gets after', async () => {
+    const leaked = await serviceToken();
+    const { tokens } = await signInAndRedeem(t, app, undefined, {
+      params: { scope: 'openid offline_access photos:read', prompt: 'consent', resource: API },
+    });
+    const bystander = await serviceToken();
+    for (const token of [leaked.token, tokens.access_token]) {
+      expect((await photos(token)).status).toBe(200);
+    }
+
+    const revoked = await t.tessera.clients.revokeTokens(leaked.clientId);
+    const appRevoked = await t.tessera.clients.revokeTokens(app.clientId);
+
+    expect(await refusedSoon(leaked.token)).toBe(true);
+    expect(await refusedSoon(tokens.access_token)).toBe(true);
+    expect((await photos(bystander.token)).status).toBe(200);
+    await untilSecondAfter(Math.max(revoked.issuedBefore, appRevoked.issuedBefore));
+    const after = await serviceToken(leaked.client);
+    expect((await photos(after.token)).status).toBe(200);
   });
 });

@@ -1,8 +1,11 @@
+import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EVENT_TYPES } from '../../src/events/event-types.ts';
 import { parseTesseraEvent, type TesseraEvent } from '../../src/events/consumer.ts';
+import { callTokenEndpoint } from '../helpers/jwt-access-tokens.ts';
+import { registerClient, relyingParty } from '../helpers/oauth-fixtures.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { collectEvents, createTopic, type EventCollector } from '../helpers/kafka-events.ts';
 import { kafkaBrokers } from '../helpers/services.ts';
@@ -88,6 +91,7 @@ describe.each(STORAGE_BACKENDS)('events on Kafka (%s store)', (backend) => {
       metadata: { grant_types: ['client_credentials'] },
     });
     await t.tessera.clients.addSecret(service.client.clientId);
+    await t.tessera.clients.revokeTokens(service.client.clientId);
     await t.tessera.clients.delete(service.client.clientId);
     await t.tessera.resourceServers.delete(resource!.id);
     await t.tessera.signingKeyAdmin.rotate({ force: true });
@@ -131,5 +135,52 @@ describe.each(STORAGE_BACKENDS)('events on Kafka (%s store)', (backend) => {
         status: 'ready',
         outbox: { relay: 'publishing', pending: 0, oldest_pending_age_seconds: 0 },
       });
+  });
+
+  it("publishes a JWT's revocation, and a client's revocation of all its tokens, as consumers read them", async () => {
+    const service = await registerClient(t, { name: 'Reports', scope: 'photos:read' });
+    await t.tessera.resourceServers.create({ audience: `${API}/v2`, scopes: ['photos:read'] });
+    const rp = await relyingParty(t, service);
+    const issue = async () =>
+      (await oidc.clientCredentialsGrant(rp, { resource: `${API}/v2`, scope: 'photos:read' }))
+        .access_token;
+    const revokedJwt = await issue();
+    await issue();
+    const { jti, exp } = decodeJwt(revokedJwt);
+
+    expect((await callTokenEndpoint(t.issuer, 'revocation', service, revokedJwt)).status).toBe(200);
+    const revokedAll = await t.tessera.clients.revokeTokens(service.clientId);
+
+    const received = () =>
+      collector.messages
+        .filter((message) => message.key === service.clientId)
+        .map((message) => parseTesseraEvent(message.value));
+    await collector.until(() =>
+      received().some((event) => event.type === 'tessera.client.tokens_revoked'),
+    );
+    expect(received().map((event) => [event.type, event.data])).toEqual([
+      ['tessera.client.created', expect.objectContaining({ client_id: service.clientId })],
+      [
+        'tessera.token.revoked',
+        {
+          token_type: 'access_token',
+          format: 'jwt',
+          jti,
+          exp,
+          client_id: service.clientId,
+          sub: null,
+          grant_id: null,
+          reason: 'revocation_endpoint',
+        },
+      ],
+      [
+        'tessera.client.tokens_revoked',
+        {
+          client_id: service.clientId,
+          issued_before: revokedAll.issuedBefore,
+          tokens_valid_until: revokedAll.tokensValidUntil,
+        },
+      ],
+    ]);
   });
 });

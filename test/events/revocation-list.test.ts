@@ -50,6 +50,20 @@ const jwtRevoked = (jti: string, exp: number): NewEvent => ({
   },
 });
 
+const clientTokensRevoked = (
+  clientId: string,
+  issuedBefore: number,
+  tokensValidUntil: number,
+): NewEvent => ({
+  type: 'tessera.client.tokens_revoked',
+  subject: clientId,
+  data: {
+    client_id: clientId,
+    issued_before: issuedBefore,
+    tokens_valid_until: tokensValidUntil,
+  },
+});
+
 describe('the revocation list (tessera/events)', () => {
   it("denies every token of a deleted client until its tokens_valid_until, and only that client's", () => {
     const { clock, list, received } = setUp();
@@ -99,5 +113,63 @@ describe('the revocation list (tessera/events)', () => {
     expect(list.isAccessTokenRevoked({ jti: 'jti-1', client_id: 'cl_app' })).toBe(true);
     expect(list.isAccessTokenRevoked({ jti: 'jti-2', client_id: 'cl_app' })).toBe(false);
     expect(list.isAccessTokenRevoked({ client_id: 'cl_app' })).toBe(true);
+  });
+
+  it("denies a client's tokens issued up to its revocation, and not those issued after", () => {
+    const { list, received } = setUp();
+    const revokedAt = seconds(START) - 10;
+    expect(
+      list.apply(received(clientTokensRevoked('cl_leaked', revokedAt, revokedAt + 3600))),
+    ).toBe(true);
+
+    const token = (iat: number, clientId = 'cl_leaked') => ({
+      jti: `j-${iat}`,
+      client_id: clientId,
+      iat,
+    });
+    expect(list.isAccessTokenRevoked(token(revokedAt - 100))).toBe(true);
+    expect(list.isAccessTokenRevoked(token(revokedAt))).toBe(true);
+    expect(list.isAccessTokenRevoked(token(revokedAt + 1))).toBe(false);
+    expect(list.isAccessTokenRevoked(token(revokedAt - 100, 'cl_other'))).toBe(false);
+    expect(list.isAccessTokenRevoked({ jti: 'j', client_id: 'cl_leaked' })).toBe(true);
+    expect(list.isIssuedBeforeClientRevocation('cl_leaked', revokedAt)).toBe(true);
+    expect(list.isClientDeleted('cl_leaked')).toBe(false);
+  });
+
+  it('stops denying them once the longest access-token TTL has passed, and forgets the entry', () => {
+    const { clock, list, received } = setUp();
+    list.apply(received(clientTokensRevoked('cl_leaked', seconds(START), seconds(START) + 60)));
+    const old = { jti: 'j', client_id: 'cl_leaked', iat: seconds(START) - 1 };
+    clock.advance(59_000);
+    expect(list.isAccessTokenRevoked(old)).toBe(true);
+    clock.advance(1_000);
+    expect(list.isAccessTokenRevoked(old)).toBe(false);
+    for (let index = 0; index < 1000; index += 1) {
+      list.apply(received(jwtRevoked(`jti-${index}`, seconds(START) + 3600)));
+    }
+    expect(list.size).toBe(1000);
+  });
+
+  it('keeps the later revocation of a client, whichever order the events arrive in', () => {
+    const first = clientTokensRevoked('cl_leaked', seconds(START) + 10, seconds(START) + 3610);
+    const second = clientTokensRevoked('cl_leaked', seconds(START) + 20, seconds(START) + 3620);
+    for (const order of [
+      [first, second],
+      [second, first],
+    ]) {
+      const { list, received } = setUp();
+      for (const event of order) list.apply(received(event));
+      expect(list.isIssuedBeforeClientRevocation('cl_leaked', seconds(START) + 20)).toBe(true);
+      expect(list.isIssuedBeforeClientRevocation('cl_leaked', seconds(START) + 21)).toBe(false);
+      expect(list.apply(received(first))).toBe(false);
+      expect(list.size).toBe(1);
+    }
+  });
+
+  it('ignores a revocation of all tokens whose tokens have all expired already', () => {
+    const { list, received } = setUp();
+    const event = clientTokensRevoked('cl_old', seconds(START) - 7200, seconds(START) - 1);
+    expect(list.apply(received(event))).toBe(false);
+    expect(list.size).toBe(0);
   });
 });

@@ -89,6 +89,11 @@ export const SAMPLE_EVENTS: readonly NewEvent[] = [
     data: { client_id: 'cl_1', tokens_valid_until: 1_767_315_600 },
   },
   {
+    type: 'tessera.client.tokens_revoked',
+    subject: 'cl_1',
+    data: { client_id: 'cl_1', issued_before: 1_767_229_200, tokens_valid_until: 1_767_315_600 },
+  },
+  {
     type: 'tessera.client.secret_rotated',
     subject: 'cl_1',
     data: { client_id: 'cl_1', secret_id: 'sec_1', change: 'added' },

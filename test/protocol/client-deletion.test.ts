@@ -138,8 +138,7 @@ describe.each(STORAGE_BACKENDS)('deleting a client (%s store)', (backend) => {
     expect(await introspect(held.refreshToken)).toBe(false);
     expect(await introspect(held.clientCredentials)).toBe(false);
     expect(await introspect(held.code)).toBe(false);
-    // A JWT is not introspectable (oidc-provider lib/shared/reject_structured_tokens.js): its
-    // record goes, and its jti is announced below.
+    // The JWT's record goes too, and its jti is announced below.
     expect((await postRefresh(t, app, held.refreshToken)).status).toBe(401);
     expect((await redeemCode(app, held.code)).status).toBe(401);
     // Gone from the store, not only refused because the client cannot authenticate.

@@ -62,6 +62,11 @@ async function registerApiClient(env: Record<string, string>) {
       // Nothing is deleted here.
       deletionEventsFor: () => [],
       tokensOutliveDeletionBy: 0,
+      tokenRevocation: {
+        models: storage.oidcModels,
+        holdingsEventsFor: () => [],
+        longestAccessTokenTtl: 0,
+      },
     }).create({
       name: 'relying party',
       metadata: { grant_types: ['client_credentials'], scope: 'orders:read' },

@@ -16,6 +16,7 @@ import {
 } from '../output.ts';
 import { collect, integerBetween, parseDuration, splitScopes } from '../option-parsers.ts';
 import { registerClientSecretsCommand } from './client-secrets-command.ts';
+import { registerClientTokensCommand } from './client-tokens-command.ts';
 import { addPageOptions, fetchPages, printNextPageHint, type PageOptions } from './paging.ts';
 
 type Client = z.output<typeof clientSchema.schema>;
@@ -84,6 +85,9 @@ function printClient(io: CliIo, client: Client): void {
     ['secrets', String(client.secrets.length)],
     ['version', String(client.version)],
     ['updated_at', client.updated_at],
+    ...(client.tokens_revoked_at === undefined
+      ? []
+      : [['tokens_revoked_at', client.tokens_revoked_at] as const]),
   ]);
 }
 
@@ -160,6 +164,7 @@ Examples:
   $ tessera clients get cl_abc
   $ tessera clients update cl_abc --scope "orders:read orders:write"
   $ tessera clients delete cl_abc
+  $ tessera clients revoke-tokens cl_abc
   $ tessera clients secrets add cl_abc --expires-in 90d`,
     );
 
@@ -256,5 +261,6 @@ Examples:
       }),
     );
 
+  registerClientTokensCommand(clients, io);
   registerClientSecretsCommand(clients, io);
 }
