@@ -92,8 +92,9 @@ export interface Tessera {
    * The graceful stop: /readyz turns 503 at once; requests are still served for
    * TESSERA_SHUTDOWN_DELAY_MS (so load balancers notice and drain); then the server stops
    * accepting and in-flight requests finish (bounded by TESSERA_SHUTDOWN_TIMEOUT_MS); then the
-   * shutdown steps run (relay flush…, bounded by the same timeout); then the store closes.
-   * Calling it again returns the same promise.
+   * shutdown steps run (relay flush…, bounded by the same timeout); then the argon2 pool and
+   * the store close (src/composition/graceful-stop.ts). Rejects with the first step that
+   * failed, after every later step has run. Calling it again returns the same promise.
    */
   stop(): Promise<void>;
 }
