@@ -17,9 +17,9 @@ import {
   type ProviderHolder,
   type ProviderInstance,
 } from './provider/provider-holder.ts';
-import { createRemovalEvents } from './provider/removal-events.ts';
+import { createRemovalEvents, type RemovalEvents } from './provider/removal-events.ts';
 import { createAccountService, type AccountService } from './services/account-service.ts';
-import { createClientSecretHasher } from './services/client-secrets.ts';
+import { createClientSecretHasher, type ClientSecretHasher } from './services/client-secrets.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
 import type { Argon2Pool } from './services/passwords/argon2-pool.ts';
 import { createPasswordHasher } from './services/passwords/password-hasher.ts';
@@ -92,48 +92,16 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   // Client metadata is validated by the provider, which is built after the services: bind late.
   const built: { holder?: ProviderHolder } = {};
   const removalEvents = createRemovalEvents(newEvent);
-  // Any resource server may have had its TTL up to the cap when it issued (as for key
-  // retirement, keys/key-schedule.ts), whatever today's settings are.
-  const longestAccessTokenTtl = Math.max(
-    config.tokens.accessTokenTtl,
-    config.tokens.clientCredentialsTtl,
-    RESOURCE_SERVER_MAX_TTL,
-  );
-  const clients = createClientService({
-    clients: catalogCache.stores.clients,
+  const clients = buildClientService(config, deps, {
+    catalogCache,
     hasher,
-    newEvent,
-    clock,
-    deletionEventsFor: clientHoldingsEventsFor(removalEvents, 'client_deleted'),
-    // A replica may still issue from its cached client for up to the cache TTL after the
-    // deletion.
-    tokensOutliveDeletionBy:
-      Math.ceil(config.performance.clientCacheTtlMs / 1000) + longestAccessTokenTtl,
-    // Tokens issued after the revocation are not revoked, so the cache TTL adds nothing here.
-    tokenRevocation: {
-      models: storage.oidcModels,
-      holdingsEventsFor: clientHoldingsEventsFor(removalEvents, 'client_tokens_revoked'),
-      longestAccessTokenTtl,
-    },
-    validateMetadata: createClientMetadataValidator(() => {
+    removalEvents,
+    holder: () => {
       if (!built.holder) throw new Error('provider not built yet');
       return built.holder;
-    }),
-    production: config.production,
+    },
   });
-  const accounts = createAccountService({
-    accounts: storage.accounts,
-    throttle: storage.loginThrottle,
-    outbox: storage.outbox,
-    hasher: createPasswordHasher({ pool: deps.argon2Pool, params: config.passwords.argon2 }),
-    policy: config.login,
-    pepper: config.secrets.secretPepper,
-    newEvent,
-    accessRevoker: createAccountAccessRevoker({ models: storage.oidcModels, removalEvents }),
-    clock,
-    metrics: deps.metrics.logins,
-    production: config.production,
-  });
+  const accounts = buildAccountService(config, deps, removalEvents);
   const pageRenderer = createPageRenderer();
   const pages = createProviderPages(pageRenderer);
   const buildInstance = (ring: SigningKeyRing) =>
@@ -158,4 +126,64 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   const holder = createProviderHolder(buildInstance(deps.keyRing));
   built.holder = holder;
   return { clients, resourceServers, accounts, holder, buildInstance, pageRenderer, catalogCache };
+}
+
+function buildClientService(
+  config: Config,
+  deps: ServiceDeps,
+  parts: {
+    readonly catalogCache: CatalogCache;
+    readonly hasher: ClientSecretHasher;
+    readonly removalEvents: RemovalEvents;
+    readonly holder: () => ProviderHolder;
+  },
+): ClientService {
+  const { removalEvents } = parts;
+  // Any resource server may have had its TTL up to the cap when it issued (as for key
+  // retirement, keys/key-schedule.ts), whatever today's settings are.
+  const longestAccessTokenTtl = Math.max(
+    config.tokens.accessTokenTtl,
+    config.tokens.clientCredentialsTtl,
+    RESOURCE_SERVER_MAX_TTL,
+  );
+  return createClientService({
+    clients: parts.catalogCache.stores.clients,
+    hasher: parts.hasher,
+    newEvent: deps.newEvent,
+    clock: deps.clock,
+    deletionEventsFor: clientHoldingsEventsFor(removalEvents, 'client_deleted'),
+    // A replica may still issue from its cached client for up to the cache TTL after the
+    // deletion.
+    tokensOutliveDeletionBy:
+      Math.ceil(config.performance.clientCacheTtlMs / 1000) + longestAccessTokenTtl,
+    // Tokens issued after the revocation are not revoked, so the cache TTL adds nothing here.
+    tokenRevocation: {
+      models: deps.storage.oidcModels,
+      holdingsEventsFor: clientHoldingsEventsFor(removalEvents, 'client_tokens_revoked'),
+      longestAccessTokenTtl,
+    },
+    validateMetadata: createClientMetadataValidator(parts.holder),
+    production: config.production,
+  });
+}
+
+function buildAccountService(
+  config: Config,
+  deps: ServiceDeps,
+  removalEvents: RemovalEvents,
+): AccountService {
+  const { storage } = deps;
+  return createAccountService({
+    accounts: storage.accounts,
+    throttle: storage.loginThrottle,
+    outbox: storage.outbox,
+    hasher: createPasswordHasher({ pool: deps.argon2Pool, params: config.passwords.argon2 }),
+    policy: config.login,
+    pepper: config.secrets.secretPepper,
+    newEvent: deps.newEvent,
+    accessRevoker: createAccountAccessRevoker({ models: storage.oidcModels, removalEvents }),
+    clock: deps.clock,
+    metrics: deps.metrics.logins,
+    production: config.production,
+  });
 }

@@ -1,52 +1,47 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Worker } from 'node:worker_threads';
 import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import type { Worker } from 'node:worker_threads';
 
 import type { Logger } from 'pino';
 
-import { createKeyEncrypter } from '../keys/key-encryption.ts';
-import { createKeyLifecycleWriter } from '../keys/key-lifecycle-writer.ts';
-import { createKeyReconciler, ensureSigningKeyRing } from '../keys/key-reconciler.ts';
-import { createKeySchedule } from '../keys/key-schedule.ts';
-import { createRotationScheduler, type RotationScheduler } from '../keys/rotation-scheduler.ts';
-import { createSigningKeyAdmin, type SigningKeyAdmin } from '../keys/signing-key-admin.ts';
+import type { RotationScheduler } from '../keys/rotation-scheduler.ts';
+import type { SigningKeyAdmin } from '../keys/signing-key-admin.ts';
 import type { Config } from './config/config.ts';
+import { composeServices, type Services } from './compose-services.ts';
+import { buildArgon2Component, type Argon2Component } from './composition/argon2-component.ts';
+import {
+  buildCatalogChanges,
+  type CatalogChangesComponent,
+} from './composition/catalog-changes-component.ts';
+import { gracefulStopOrder } from './composition/graceful-stop.ts';
+import { buildHousekeeping, type Housekeeping } from './composition/housekeeping.ts';
+import { listenForHttp, type HttpComponent } from './composition/http-component.ts';
+import {
+  buildKeysComponent,
+  loadSigningKeys,
+  type KeysComponent,
+} from './composition/keys-component.ts';
+import { buildRelayComponent, type RelayComponent } from './composition/relay-component.ts';
+import { buildRequestListener } from './composition/request-listener.ts';
+import { openStoreComponent, type StoreComponent } from './composition/store-component.ts';
 import { createEventFactoryFor } from './events/event-factory.ts';
-import { composeServices } from './compose-services.ts';
-import { createRequestListener } from './http/create-app.ts';
-import { closeServer } from './lifecycle/close-server.ts';
-import { createShutdownSteps } from './lifecycle/shutdown-steps.ts';
+import { createShutdownSteps, type ShutdownSteps } from './lifecycle/shutdown-steps.ts';
+import { createStartup, type Startup } from './lifecycle/startup.ts';
+import { runStopOrder } from './lifecycle/stop-order.ts';
 import { createMetrics, type TesseraMetrics } from './metrics/create-metrics.ts';
 import type { ClusterWorkerLink } from './metrics/cluster-metrics.ts';
-import { instrumentStorage } from './metrics/instrument-storage.ts';
-import { createCsrfGuard } from './interactions/csrf.ts';
-import { createInteractionRoutes } from './interactions/interaction-routes.ts';
 import type { Storage } from './ports/storage.ts';
-import { createClientCredentialsTokenLookup } from './provider/client-credentials-token.ts';
-import { createRecordSealer } from './provider/model-record-protection.ts';
-import { withProtectedModels } from './provider/protected-model-store.ts';
 import type { ProviderHolder } from './provider/provider-holder.ts';
-import { createBacklogReader } from './relay/backlog-reader.ts';
-import { openRelay } from './relay/open-relay.ts';
 import type { OutboxRelay } from './relay/outbox-relay.ts';
 import type { AccountService } from './services/account-service.ts';
 import type { ClientService } from './services/client-service.ts';
-import { createArgon2Pool } from './services/passwords/argon2-pool.ts';
+import type { ResourceServerService } from './services/resource-server-service.ts';
 import type { CatalogCache } from './storage/catalog-cache.ts';
-import {
-  createCatalogChangePoller,
-  type CatalogChangePoller,
-} from './storage/catalog-change-poller.ts';
+import type { CatalogChangePoller } from './storage/catalog-change-poller.ts';
 import { runDataMigrations } from './storage/data-migrations.ts';
 import { dataMigrationsFor } from './storage/migrate-storage.ts';
-import { openStorage } from './storage/open-storage.ts';
 import { logUsernameRekey, rekeyUsernames } from './services/usernames/username-rekey.ts';
-import {
-  RESOURCE_SERVER_MAX_TTL,
-  type ResourceServerService,
-} from './services/resource-server-service.ts';
 
 export interface TesseraOptions {
   readonly logger: Logger;
@@ -97,290 +92,208 @@ export interface Tessera {
    * The graceful stop: /readyz turns 503 at once; requests are still served for
    * TESSERA_SHUTDOWN_DELAY_MS (so load balancers notice and drain); then the server stops
    * accepting and in-flight requests finish (bounded by TESSERA_SHUTDOWN_TIMEOUT_MS); then the
-   * shutdown steps run (relay flush…, bounded by the same timeout); then the store closes.
-   * Calling it again returns the same promise.
+   * shutdown steps run (relay flush…, bounded by the same timeout); then the argon2 pool and
+   * the store close (src/composition/graceful-stop.ts). Rejects with the first step that
+   * failed, after every later step has run. Calling it again returns the same promise.
    */
   stop(): Promise<void>;
 }
 
-const PRUNE_INTERVAL_MS = 60_000;
-/** Far longer than one lifecycle action (a key generation and one write) takes. */
-const KEY_LEASE_TTL_MS = 30_000;
-/** How long a replica starting on an empty store waits for another one creating the keys. */
-const KEY_STARTUP_WAIT_MS = 30_000;
-/** Password checks that may wait for an argon2 worker before sign-in answers "busy". */
-const ARGON2_QUEUE_PER_WORKER = 32;
+/** What every builder below may need, besides the configuration. */
+interface Context {
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly metrics: TesseraMetrics;
+  readonly options: TesseraOptions;
+  readonly startup: Startup;
+}
 
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+/** The components of a running Tessera, in the order they are built. */
+interface Components {
+  readonly store: StoreComponent;
+  readonly http: HttpComponent;
+  readonly argon2: Argon2Component;
+  readonly services: Services;
+  readonly keys: KeysComponent;
+  readonly shutdownSteps: ShutdownSteps;
+  readonly relay: RelayComponent;
+  readonly housekeeping: Housekeeping;
+  readonly catalogChanges: CatalogChangesComponent;
+}
 
 /**
- * The composition root: stores → services → provider → app → listening server. Nothing here is
- * a module-level singleton; tests build as many instances as they like.
+ * The composition root: store → listening server (answering "starting") → argon2 pool → data
+ * migrations → signing keys → services and provider → key rotation, relay, app, housekeeping,
+ * catalog polling. Each component is built by its named builder from explicit dependencies
+ * (src/composition/); nothing is a module-level singleton, so tests build as many instances as
+ * they like. A failure while starting stops what already started, the latest first.
  */
 export async function startTessera(config: Config, options: TesseraOptions): Promise<Tessera> {
   const { logger } = options;
   const clock = options.clock ?? Date.now;
   const metrics = createMetrics({ clock });
-  const rawStorage = options.storage ?? (await openStorage(config, { logger, clock }));
-  // Bearer artifacts are kept only hashed or sealed (provider/model-record-protection.ts).
-  const sealer = createRecordSealer(config.secrets.keyEncryptionKey);
-  const storage = instrumentStorage(withProtectedModels(rawStorage, sealer), metrics.store);
-  // Components built below add what must finish before the store closes (relay flush, …).
-  const shutdownSteps = createShutdownSteps(logger);
-
-  let shuttingDown = false;
-  let handler: RequestListener = (_req, res) => {
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
-    res.end('{"error":"temporarily_unavailable","error_description":"starting"}');
-  };
-  const server = createServer((req, res) => {
-    // While stopping, let each connection go after its response so clients reconnect elsewhere.
-    if (shuttingDown) res.setHeader('connection', 'close');
-    handler(req, res);
-  });
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.http.port, config.http.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const issuer = config.http.issuer ?? `http://localhost:${port}`;
-
-  const argon2Pool = createArgon2Pool({
-    workers: config.passwords.workers,
-    maxQueued: config.passwords.workers * ARGON2_QUEUE_PER_WORKER,
-    logger: logger.child({ component: 'argon2-pool' }),
-    ...(options.startArgon2Worker ? { startWorker: options.startArgon2Worker } : {}),
-  });
+  const startup = createStartup(logger, config.http.shutdownTimeoutMs);
+  const context: Context = { logger, clock, metrics, options, startup };
   try {
-    await runDataMigrations(storage, dataMigrationsFor(config), { clock, logger });
-    const newEvent = createEventFactoryFor({
-      production: config.production,
-      source: issuer,
-      clock,
+    const components = await buildComponents(config, context);
+    components.keys.start();
+    components.relay.start();
+    components.housekeeping.start();
+    components.catalogChanges.start();
+    logListening(config, components, logger);
+    return tesseraOf(config, components, context);
+  } catch (error) {
+    await startup.unwind();
+    throw error;
+  }
+}
+
+async function buildComponents(config: Config, context: Context): Promise<Components> {
+  const { logger, clock, metrics, options, startup } = context;
+  const store = startup.add(
+    await openStoreComponent(config, {
       logger,
-    });
-    const schedule = createKeySchedule(config.keys, {
-      ...config.tokens,
-      resourceServerMaxTtl: RESOURCE_SERVER_MAX_TTL,
-    });
-    // Lease holders are per process: a crashed process's leases lapse, a restarted one is new.
-    const holderId = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
-    const encrypter = createKeyEncrypter(config.secrets.keyEncryptionKey);
-    const writer = createKeyLifecycleWriter({
-      keys: storage.signingKeys,
-      encrypter,
-      newEvent,
       clock,
-    });
-    const reconciler = createKeyReconciler({
-      keys: storage.signingKeys,
-      leases: storage.leases,
-      writer,
-      encrypter,
-      schedule,
+      metrics: metrics.store,
+      storage: options.storage,
+    }),
+  );
+  const http = startup.add(await listenForHttp(config, { logger }));
+  const argon2 = startup.add(
+    buildArgon2Component(config, { logger, startArgon2Worker: options.startArgon2Worker }),
+  );
+  const { storage } = store;
+  await runDataMigrations(storage, dataMigrationsFor(config), { clock, logger });
+  const newEvent = createEventFactoryFor({
+    production: config.production,
+    source: http.issuer,
+    clock,
+    logger,
+  });
+  const holderId = createLeaseHolderId();
+  const signingKeys = await loadSigningKeys(config, { storage, newEvent, clock, logger, holderId });
+  // Before anything can create an account or sign in: usernames stored under older rules get
+  // today's keys and skeletons (username-rekey.ts).
+  logUsernameRekey(await rekeyUsernames(storage.accounts), logger);
+  const services = composeServices(config, {
+    storage,
+    logger,
+    clock,
+    issuer: http.issuer,
+    keyRing: signingKeys.keyRing,
+    argon2Pool: argon2.pool,
+    metrics,
+    newEvent,
+  });
+  const keys = startup.add(
+    buildKeysComponent(config, {
+      signingKeys,
+      services,
+      storage,
+      metrics: metrics.keys,
       clock,
       logger,
       holderId,
-      leaseTtlMs: KEY_LEASE_TTL_MS,
-    });
-    const keyRing = await ensureSigningKeyRing(reconciler, {
-      timeoutMs: KEY_STARTUP_WAIT_MS,
-      retryMs: 200,
-    });
-    // Before anything can create an account or sign in: usernames stored under older rules get
-    // today's keys and skeletons (username-rekey.ts).
-    logUsernameRekey(await rekeyUsernames(storage.accounts), logger);
-    const {
-      clients,
-      resourceServers,
-      accounts,
-      holder,
-      buildInstance,
-      pageRenderer,
-      catalogCache,
-    } = composeServices(config, {
+    }),
+  );
+  const built = { store, http, argon2, services, keys };
+  return { ...built, ...buildDuties(config, context, built, holderId) };
+}
+
+/**
+ * The relay, the app and the background duties. Pruning is idempotent and the relay claims
+ * events under a lease, so every replica may run both; within one replica's cluster of worker
+ * processes, worker 0 alone does.
+ */
+function buildDuties(
+  config: Config,
+  context: Context,
+  built: Pick<Components, 'store' | 'http' | 'services' | 'keys'>,
+  holderId: string,
+): Pick<Components, 'shutdownSteps' | 'relay' | 'housekeeping' | 'catalogChanges'> {
+  const { logger, clock, metrics, options, startup } = context;
+  const { storage } = built.store;
+  const runsSingletonDuties = (options.worker?.index ?? 0) === 0;
+  // Components add what must finish before the store closes (the relay's flush).
+  const shutdownSteps = createShutdownSteps(logger);
+  const relay = startup.add(
+    buildRelayComponent(config, {
       storage,
+      metrics: metrics.outbox,
       logger,
       clock,
-      issuer,
-      keyRing,
-      argon2Pool,
-      metrics,
-      newEvent,
-    });
-    metrics.keys.trackKeys(() => holder.current().keyRing.records);
-    const keyRotation = createRotationScheduler({
-      reconciler,
+      holderId,
+      runsSingletonDuties,
+      shutdownSteps,
+    }),
+  );
+  built.http.serve(
+    buildRequestListener(config, {
+      http: built.http,
+      services: built.services,
+      keys: built.keys,
       logger,
       clock,
-      pollIntervalMs: config.keys.pollInterval * 1000,
-      servedFingerprint: () => holder.current().keyRing.fingerprint,
-      // In-flight requests keep the instance they captured (create-app.ts); oidc-provider
-      // instances own no timers or global listeners, so the old one is collected after them.
-      serve: (ring) => holder.replace(buildInstance(ring)),
-    });
-    const signingKeyAdmin = createSigningKeyAdmin({
-      keys: storage.signingKeys,
-      leases: storage.leases,
-      writer,
-      schedule,
+      storage,
+      outbox: relay.readiness,
+      metrics,
+      worker: options.worker,
+    }),
+  );
+  const housekeeping = startup.add(
+    buildHousekeeping(config, {
+      storage,
       clock,
-      // Its own holder id: the admin and this replica's scheduler must exclude each other too.
-      holderId: `${holderId}/admin`,
-      leaseTtlMs: KEY_LEASE_TTL_MS,
-      onKeysChanged: () => keyRotation.refresh(),
-    });
-
-    // Pruning is idempotent and the relay claims events under a lease, so every replica may run
-    // both; within one replica's cluster of worker processes, worker 0 alone does.
-    const runsSingletonDuties = (options.worker?.index ?? 0) === 0;
-    const relay = runsSingletonDuties
-      ? openRelay(config, {
-          storage,
-          metrics: metrics.outbox,
-          logger,
-          clock,
-          holderId,
-        })
-      : undefined;
-    const outboxBacklog = createBacklogReader(storage.outbox, { maxAgeMs: 2_000 });
-    if (relay) {
-      metrics.outbox.trackBacklog(outboxBacklog);
-      // After in-flight requests have drained, so the events they recorded are flushed too.
-      shutdownSteps.add('outbox relay', () => relay.stop({ flush: true }));
-    }
-
-    handler = createRequestListener({
       logger,
-      holder,
-      storage,
-      isShuttingDown: () => shuttingDown,
-      signingKeyProblem: () => keyRotation.problem(),
-      issuer,
-      https: issuer.startsWith('https:'),
-      trustProxy: config.http.trustProxy,
-      jwksMaxAge: config.keys.jwksMaxAge,
-      metrics,
-      metricsText: options.worker
-        ? options.worker.attachRegistry(metrics.registry)
-        : () => metrics.registry.metrics(),
-      metricsToken: config.metrics.token,
-      pages: pageRenderer,
-      interactions: createInteractionRoutes({
-        holder,
-        accounts,
-        pages: pageRenderer,
-        csrf: createCsrfGuard({
-          keys: config.secrets.cookieKeys,
-          https: issuer.startsWith('https:'),
-        }),
-      }),
-      admin: {
-        issuer,
-        clients,
-        resourceServers,
-        outbox: storage.outbox,
-        accounts,
-        signingKeyAdmin,
-        lookupToken: createClientCredentialsTokenLookup({ holder, clock }),
-      },
-      outbox: relay && {
-        backlog: outboxBacklog,
-        relayState: () => relay.state(),
-        maxBacklog: config.outbox.readyMaxBacklog,
-        clock,
-      },
-    });
+      runsSingletonDuties,
+      prunesOutbox: !relay.relay,
+    }),
+  );
+  const catalogChanges = startup.add(
+    buildCatalogChanges(config, { storage, catalogCache: built.services.catalogCache, logger }),
+  );
+  return { shutdownSteps, relay, housekeeping, catalogChanges };
+}
 
-    const pruner = runsSingletonDuties
-      ? setInterval(() => {
-          Promise.all([
-            storage.oidcModels.pruneExpired(),
-            storage.loginThrottle.pruneExpired(clock()),
-            storage.revokedJwts.pruneExpired(),
-          ]).catch((error: unknown) => {
-            logger.warn({ err: error }, 'pruning expired records failed');
-          });
-          // With a relay, it prunes what it published; without, nothing will publish old events.
-          if (!relay) {
-            storage.outbox
-              .prune({ before: clock() - config.outbox.retentionMs, unpublished: true })
-              .catch((error: unknown) => {
-                logger.warn({ err: error }, 'pruning old outbox events failed');
-              });
-          }
-        }, PRUNE_INTERVAL_MS).unref()
-      : undefined;
-    // Without a cache there is nothing to drop; with polling off, the TTL alone bounds staleness.
-    const catalogChanges =
-      config.performance.catalogPollMs > 0 && config.performance.clientCacheTtlMs > 0
-        ? createCatalogChangePoller({
-            generation: storage.catalogGeneration,
-            onChange: () => catalogCache.invalidateAll(),
-            intervalMs: config.performance.catalogPollMs,
-            logger: logger.child({ component: 'catalog-changes' }),
-          })
-        : undefined;
+/** Lease holders are per process: a crashed process's leases lapse, a restarted one is new. */
+function createLeaseHolderId(): string {
+  return `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+}
 
-    keyRotation.start();
-    relay?.start();
-    catalogChanges?.start();
-
-    if (issuer.startsWith('https:') && !config.http.trustProxy) {
-      logger.warn(
-        "TESSERA_ISSUER is https but TESSERA_TRUST_PROXY is false: behind a TLS-terminating proxy, every client address Tessera sees (per-address sign-in limits, logs) is the proxy's",
-      );
-    }
-    logger.info({ issuer, storage: storage.kind, port }, 'tessera listening');
-
-    let stopping: Promise<void> | undefined;
-    const stopGracefully = async (): Promise<void> => {
-      shuttingDown = true;
-      clearInterval(pruner);
-      // No new key-lifecycle passes; one in progress finishes before the store closes.
-      const rotationStopped = keyRotation.stop();
-      if (config.http.shutdownDelayMs > 0) {
-        logger.info({ delayMs: config.http.shutdownDelayMs }, 'readiness off; serving until drain');
-        await new Promise((resolve) => setTimeout(resolve, config.http.shutdownDelayMs));
-      }
-      await closeServer(server, config.http.shutdownTimeoutMs, logger);
-      // Polled until the last request is answered; a read in progress finishes before the close.
-      const catalogPollingStopped = catalogChanges?.stop();
-      await shutdownSteps.run(config.http.shutdownTimeoutMs);
-      await rotationStopped;
-      await catalogPollingStopped;
-      await argon2Pool.close();
-      await storage.close();
-    };
-
-    return {
-      issuer,
-      server,
-      storage,
-      clients,
-      resourceServers,
-      accounts,
-      holder,
-      signingKeyAdmin,
-      keyRotation,
-      metrics,
-      relay,
-      catalogCache,
-      catalogChanges,
-      stop() {
-        stopping ??= stopGracefully();
-        return stopping;
-      },
-    };
-  } catch (error) {
-    server.close();
-    await argon2Pool.close();
-    if (!options.storage) await storage.close();
-    throw error;
+function logListening(config: Config, components: Components, logger: Logger): void {
+  const { issuer, port } = components.http;
+  if (issuer.startsWith('https:') && !config.http.trustProxy) {
+    logger.warn(
+      "TESSERA_ISSUER is https but TESSERA_TRUST_PROXY is false: behind a TLS-terminating proxy, every client address Tessera sees (per-address sign-in limits, logs) is the proxy's",
+    );
   }
+  logger.info({ issuer, storage: components.store.storage.kind, port }, 'tessera listening');
+}
+
+function tesseraOf(config: Config, components: Components, context: Context): Tessera {
+  const { http, store, services, keys, relay, catalogChanges } = components;
+  const stopOrder = gracefulStopOrder(components, {
+    delayMs: config.http.shutdownDelayMs,
+    timeoutMs: config.http.shutdownTimeoutMs,
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    issuer: http.issuer,
+    server: http.server,
+    storage: store.storage,
+    clients: services.clients,
+    resourceServers: services.resourceServers,
+    accounts: services.accounts,
+    holder: services.holder,
+    signingKeyAdmin: keys.admin,
+    keyRotation: keys.rotation,
+    metrics: context.metrics,
+    relay: relay.relay,
+    catalogCache: services.catalogCache,
+    catalogChanges: catalogChanges.poller,
+    stop() {
+      stopping ??= runStopOrder(stopOrder, context.logger);
+      return stopping;
+    },
+  };
 }

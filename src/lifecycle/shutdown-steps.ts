@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 
+import { runWithin } from './run-within.ts';
+
 /**
  * Work that must finish before the store closes: flushing the outbox relay, stopping the key
  * rotation scheduler, closing a Kafka producer. The composition root adds a step next to where
@@ -43,23 +45,4 @@ export function createShutdownSteps(logger: Logger): ShutdownSteps {
       }
     },
   };
-}
-
-async function runWithin(
-  run: () => Promise<void> | void,
-  timeoutMs: number,
-): Promise<'done' | 'timeout' | { error: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
-  const work = (async () => {
-    await run();
-    return 'done' as const;
-  })().catch((error: unknown) => ({ error }));
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -3,13 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
-import { createKeyEncrypter, type KeyEncrypter } from '../../keys/key-encryption.ts';
-import {
-  createKeyLifecycleWriter,
-  type KeyLifecycleWriter,
-} from '../../keys/key-lifecycle-writer.ts';
-import { createKeyReconciler, type KeyReconciler } from '../../keys/key-reconciler.ts';
 import type { KeySchedule } from '../../keys/key-schedule.ts';
+import { buildKeyLifecycle, type KeyLifecycle } from '../../src/composition/keys-component.ts';
 import { createEventFactory, throwInvalidEvent } from '../../src/events/event-factory.ts';
 import type { Storage } from '../../src/ports/storage.ts';
 import { createTestClock, type TestClock } from '../contracts/storage-fixture.ts';
@@ -29,40 +24,28 @@ export const DEFAULT_SCHEDULE: KeySchedule = {
 export const LEASE_TTL_MS = 30 * SECOND;
 
 /** One replica's view of the key lifecycle: its own KEK, lease holder id and reconciler. */
-export interface TestReplica {
-  readonly encrypter: KeyEncrypter;
-  readonly writer: KeyLifecycleWriter;
-  readonly reconciler: KeyReconciler;
-}
+export type TestReplica = KeyLifecycle;
 
+/** A replica wired exactly as the server wires its own (src/composition/keys-component.ts). */
 export function createReplica(
   storage: Storage,
   clock: TestClock,
   options: { kek?: Buffer; holderId?: string; schedule?: KeySchedule } = {},
 ): TestReplica {
-  const encrypter = createKeyEncrypter(options.kek ?? randomBytes(32));
-  const writer = createKeyLifecycleWriter({
-    keys: storage.signingKeys,
-    encrypter,
+  return buildKeyLifecycle({
+    storage,
+    keyEncryptionKey: options.kek ?? randomBytes(32),
     newEvent: createEventFactory({
       source: 'https://id.example.com',
       clock,
       onInvalid: throwInvalidEvent,
     }),
-    clock,
-  });
-  const reconciler = createKeyReconciler({
-    keys: storage.signingKeys,
-    leases: storage.leases,
-    writer,
-    encrypter,
     schedule: options.schedule ?? DEFAULT_SCHEDULE,
     clock,
     logger: pino({ level: 'silent' }),
     holderId: options.holderId ?? 'replica-a',
     leaseTtlMs: LEASE_TTL_MS,
   });
-  return { encrypter, writer, reconciler };
 }
 
 export function openTestStore(path = ':memory:'): { storage: Storage; clock: TestClock } {

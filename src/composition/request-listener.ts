@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+
+import type { Config } from '../config/config.ts';
+import type { Services } from '../compose-services.ts';
+import type { AdminApiDeps } from '../admin/admin-api.ts';
+import { createRequestListener } from '../http/create-app.ts';
+import type { OutboxReadiness } from '../http/health-routes.ts';
+import { createCsrfGuard } from '../interactions/csrf.ts';
+import { createInteractionRoutes } from '../interactions/interaction-routes.ts';
+import type { ClusterWorkerLink } from '../metrics/cluster-metrics.ts';
+import type { TesseraMetrics } from '../metrics/create-metrics.ts';
+import type { Storage } from '../ports/storage.ts';
+import { createClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';
+import type { HttpComponent, RequestListener } from './http-component.ts';
+import type { KeysComponent } from './keys-component.ts';
+
+export interface RequestListenerDeps {
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly http: Pick<HttpComponent, 'issuer' | 'isShuttingDown'>;
+  readonly storage: Storage;
+  readonly services: Services;
+  readonly keys: Pick<KeysComponent, 'rotation' | 'admin'>;
+  /** The outbox part of /readyz; undefined without a relay in this process. */
+  readonly outbox: OutboxReadiness | undefined;
+  readonly metrics: TesseraMetrics;
+  /** Set in a cluster worker: /metrics then sums every worker's registry. */
+  readonly worker: ClusterWorkerLink | undefined;
+}
+
+/** The app the HTTP component serves once everything is built: provider, pages, admin API. */
+export function buildRequestListener(config: Config, deps: RequestListenerDeps): RequestListener {
+  const { logger, storage, services, metrics } = deps;
+  const { issuer } = deps.http;
+  const https = issuer.startsWith('https:');
+  return createRequestListener({
+    logger,
+    holder: services.holder,
+    storage,
+    isShuttingDown: () => deps.http.isShuttingDown(),
+    signingKeyProblem: () => deps.keys.rotation.problem(),
+    issuer,
+    https,
+    trustProxy: config.http.trustProxy,
+    jwksMaxAge: config.keys.jwksMaxAge,
+    metrics,
+    metricsText: deps.worker
+      ? deps.worker.attachRegistry(metrics.registry)
+      : () => metrics.registry.metrics(),
+    metricsToken: config.metrics.token,
+    pages: services.pageRenderer,
+    interactions: createInteractionRoutes({
+      holder: services.holder,
+      accounts: services.accounts,
+      pages: services.pageRenderer,
+      csrf: createCsrfGuard({ keys: config.secrets.cookieKeys, https }),
+    }),
+    admin: adminApiDeps(deps),
+    outbox: deps.outbox,
+  });
+}
+
+function adminApiDeps(deps: RequestListenerDeps): AdminApiDeps {
+  const { services, storage } = deps;
+  return {
+    issuer: deps.http.issuer,
+    clients: services.clients,
+    resourceServers: services.resourceServers,
+    outbox: storage.outbox,
+    accounts: services.accounts,
+    signingKeyAdmin: deps.keys.admin,
+    lookupToken: createClientCredentialsTokenLookup({ holder: services.holder, clock: deps.clock }),
+  };
+}
