@@ -22,7 +22,12 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`tessera: configuration error: ${error.message}\n`);
+      // Every invalid variable, one line each, so that one restart shows all there is to fix.
+      process.stderr.write(
+        error.problems
+          .map(({ variable, message }) => `tessera: configuration error: ${variable}: ${message}\n`)
+          .join(''),
+      );
       process.exit(1);
     }
     throw error;

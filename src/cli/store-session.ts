@@ -23,7 +23,11 @@ export function loadCliConfig(io: CliIo): Config {
   try {
     config = loadConfig(io.env);
   } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(`configuration error: ${error.message}`);
+    if (error instanceof ConfigError) {
+      // One line per invalid variable, each prefixed like the first (the CLI prints "tessera: ").
+      const lines = error.problems.map((p) => `configuration error: ${p.variable}: ${p.message}`);
+      throw new CliError(lines.join('\ntessera: '));
+    }
     throw error;
   }
   if (config.devDefaults.length > 0) {

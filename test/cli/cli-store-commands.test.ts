@@ -72,6 +72,15 @@ describe('tessera init and migrate (against the store)', () => {
     ]);
   });
 
+  it('exits 1 with one line per invalid variable', async () => {
+    const run = await runTessera(['init'], { ...f.storeEnv, PORT: 'eighty', LOG_LEVEL: 'loud' });
+    expect(run.code).toBe(1);
+    expect(stderrLines(run)).toEqual([
+      expect.stringMatching(/^tessera: configuration error: PORT: /),
+      expect.stringMatching(/^tessera: configuration error: LOG_LEVEL: /),
+    ]);
+  });
+
   it('exits 1 when the key-encryption key is not the server’s, creating nothing', async () => {
     const before = (await f.t.tessera.clients.list({ limit: 100 })).length;
     const run = await runTessera(['init', '--force'], {

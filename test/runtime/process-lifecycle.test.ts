@@ -107,6 +107,21 @@ describe('the tessera process', () => {
     ]);
   });
 
+  it('stops at every invalid variable at once, one line each, with exit code 1', async () => {
+    const result = await runTesseraExpectingFailure({
+      TESSERA_DATA_DIR: dataDir,
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      TESSERA_GRANT_TTL: '60',
+    });
+    expect(result.code).toBe(1);
+    expect(result.output.trim().split('\n')).toEqual([
+      expect.stringMatching(/^tessera: configuration error: PORT: invalid value/),
+      expect.stringMatching(/^tessera: configuration error: LOG_LEVEL: invalid value/),
+      expect.stringMatching(/^tessera: configuration error: TESSERA_GRANT_TTL: must be at least/),
+    ]);
+  });
+
   it('refuses production with development defaults and says which variable to set', async () => {
     const result = await runTesseraExpectingFailure({
       TESSERA_DATA_DIR: dataDir,

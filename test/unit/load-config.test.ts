@@ -200,6 +200,56 @@ describe('loadConfig', () => {
     expect(error.message.split('\n')).toHaveLength(1);
   });
 
+  it('reports every invalid variable at once, one line each naming it, in the order of the reference', () => {
+    const error = errorOf({
+      TESSERA_DATA_DIR: dataDir,
+      TESSERA_GRANT_TTL: '60',
+      TESSERA_COOKIE_KEYS: 'short',
+      KAFKA_SASL_USERNAME: 'tessera',
+      LOG_LEVEL: 'loud',
+      PORT: 'eighty',
+    });
+    expect(error.problems.map((problem) => problem.variable)).toEqual([
+      'PORT',
+      'LOG_LEVEL',
+      'KAFKA_SASL_USERNAME',
+      'TESSERA_COOKIE_KEYS',
+      'TESSERA_GRANT_TTL',
+    ]);
+    expect(error.variable).toBe('PORT');
+    expect(error.message.split('\n')).toEqual([
+      expect.stringMatching(/^PORT: invalid value \(/),
+      expect.stringMatching(/^LOG_LEVEL: invalid value \(/),
+      'KAFKA_SASL_USERNAME: needs KAFKA_SASL_MECHANISM',
+      expect.stringMatching(/^TESSERA_COOKIE_KEYS: invalid value \(each comma-separated key/),
+      `TESSERA_GRANT_TTL: must be at least TESSERA_REFRESH_TOKEN_TTL (${14 * 86_400})`,
+    ]);
+  });
+
+  it('refuses production without any secret, naming each of the three', () => {
+    const env: Record<string, string> = productionEnv();
+    delete env.TESSERA_KEY_ENCRYPTION_KEY;
+    delete env.TESSERA_COOKIE_KEYS;
+    delete env.TESSERA_SECRET_PEPPER;
+    expect(errorOf(env).problems).toEqual([
+      { variable: 'TESSERA_KEY_ENCRYPTION_KEY', message: expect.stringMatching(/^required when/) },
+      { variable: 'TESSERA_COOKIE_KEYS', message: expect.stringMatching(/^required when/) },
+      { variable: 'TESSERA_SECRET_PEPPER', message: expect.stringMatching(/^required when/) },
+    ]);
+    expect(existsSync(join(dataDir, 'dev-secrets.json'))).toBe(false);
+  });
+
+  it('checks a rule among variables only once each of them is valid', () => {
+    // Unchecked, the credentials would be refused as lacking a mechanism: there is one, mistyped.
+    const error = errorOf({
+      TESSERA_DATA_DIR: dataDir,
+      KAFKA_SASL_MECHANISM: 'gssapi',
+      KAFKA_SASL_USERNAME: 'tessera',
+      KAFKA_SASL_PASSWORD: 'hunter2-but-longer',
+    });
+    expect(error.problems.map((problem) => problem.variable)).toEqual(['KAFKA_SASL_MECHANISM']);
+  });
+
   it('keeps published events 7 days, polls twice a second, and never fails readiness on the backlog by default', () => {
     expect(loadConfig({ TESSERA_DATA_DIR: dataDir }).outbox).toEqual({
       retentionMs: 7 * 86_400_000,
