@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Tessera's production image: compiled JavaScript and production dependencies only, run as an
-# unprivileged user by node itself (PID 1 receives SIGTERM and drains; see README "Operations").
+# unprivileged user by node itself (PID 1 receives SIGTERM and drains; see docs/operations.md).
 # scripts/build-release.ts performs the same steps without Docker and is tested (test/release).
 # Pin the base by digest too (node:<version>-trixie-slim@sha256:…) in your registry mirror.
 

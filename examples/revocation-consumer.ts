@@ -1,6 +1,6 @@
 /**
  * A resource server that accepts Tessera's JWT access tokens and refuses revoked ones within
- * seconds, by following Tessera's events (README "Consuming events").
+ * seconds, by following Tessera's events (docs/events.md "Consuming events").
  *
  *   KAFKA_BROKERS=localhost:9092 TESSERA_ISSUER=http://localhost:3000 \
  *   API_AUDIENCE=https://photos.example.com/api PORT=4000 \
@@ -8,7 +8,7 @@
  *
  *   curl -H "Authorization: Bearer $ACCESS_TOKEN" localhost:4000/photos
  *
- * A cluster with TLS and SASL takes the variables Tessera reads (README "Configuration"):
+ * A cluster with TLS and SASL takes the variables Tessera reads (docs/configuration.md):
  * KAFKA_SSL=true, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD.
  *
  * Outside this repository, import from 'tessera/events' the same way (after `npm run build`).

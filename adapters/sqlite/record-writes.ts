@@ -17,9 +17,9 @@ export function isUniqueViolation(error: unknown): boolean {
 
 /**
  * One guarded write of a record and the events that announce it, in one transaction (the
- * outbox's atomicity, README "Delivery"). `write` returns how many rows it changed: anything but
- * one — absent, or stored under another version — writes nothing and answers false, as does a
- * unique constraint (an id, audience or username already taken).
+ * outbox's atomicity, docs/events.md "Delivery"). `write` returns how many rows it changed:
+ * anything but one — absent, or stored under another version — writes nothing and answers false,
+ * as does a unique constraint (an id, audience or username already taken).
  */
 export function writeRecordWithEvents(
   db: SqliteDatabase,

@@ -1,6 +1,6 @@
 /**
  * The benchmark suite (npm run bench): real Tessera processes against bare oidc-provider over
- * loopback, scenario by scenario. See README "Benchmarks" for how to read the output.
+ * loopback, scenario by scenario. See docs/benchmarks.md "Benchmarks" for how to read the output.
  *
  *   npm run bench                                   # every scenario, 15 s each after 3 s warm-up
  *   npm run bench -- --scenario cc-jwt-mongodb --duration 5

@@ -4,7 +4,7 @@
  * positive slope; the slope over the second half excludes warm-up growth (JIT, pools).
  *
  * `--soak` runs it on SQLite, where the load stays at full rate for the whole run; on FerretDB
- * (`--scenario soak-mongodb`) every opaque-token write scans its collection (README
+ * (`--scenario soak-mongodb`) every opaque-token write scans its collection (docs/benchmarks.md
  * "Benchmarks"), so the rate falls as the run goes on and the soak measures FerretDB.
  */
 import { runLoad } from './load.ts';

@@ -168,7 +168,7 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
       tag: TAG,
       summary: 'Revoke every token the client holds, keeping the client',
       description:
-        'For a leaked secret (README "Leaked client secret"): every grant, refresh token, ' +
+        'For a leaked secret (docs/operations.md "Leaked client secret"): every grant, refresh token, ' +
         'opaque access token and code of the client is revoked, each announced ' +
         '(tessera.token.revoked, tessera.grant.revoked, reason client_tokens_revoked), and its ' +
         'JWT access tokens issued until now are refused by introspection and, through ' +

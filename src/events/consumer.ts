@@ -1,9 +1,9 @@
 /**
- * `tessera/events`: what a resource server consuming Tessera's events and tokens imports (README
- * "Consuming events", "DPoP"). It parses and validates messages against the same schema Tessera
- * produces with, keeps a deny-list of revoked tokens, and checks the DPoP proofs that come with
- * DPoP-bound access tokens. It does not talk to Kafka itself: use any client
- * (examples/revocation-consumer.ts uses kafkajs).
+ * `tessera/events`: what a resource server consuming Tessera's events and tokens imports
+ * (docs/events.md "Consuming events", docs/protocol.md "DPoP (sender-constrained tokens)"). It
+ * parses and validates messages against the same schema Tessera produces with, keeps a deny-list
+ * of revoked tokens, and checks the DPoP proofs that come with DPoP-bound access tokens. It does
+ * not talk to Kafka itself: use any client (examples/revocation-consumer.ts uses kafkajs).
  */
 import { tesseraEventSchema, type TesseraEvent } from './event-schema.ts';
 

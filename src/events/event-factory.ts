@@ -68,7 +68,7 @@ export const throwInvalidEvent = (error: InvalidEventError): never => {
 /**
  * The factory a Tessera process uses. A schema mismatch is a bug: development and tests stop at
  * it; production logs it and records the event as it is, never turning it into a failed request
- * or a lost event (README "Events").
+ * or a lost event (docs/events.md "Format").
  */
 export function createEventFactoryFor(options: {
   readonly production: boolean;

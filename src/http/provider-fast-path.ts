@@ -29,8 +29,8 @@ export interface ProviderFastPathDeps {
  * Serves the machine endpoints straight from the Node request, without Tessera's Koa app in
  * front of oidc-provider's own: the same request id, security headers, access line and metrics
  * as every other response (request-observation.ts), minus a second Koa context, three router
- * passes and the middleware chain per token request (README "Performance"). Returns false for
- * any other path, which the Koa app then serves.
+ * passes and the middleware chain per token request (docs/benchmarks.md "Performance"). Returns
+ * false for any other path, which the Koa app then serves.
  */
 export function createProviderFastPath(deps: ProviderFastPathDeps) {
   return function serveFast(req: IncomingMessage, res: ServerResponse): boolean {

@@ -21,8 +21,8 @@ export interface AccessLog {
  * level. Serialised here rather than through a second pino instance because its fields are fixed
  * and never hold a secret, so nothing needs redacting, and pino's general path (bindings,
  * serializers, hooks, per-field stringification) was a quarter of the cost Tessera adds to a
- * token request (README "Performance"). Every string goes through JSON.stringify: a path is
- * client input.
+ * token request (docs/benchmarks.md "Performance"). Every string goes through JSON.stringify: a
+ * path is client input.
  */
 export function createAccessLog(logger: Logger): AccessLog {
   const destination = (logger as unknown as Record<symbol, DestinationStream>)[

@@ -8,7 +8,8 @@ import { withTimeout } from '../runtime/with-timeout.ts';
  * Tessera's Prometheus metrics. One Registry instance per Tessera, built by the composition root
  * and passed to whoever records (never prom-client's global default registry), so tests can run
  * several instances side by side. Every label takes values from a small fixed set: raw paths,
- * client ids, usernames and the like never become label values. The README lists every metric.
+ * client ids, usernames and the like never become label values. docs/operations.md "Metrics"
+ * lists every metric.
  */
 export interface TesseraMetrics {
   readonly registry: Registry;

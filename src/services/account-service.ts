@@ -132,7 +132,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
    * The event of an administrator's change, keyed by the account id like the account's sign-in
    * and token events. It names the account and what changed, nothing else: no username, email,
    * password or hash, and of a profile change only which fields changed, never their values
-   * (README "Events").
+   * (docs/events.md).
    */
   const updatedEvent =
     (change: AccountChange, fields?: readonly ProfileFieldName[]) => (next: AccountRecord) => [
@@ -289,7 +289,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         updatedEvent('password_changed'),
       );
       // An administrator sets a password when the old one is lost or known to someone else:
-      // whoever signed in with it keeps nothing (README "Admin API").
+      // whoever signed in with it keeps nothing (docs/admin-api-and-cli.md "Admin API").
       await accessRevoker.revokeAccountAccess(id, 'password_changed');
     },
 

@@ -24,8 +24,8 @@ export function createClientSecretHasher(pepper: Buffer, secretBytes = 32): Clie
   if (secretBytes < 32) throw new TypeError('client secrets need at least 256 bits');
   // HMAC-SHA-256 keyed once: each digest clones the state that has absorbed the pepper and the
   // domain prefix. @noble/hashes (audited, pure JS) rather than node:crypto: a createHmac per
-  // token request cost ~18 µs of the event loop under load, against ~8 µs here (README
-  // "Performance"); both compute the same HMAC, so stored hashes are unchanged.
+  // token request cost ~18 µs of the event loop under load, against ~8 µs here
+  // (docs/benchmarks.md "Performance"); both compute the same HMAC, so stored hashes are unchanged.
   const keyed = hmac.create(sha256, pepper).update(DOMAIN_PREFIX);
   const digest = (secret: string) => Buffer.from(keyed.clone().update(utf8(secret)).digest());
 

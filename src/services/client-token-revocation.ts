@@ -43,8 +43,8 @@ const ATTEMPTS = 5;
  *    `tessera.client.tokens_revoked` in one write. From then on Tessera's introspection refuses
  *    the client's JWT access tokens issued at or before it
  *    (src/provider/jwt-access-token-revocation.ts), on other replicas once their catalog cache
- *    drops the client (README "Performance"), and the event lets resource servers that verify
- *    JWTs themselves do the same (tessera/events).
+ *    drops the client (docs/benchmarks.md "Performance"), and the event lets resource servers
+ *    that verify JWTs themselves do the same (tessera/events).
  * 2. Every grant, refresh token, opaque access token, JWT record and code of the client is
  *    removed, model by model (OidcModelStore.revokeByClientId, as the client's deletion does on
  *    MongoDB), each removal recording its `tessera.token.revoked` / `tessera.grant.revoked`

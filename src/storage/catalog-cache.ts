@@ -11,7 +11,8 @@ export interface CatalogCacheOptions {
 
 /**
  * Clients and resource servers as the token endpoint reads them: from memory for at most
- * `ttlMs`, so a client-credentials request costs no store round trip (README "Performance").
+ * `ttlMs`, so a client-credentials request costs no store round trip (docs/benchmarks.md
+ * "Performance").
  *
  * Safe across replicas by construction:
  * - a miss always asks the store, and "not found" is never cached, so a client created through

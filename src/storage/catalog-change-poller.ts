@@ -13,9 +13,9 @@ export interface CatalogChangePollerDeps {
 
 /**
  * Makes a change to a client or resource server, made through any replica, apply on this one
- * within about one poll interval (README "Performance"): it reads the store's catalog generation
- * (src/ports/catalog-generation.ts) and drops this replica's catalog cache when it moved.
- * TESSERA_CLIENT_CACHE_TTL stays the bound when polling fails.
+ * within about one poll interval (docs/benchmarks.md "Performance"): it reads the store's catalog
+ * generation (src/ports/catalog-generation.ts) and drops this replica's catalog cache when it
+ * moved. TESSERA_CLIENT_CACHE_TTL stays the bound when polling fails.
  *
  * One read at a time: the next is scheduled when the last one settles, so a store slow to
  * answer (an outage, up to the adapter's timeouts) never piles reads up. A failed read is

@@ -220,7 +220,7 @@ describe('tessera clients', () => {
     expect((await tessera('clients', 'revoke-tokens')).code).toBe(2);
   });
 
-  it('runs the leaked-secret runbook of the README as written', async () => {
+  it('runs the leaked-secret runbook of docs/operations.md as written', async () => {
     const created = (await tessera('clients', 'create', '--name', 'payments', '--json')).json();
     const leaked: RegisteredClient = {
       clientId: created.client_id,

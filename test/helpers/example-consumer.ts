@@ -5,7 +5,7 @@ import { waitFor } from './tessera-process.ts';
 
 const EXAMPLE = resolve(import.meta.dirname, '../../examples/revocation-consumer.ts');
 
-/** Runs the example resource server as its README tells; resolves with its base URL. */
+/** Runs the example resource server as docs/events.md tells; resolves with its base URL. */
 export async function startExample(env: Record<string, string>) {
   const child: ChildProcess = spawn(process.execPath, ['--conditions=tessera-source', EXAMPLE], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },

@@ -44,7 +44,7 @@ export function registerClientTokensCommand(clients: Command, io: CliIo): void {
       `
 For a leaked secret: remove that secret first (tessera clients secrets remove), then revoke, so
 that nobody can get a new token with it afterwards. Tokens issued after the revocation are not
-affected. README "Leaked client secret" has the whole runbook.
+affected. docs/operations.md "Leaked client secret" has the whole runbook.
 
 Example:
   $ tessera clients revoke-tokens cl_abc

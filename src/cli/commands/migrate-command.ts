@@ -103,7 +103,7 @@ Examples:
             `${report.usernames.rekeyed} username(s) re-keyed to the current username rules.\n`,
           );
         }
-        // Collisions are reported, never merged: an administrator decides (README "Security").
+        // Collisions are reported, never merged: an administrator decides (docs/security.md).
         for (const collision of report.usernames.collisions) {
           io.stderr.write(`tessera: warning: ${describeCollision(collision)}\n`);
         }

@@ -38,7 +38,7 @@ function saslCredentialProblem(
 export const outboxVariables = defineGroup({
   title: 'Outbox',
   about:
-    'Every event is recorded in the outbox with the change it describes; the relay publishes it to Kafka when configured (see [Events](../README.md#events)).',
+    'Every event is recorded in the outbox with the change it describes; the relay publishes it to Kafka when configured (see [Events](events.md)).',
   variables: {
     TESSERA_OUTBOX_RETENTION: {
       ...integer({ min: 1, max: 365 * DAY, default: 7 * DAY, unit: 'seconds' }),
@@ -48,7 +48,7 @@ export const outboxVariables = defineGroup({
     TESSERA_OUTBOX_SETTLE_MS: {
       ...optionalInteger({ min: 0, max: 60_000, unit: 'ms' }),
       description:
-        'the relay publishes only events recorded at least this long ago (see [Delivery](../README.md#delivery))',
+        'the relay publishes only events recorded at least this long ago (see [Delivery](events.md#delivery))',
       default: '`0` on SQLite, `1000` on MongoDB',
     },
     TESSERA_OUTBOX_POLL_MS: {
@@ -67,7 +67,7 @@ export const outboxVariables = defineGroup({
 export const kafkaVariables = defineGroup({
   title: 'Kafka',
   about:
-    'The relay publishes the outbox to Kafka when `KAFKA_BROKERS` is set (see [Outbox relay](../README.md#outbox-relay-kafka)). TLS and SASL settings are checked even without brokers, so a mistake shows before it matters.',
+    'The relay publishes the outbox to Kafka when `KAFKA_BROKERS` is set (see [Outbox relay](operations.md#outbox-relay-kafka)). TLS and SASL settings are checked even without brokers, so a mistake shows before it matters.',
   variables: {
     KAFKA_BROKERS: {
       schema: blankAsUnset.pipe(brokerList.optional()),

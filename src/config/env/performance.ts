@@ -5,7 +5,7 @@ import { defineGroup, integer } from '../env-variable.ts';
 export const performanceVariables = defineGroup({
   title: 'Performance',
   about:
-    'The hot path (see [Performance](../README.md#performance)): how long a replica serves a client or resource server from memory, how often it asks the store whether the catalog changed, and how many processes serve the port.',
+    'The hot path (see [Performance](benchmarks.md#performance)): how long a replica serves a client or resource server from memory, how often it asks the store whether the catalog changed, and how many processes serve the port.',
   variables: {
     TESSERA_CLIENT_CACHE_TTL: {
       ...integer({ min: 0, max: 300, default: 5, unit: 'seconds' }),

@@ -11,7 +11,7 @@ export const publicationLeadOf = (env: {
 export const signingKeyVariables = defineGroup({
   title: 'Signing keys',
   about:
-    'The signing-key schedule, in seconds (see [Signing keys](../README.md#signing-keys)). A `next` key is published for at least twice the JWKS max-age before it signs, so relying parties can fetch it first, and a rotation interval shorter than that lead plus one poll could never be kept.',
+    'The signing-key schedule, in seconds (see [Signing keys](signing-keys.md)). A `next` key is published for at least twice the JWKS max-age before it signs, so relying parties can fetch it first, and a rotation interval shorter than that lead plus one poll could never be kept.',
   variables: {
     TESSERA_JWKS_MAX_AGE: {
       ...integer({ min: 1, max: DAY, default: 600, unit: 'seconds' }),

@@ -3,7 +3,7 @@ import { defineGroup, flag, optionalText, text } from '../env-variable.ts';
 export const storageVariables = defineGroup({
   title: 'Storage',
   about:
-    'An embedded SQLite file in the data dir by default; MongoDB when `MONGODB_URI` is set (see [MongoDB](../README.md#mongodb)).',
+    'An embedded SQLite file in the data dir by default; MongoDB when `MONGODB_URI` is set (see [MongoDB](operations.md#mongodb)).',
   variables: {
     TESSERA_DATA_DIR: {
       ...text('./data'),

@@ -40,7 +40,7 @@ export const tokenVariables = defineGroup({
     TESSERA_DPOP_REQUIRE_NONCE: {
       ...flag(false),
       description:
-        'every DPoP proof must carry a nonce Tessera issued (RFC 9449 section 8; see [DPoP](../README.md#dpop-sender-constrained-tokens)); `false`: nonces offered, not required',
+        'every DPoP proof must carry a nonce Tessera issued (RFC 9449 section 8; see [DPoP](protocol.md#dpop-sender-constrained-tokens)); `false`: nonces offered, not required',
     },
   },
   rules: [

@@ -144,7 +144,8 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
 
   /**
    * Threads start with the first password checks that need them: each costs tens of MB of
-   * memory, which a replica that only issues tokens never has to pay (README "Performance").
+   * memory, which a replica that only issues tokens never has to pay (docs/benchmarks.md
+   * "Performance").
    * Workers still starting, or restarts waiting out their backoff, count as on their way.
    */
   const startWorkersFor = (waiting: number) => {

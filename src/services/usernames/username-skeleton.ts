@@ -3,7 +3,7 @@
  * confusable with an existing one is one indexed lookup (and one unique index) away. It follows
  * the UTS #39 skeleton (section 4: NFD, map each character to its prototype, NFD again) with a
  * prototype table of Tessera's own, because no maintained npm package ships UTS #39's data with
- * the algorithm (see the README's Security section):
+ * the algorithm (see docs/security.md "Admin changes, names, usernames and passwords"):
  *
  * - It covers the look-alikes that matter between Latin, Greek, Cyrillic and Armenian (the scripts
  *   with whole-script look-alikes of Latin words among those usernames may use) and the ASCII
