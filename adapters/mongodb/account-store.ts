@@ -8,7 +8,6 @@ import type {
 import { StoreUnavailableError } from '../../src/ports/storage.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { accountsOf, type AccountDocument, type MongoStoreContext } from './collections.ts';
-import { withDocumentLocks } from './document-locks.ts';
 import { createKeyQueue } from './key-queue.ts';
 import { isDuplicateKeyError, isStoreUnreachable } from './store-errors.ts';
 import { inSession, writeRecordWithEvents } from './write-with-events.ts';
@@ -34,8 +33,7 @@ const RECORD_ONLY = { projection: { record: 1 } } as const;
 
 /**
  * Rounds of read and compare-and-set of a sign-in state before giving up (503). A round is lost
- * only to another writer of the same account that won its own; on FerretDB the document lock
- * leaves none to lose to.
+ * only to another writer of the same account that won its own.
  */
 const SIGN_IN_STATE_ATTEMPTS = 100;
 
@@ -49,19 +47,20 @@ const skeletonFilter = (record: AccountRecord) =>
     : { usernameSkeleton: record.usernameSkeleton };
 
 /**
- * Accounts keyed by id, with unique indexes on the username key and skeleton (indexes.ts).
+ * Accounts keyed by id, with unique indexes on the username key and skeleton (migrations.ts).
  * Updates are optimistic on `version`, as in client-store.ts; the username key and skeleton are
  * part of the filter so an update can never move an account onto another's username.
  */
 export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
   // Resolved per call: the connection may be replaced (mongo-connection.ts).
   const accounts = () => accountsOf(ctx.db);
+  const { conditionalWrites } = ctx.profile;
   const signInQueue = createKeyQueue();
 
   /**
-   * MongoDB reports a write that breaks a unique index as a duplicate key; FerretDB 1.24 reports
-   * an update that does as an InternalError without a code to tell (as resource-server-store.ts
-   * found). That write was refused when another account holds the key or the skeleton.
+   * MongoDB reports a write that breaks a unique index as a duplicate key; a server may report an
+   * update that does as an internal error without a code to tell (resource-server-store.ts).
+   * That write was refused when another account holds the key or the skeleton.
    */
   const isUsernameClash = async (error: unknown, record: AccountRecord) => {
     if (isDuplicateKeyError(error)) return true;
@@ -128,7 +127,7 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
     },
 
     async update(record: AccountRecord, options?: WriteOptions) {
-      return withDocumentLocks(ctx, [`accounts:${record.id}`], () =>
+      return conditionalWrites.compareAndSet([`accounts:${record.id}`], () =>
         writeRecordWithEvents(ctx, options, async (session) => {
           const { searchText, version, record: json } = toDocument(record);
           const result = await accounts().updateOne(
@@ -147,13 +146,12 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
     },
 
     // A compare-and-set on `version`, as `update` is, re-read and re-decided when another writer
-    // came first; under the document lock on FerretDB, whose filtered updates are not atomic
-    // (server-capabilities.ts). Sign-in changes of one account from this process queue in
-    // memory first (key-queue.ts).
+    // came first. Sign-in changes of one account from this process queue in memory first
+    // (key-queue.ts).
     async changeSignInState(id, change, options?: WriteOptions) {
-      const lock = `accounts:${id}`;
-      return signInQueue.run(lock, () =>
-        withDocumentLocks(ctx, [lock], async () => {
+      const documentKey = `accounts:${id}`;
+      return signInQueue.run(documentKey, () =>
+        conditionalWrites.compareAndSet([documentKey], async () => {
           for (let round = 0; round < SIGN_IN_STATE_ATTEMPTS; round += 1) {
             const document = await accounts().findOne({ _id: id }, RECORD_ONLY);
             if (!document) return undefined;
@@ -184,7 +182,7 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
     async rekeyUsername(record: AccountRecord): Promise<RekeyOutcome> {
       const { _id, usernameSkeleton, ...fields } = toDocument(record);
       try {
-        const result = await withDocumentLocks(ctx, [`accounts:${record.id}`], () =>
+        const result = await conditionalWrites.compareAndSet([`accounts:${record.id}`], () =>
           accounts().updateOne(
             { _id, version: record.version - 1 },
             usernameSkeleton === undefined

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { CatalogGenerationStore } from '../../src/ports/catalog-generation.ts';
-import { catalogGenerationOf, type MongoStoreContext } from './collections.ts';
+import { catalogGenerationOf, type MongoHandle } from './collections.ts';
 import { retryLostUpsertRace } from './store-errors.ts';
 
 const CATALOG_ID = 'catalog';
@@ -12,12 +12,13 @@ const CATALOG_ID = 'catalog';
  * transaction (a document every catalog write touches would make concurrent transactions
  * conflict, as the outbox counter would, see outbox-store.ts).
  *
- * A random stamp rather than `$inc`: FerretDB runs updates as read, modify, write back, so two
- * concurrent increments can both write the same number, and a late one can even move it back to
- * a value a replica has already seen. A fresh random stamp per write is never one seen before,
- * whatever the interleaving, and one `$set` by `_id` is all it costs.
+ * A random stamp rather than `$inc`: where updates are not atomic (document-locks.ts) an update
+ * is read, modify, write back, so two concurrent increments could both write the same number, and
+ * a late one could even move it back to a value a replica has already seen. A fresh random stamp
+ * per write is never one seen before, whatever the interleaving, and one `$set` by `_id` is all
+ * it costs.
  */
-export async function bumpCatalogGeneration(ctx: MongoStoreContext): Promise<void> {
+export async function bumpCatalogGeneration(ctx: MongoHandle): Promise<void> {
   await retryLostUpsertRace(() =>
     catalogGenerationOf(ctx.db).updateOne(
       { _id: CATALOG_ID },
@@ -33,15 +34,12 @@ export async function bumpCatalogGeneration(ctx: MongoStoreContext): Promise<voi
  * write's outcome is reported unknown: 503); other replicas then see the change within
  * TESSERA_CLIENT_CACHE_TTL, the bound without push.
  */
-export async function announceCatalogChange(
-  ctx: MongoStoreContext,
-  applied: boolean,
-): Promise<boolean> {
+export async function announceCatalogChange(ctx: MongoHandle, applied: boolean): Promise<boolean> {
   if (applied) await bumpCatalogGeneration(ctx);
   return applied;
 }
 
-export function createMongoCatalogGenerationStore(ctx: MongoStoreContext): CatalogGenerationStore {
+export function createMongoCatalogGenerationStore(ctx: MongoHandle): CatalogGenerationStore {
   return {
     async read() {
       const document = await catalogGenerationOf(ctx.db).findOne(

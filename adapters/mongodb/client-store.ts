@@ -8,7 +8,6 @@ import { CLIENT_BOUND_MODELS, type OidcModelStore } from '../../src/ports/oidc-m
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { announceCatalogChange } from './catalog-generation-store.ts';
 import { clientsOf, type ClientDocument, type MongoStoreContext } from './collections.ts';
-import { withDocumentLocks } from './document-locks.ts';
 import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 
 const toDocument = (record: ClientRecord): ClientDocument => ({
@@ -21,8 +20,8 @@ const toRecord = (document: Pick<ClientDocument, 'record'>): ClientRecord =>
   JSON.parse(document.record) as ClientRecord;
 
 /**
- * Clients keyed by client id (`_id`). The optimistic `version` filter is the compare-and-set;
- * where the server's updates are not atomic, a document lock makes it one (document-locks.ts).
+ * Clients keyed by client id (`_id`). The optimistic `version` filter is the compare-and-set
+ * (ConditionalWrites.compareAndSet, conditional-writes.ts).
  * Every applied write then moves the catalog generation (catalog-generation-store.ts). A delete
  * also removes what the client holds, through `oidcModels` (ClientStore.delete).
  */
@@ -32,6 +31,7 @@ export function createMongoClientStore(
 ): ClientStore {
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
   const clients = () => clientsOf(ctx.db);
+  const { conditionalWrites } = ctx.profile;
 
   /**
    * Everything issued to the client, model by model, grants last. Each model's removal writes
@@ -73,7 +73,7 @@ export function createMongoClientStore(
     },
 
     async update(record: ClientRecord, options?: WriteOptions) {
-      const updated = await withDocumentLocks(ctx, [`clients:${record.clientId}`], () =>
+      const updated = await conditionalWrites.compareAndSet([`clients:${record.clientId}`], () =>
         writeRecordWithEvents(ctx, options, async (session) => {
           const { _id, ...fields } = toDocument(record);
           const result = await clients().updateOne(
@@ -94,9 +94,9 @@ export function createMongoClientStore(
         const current = await clients().findOne({ _id: clientId }, { projection: { version: 1 } });
         if (current && current.version !== version) return false;
       }
-      // No transaction spans the whole deletion (FerretDB has none; on a replica set one would
-      // grow with the client's tokens). So the holdings go first and the record last: a failure
-      // in between leaves the client, and repeating the delete completes it.
+      // No transaction spans the whole deletion (not every server has them; on a replica set one
+      // would grow with the client's tokens). So the holdings go first and the record last: a
+      // failure in between leaves the client, and repeating the delete completes it.
       await removeHoldings(clientId, options);
       const remove = () =>
         writeRecordWithEvents(
@@ -110,12 +110,12 @@ export function createMongoClientStore(
               )
             ).deletedCount,
         );
-      // A conditional delete takes the document's lock, as update does, so that on FerretDB
-      // (no atomic conditional writes) an update cannot land between its check and its delete.
+      // A conditional delete is a compare-and-set like update, so that an update cannot land
+      // between its check and its delete.
       const deleted =
         version === undefined
           ? await remove()
-          : await withDocumentLocks(ctx, [`clients:${clientId}`], remove);
+          : await conditionalWrites.compareAndSet([`clients:${clientId}`], remove);
       // What a replica still serving the client from its cache issued between the two.
       if (deleted) await removeHoldings(clientId, options);
       return announceCatalogChange(ctx, deleted);

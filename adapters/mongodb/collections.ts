@@ -1,14 +1,15 @@
 import type { Collection, Db, MongoClient } from 'mongodb';
 
 import type { OidcModelName } from '../../src/ports/oidc-models.ts';
-import type { ServerCapabilities } from './server-capabilities.ts';
+import type { ServerProfile } from './server-profile.ts';
 
 /**
  * Where each port keeps its documents. Payloads and records are stored as JSON text, with the
  * fields that queries, indexes and conditional updates need copied to the top level:
  * oidc-provider payloads carry keys with dots (a Grant's `resources` is keyed by resource URLs),
- * which FerretDB refuses and MongoDB only half-supports, and JSON text also keeps `undefined`
- * versus absent and number types exactly as the ports hand them over (DESIGN.md sections 2, 11).
+ * which MongoDB only half-supports and some servers refuse (docs/mongodb-storage.md "Documents"),
+ * and JSON text also keeps `undefined` versus absent and number types exactly as the ports hand
+ * them over.
  */
 export const COLLECTIONS = {
   clients: 'clients',
@@ -18,12 +19,12 @@ export const COLLECTIONS = {
   /** Named counters (`outbox` = last outbox sequence handed out). */
   counters: 'counters',
   /**
-   * One document, `{_id: 'catalog'}` (catalog-generation-store.ts). A collection of its own:
-   * FerretDB 1.24's SQLite backend scans a whole collection even to find one `_id`, and every
-   * replica reads this one every second.
+   * One document, `{_id: 'catalog'}` (catalog-generation-store.ts), read by every replica every
+   * second. A collection of its own, so that the read stays cheap even on a server that scans a
+   * collection to find one `_id` (docs/mongodb-storage.md "Catalog generation").
    */
   catalogGeneration: 'catalog_generation',
-  /** One marker per consumed code or token where updates are not atomic (oidc-model-store.ts). */
+  /** One marker per consumed code or token where updates are not atomic (document-locks.ts). */
   consumptions: 'oidc_consumptions',
   /** Short write locks where updates are not atomic (document-locks.ts). */
   documentLocks: 'document_locks',
@@ -34,6 +35,8 @@ export const COLLECTIONS = {
   loginThrottle: 'login_throttle',
   /** One document per completed one-time data migration (data-migration-store.ts). */
   dataMigrations: 'data_migrations',
+  /** One document per applied schema step (migrations.ts, run-migrations.ts). */
+  schemaMigrations: 'schema_migrations',
   /** The `jti`s of JWT access tokens revoked on their own (revoked-jwt-store.ts). */
   revokedJwts: 'revoked_jwts',
 } as const;
@@ -65,12 +68,14 @@ export interface OidcModelDocument {
   userCode: string | null;
   /**
    * Grants and Sessions only (ACCOUNT_BOUND_MODELS): the payload's `accountId`, or null.
-   * Absent on other models, and on documents an older Tessera wrote until indexes.ts fills it.
+   * Absent on other models, and on documents an older Tessera wrote until a migration fills it
+   * (migrations.ts).
    */
   accountId?: string | null;
   /**
    * Client-bound models only (CLIENT_BOUND_MODELS): the payload's `clientId`, or null. Absent on
-   * other models, and on documents an older Tessera wrote until indexes.ts fills it.
+   * other models, and on documents an older Tessera wrote until a migration fills it
+   * (migrations.ts).
    */
   clientId?: string | null;
   /** null = never expires. A Date, so that a TTL index can delete it where the server has them. */
@@ -83,6 +88,13 @@ export interface DataMigrationDocument {
   /** The step's name. */
   _id: string;
   completedAt: Date;
+}
+
+export interface SchemaMigrationDocument {
+  /** The step's version (its position in MONGODB_MIGRATIONS, from 1). */
+  _id: number;
+  name: string;
+  appliedAt: Date;
 }
 
 export interface ConsumptionDocument {
@@ -190,15 +202,21 @@ export interface CatalogGenerationDocument {
 }
 
 /**
- * What every MongoDB store shares: the client (for sessions), the database, what the server can
- * do. `client` and `db` may change between calls (mongo-connection.ts): read them per operation,
- * never keep them.
+ * The client (for sessions), the database and the clock. `client` and `db` may change between
+ * calls (mongo-connection.ts): read them per operation, never keep them.
  */
-export interface MongoStoreContext {
+export interface MongoHandle {
   readonly client: MongoClient;
   readonly db: Db;
-  readonly capabilities: ServerCapabilities;
   readonly clock: () => number;
+}
+
+/**
+ * What every MongoDB store shares: the handle, and the profile of the server (server-profile.ts),
+ * through which the few writes that differ between servers go.
+ */
+export interface MongoStoreContext extends MongoHandle {
+  readonly profile: ServerProfile;
 }
 
 export const clientsOf = (db: Db): Collection<ClientDocument> =>
@@ -225,6 +243,8 @@ export const loginThrottleOf = (db: Db): Collection<LoginThrottleDocument> =>
   db.collection<LoginThrottleDocument>(COLLECTIONS.loginThrottle);
 export const dataMigrationsOf = (db: Db): Collection<DataMigrationDocument> =>
   db.collection<DataMigrationDocument>(COLLECTIONS.dataMigrations);
+export const schemaMigrationsOf = (db: Db): Collection<SchemaMigrationDocument> =>
+  db.collection<SchemaMigrationDocument>(COLLECTIONS.schemaMigrations);
 export const revokedJwtsOf = (db: Db): Collection<RevokedJwtDocument> =>
   db.collection<RevokedJwtDocument>(COLLECTIONS.revokedJwts);
 export const oidcModelsOf = (db: Db, model: OidcModelName): Collection<OidcModelDocument> =>

@@ -1,64 +1,15 @@
 import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
 
-import { CLIENT_BOUND_MODELS, type OidcModelName } from '../../src/ports/oidc-models.ts';
-import { backfillAccountIds, backfillClientIds } from './account-id-backfill.ts';
-import { COLLECTIONS, OIDC_MODEL_COLLECTIONS } from './collections.ts';
-
-/** Models whose instances belong to a grant: oidc-provider revokes them by grantId (lib/helpers/revoke.js). */
-const GRANT_BOUND_MODELS: readonly OidcModelName[] = [
-  'AccessToken',
-  'RefreshToken',
-  'AuthorizationCode',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-];
-
-/** Lookup and uniqueness indexes, per collection. None uses an option FerretDB lacks. */
-function lookupIndexes(): Map<string, IndexDescription[]> {
-  const indexes = new Map<string, IndexDescription[]>();
-  for (const model of GRANT_BOUND_MODELS) {
-    indexes.set(OIDC_MODEL_COLLECTIONS[model], [{ key: { grantId: 1 }, name: 'grantId' }]);
-  }
-  // What a client holds, found (and removed when it is deleted) by OidcModelStore.*ByClientId.
-  for (const model of CLIENT_BOUND_MODELS) {
-    const collection = OIDC_MODEL_COLLECTIONS[model];
-    indexes.set(collection, [
-      ...(indexes.get(collection) ?? []),
-      { key: { clientId: 1 }, name: 'clientId' },
-    ]);
-  }
-  indexes.set(OIDC_MODEL_COLLECTIONS.Session, [
-    { key: { uid: 1 }, name: 'uid' },
-    { key: { accountId: 1 }, name: 'accountId' },
-  ]);
-  indexes.set(OIDC_MODEL_COLLECTIONS.Grant, [
-    ...(indexes.get(OIDC_MODEL_COLLECTIONS.Grant) ?? []),
-    { key: { accountId: 1 }, name: 'accountId' },
-  ]);
-  indexes.set(OIDC_MODEL_COLLECTIONS.DeviceCode, [
-    ...(indexes.get(OIDC_MODEL_COLLECTIONS.DeviceCode) ?? []),
-    { key: { userCode: 1 }, name: 'userCode' },
-  ]);
-  // Client ids, resource-server ids and kids are the `_id`, indexed by MongoDB itself.
-  indexes.set(COLLECTIONS.accounts, [
-    { key: { usernameKey: 1 }, name: 'usernameKey_unique', unique: true },
-    // Sparse: accounts stored before skeletons existed have none until the username re-key.
-    // (FerretDB 1.24 accepts the option and already ignores absent fields in unique indexes.)
-    { key: { usernameSkeleton: 1 }, name: 'usernameSkeleton_unique', unique: true, sparse: true },
-  ]);
-  indexes.set(COLLECTIONS.loginThrottle, [{ key: { retainUntil: 1 }, name: 'retainUntil' }]);
-  indexes.set(COLLECTIONS.resourceServers, [
-    { key: { audience: 1 }, name: 'audience_unique', unique: true },
-  ]);
-  indexes.set(COLLECTIONS.outbox, [
-    // Unique: a sequence handed out twice (FerretDB's non-atomic $inc) is caught and retried.
-    { key: { sequence: 1 }, name: 'sequence_unique', unique: true },
-    { key: { type: 1, sequence: -1 }, name: 'type_sequence' },
-    { key: { publishedAt: 1, sequence: 1 }, name: 'pending_in_order' },
-  ]);
-  return indexes;
+/** What an index step did: `collection.index` names it created and found already there. */
+export interface IndexOutcome {
+  readonly created: readonly string[];
+  readonly existing: readonly string[];
+  /** True when the server refused a TTL index (then a plain one was created instead). */
+  readonly ttlRefused?: boolean;
 }
+
+/** A single-field ascending index named after its field. */
+export const indexOn = (field: string): IndexDescription => ({ key: { [field]: 1 }, name: field });
 
 /** `expireAfterSeconds: 0`: each document expires at its own `expiresAt`. */
 const EXPIRES_AT_TTL = {
@@ -67,45 +18,14 @@ const EXPIRES_AT_TTL = {
   expireAfterSeconds: 0,
 } as const;
 /** Where TTL indexes are unavailable (or not wanted): serves pruneExpired's range delete. */
-const EXPIRES_AT: IndexDescription = { key: { expiresAt: 1 }, name: 'expiresAt' };
+const EXPIRES_AT = indexOn('expiresAt');
 
-/** Collections whose documents carry `expiresAt`. */
-const EXPIRING_COLLECTIONS: readonly string[] = [
-  ...Object.values(OIDC_MODEL_COLLECTIONS),
-  COLLECTIONS.consumptions,
-  COLLECTIONS.revokedJwts,
-];
-
-export interface IndexReport {
-  /** `collection.index` names this call created. */
-  readonly created: readonly string[];
-  /** `collection.index` names that were there already. */
-  readonly existing: readonly string[];
-  /**
-   * True when the server refused TTL indexes (FerretDB): plain `expiresAt` indexes serve the
-   * periodic prune instead, and reads filter expired records as always.
-   */
-  readonly ttlUnsupported: boolean;
-  /**
-   * Documents of an older Tessera given the lookup fields it did not write: `accountId` (Grants
-   * and Sessions) and `clientId` (client-bound models).
-   */
-  readonly backfilled: number;
-}
-
-export interface EnsureIndexOptions {
-  /**
-   * Create TTL indexes (default true). Tests that drive a fake clock turn them off: a real
-   * server's TTL monitor would delete their records by the wall clock.
-   */
-  readonly ttl?: boolean;
-}
-
-const NOT_IMPLEMENTED = 238; // FerretDB: `Index option "expireAfterSeconds" is not implemented yet`
+const NOT_IMPLEMENTED = 238;
 const COMMAND_NOT_SUPPORTED = 115;
 const NAMESPACE_NOT_FOUND = 26;
 
-const isTtlUnsupported = (error: unknown) =>
+/** A server without TTL indexes that was asked for one anyway (server-profile.ts detects most). */
+const isTtlRefusal = (error: unknown) =>
   error instanceof MongoServerError &&
   (error.code === NOT_IMPLEMENTED || error.code === COMMAND_NOT_SUPPORTED);
 
@@ -122,55 +42,75 @@ async function indexNames(db: Db, collection: string): Promise<Set<string>> {
 }
 
 /**
- * Creates every index the MongoDB adapter relies on that does not exist yet, and fills in the
- * lookup fields documents of an older Tessera lack (account-id-backfill.ts), so startup may run
- * it every time (TESSERA_MONGODB_ENSURE_INDEXES) and `tessera migrate` on demand. Indexes are
- * created one per call: FerretDB refuses a TTL option with code 238 and fails every index of a
- * batch along with it (DESIGN.md section 2), and FerretDB 1.24 panics on a batch whose indexes
- * all exist already. Reads never rely on TTL deletion (expired records are filtered on every
- * read), so a server without TTL indexes is correct, only fuller until the prune runs.
+ * Creates the indexes of `wanted` that do not exist yet. Indexes are listed first and created
+ * one per call: a batch fails as a whole when one of its indexes is refused, and some servers
+ * fail a batch whose indexes all exist already (docs/mongodb-storage.md "Expiry"). Creating an
+ * index that a concurrent caller has just created is a no-op, so two replicas may run this at
+ * once. Collections in parallel (a fresh database needs ~40 indexes), each one's in turn.
  */
-export async function ensureMongoIndexes(
+export async function createMissingIndexes(
   db: Db,
-  options: EnsureIndexOptions = {},
-): Promise<IndexReport> {
+  wanted: Readonly<Record<string, readonly IndexDescription[]>>,
+): Promise<IndexOutcome> {
   const created: string[] = [];
   const existing: string[] = [];
-  let ttlUnsupported = false;
-  const wanted = lookupIndexes();
-  for (const collection of EXPIRING_COLLECTIONS) {
-    wanted.set(collection, [...(wanted.get(collection) ?? []), EXPIRES_AT]);
-  }
-
-  // Collections in parallel (a fresh database needs ~40 indexes), each one's indexes in turn.
   await Promise.all(
-    [...wanted].map(async ([collection, indexes]) => {
+    Object.entries(wanted).map(async ([collection, indexes]) => {
       const present = await indexNames(db, collection);
-      for (const index of indexes) {
-        const name = String(index.name);
-        // Either form of the expiresAt index will do once it exists.
-        if (present.has(name) || (index === EXPIRES_AT && present.has(EXPIRES_AT_TTL.name))) {
-          existing.push(`${collection}.${present.has(name) ? name : EXPIRES_AT_TTL.name}`);
+      for (const { key, ...indexOptions } of indexes) {
+        const name = String(indexOptions.name);
+        if (present.has(name)) {
+          existing.push(`${collection}.${name}`);
           continue;
         }
-        if (index === EXPIRES_AT && options.ttl !== false && !ttlUnsupported) {
-          try {
-            const { key, ...ttlOptions } = EXPIRES_AT_TTL;
-            await db.collection(collection).createIndex(key, ttlOptions);
-            created.push(`${collection}.${EXPIRES_AT_TTL.name}`);
-            continue;
-          } catch (error) {
-            if (!isTtlUnsupported(error)) throw error;
-            ttlUnsupported = true;
-          }
-        }
-        const { key, ...indexOptions } = index;
         await db.collection(collection).createIndex(key, indexOptions);
         created.push(`${collection}.${name}`);
       }
     }),
   );
-  // After the indexes exist: the backfills' queries then use the accountId and clientId indexes.
-  const backfilled = (await backfillAccountIds(db)) + (await backfillClientIds(db));
-  return { created, existing, ttlUnsupported, backfilled };
+  return { created, existing };
+}
+
+/**
+ * Gives each of `collections` an index on `expiresAt`: a TTL index when `ttl` (the server has
+ * them, and the caller wants them), so the server deletes expired documents itself; otherwise a
+ * plain one, which serves the once-a-minute pruneExpired. Either form will do once it exists.
+ * Reads never rely on TTL deletion (every read treats an expired record as absent), so a store
+ * without TTL indexes is as correct, only fuller until the prune runs.
+ */
+export async function createExpiryIndexes(
+  db: Db,
+  collections: readonly string[],
+  options: { readonly ttl: boolean },
+): Promise<IndexOutcome> {
+  const created: string[] = [];
+  const existing: string[] = [];
+  let ttlRefused = false;
+  await Promise.all(
+    collections.map(async (collection) => {
+      const present = await indexNames(db, collection);
+      const found = [EXPIRES_AT.name, EXPIRES_AT_TTL.name].find((name) =>
+        present.has(String(name)),
+      );
+      if (found !== undefined) {
+        existing.push(`${collection}.${found}`);
+        return;
+      }
+      if (options.ttl && !ttlRefused) {
+        try {
+          const { key, ...ttlOptions } = EXPIRES_AT_TTL;
+          await db.collection(collection).createIndex(key, ttlOptions);
+          created.push(`${collection}.${EXPIRES_AT_TTL.name}`);
+          return;
+        } catch (error) {
+          if (!isTtlRefusal(error)) throw error;
+          ttlRefused = true;
+        }
+      }
+      const { key, ...plainOptions } = EXPIRES_AT;
+      await db.collection(collection).createIndex(key, plainOptions);
+      created.push(`${collection}.${String(EXPIRES_AT.name)}`);
+    }),
+  );
+  return { created, existing, ttlRefused };
 }

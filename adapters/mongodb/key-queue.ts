@@ -16,10 +16,10 @@ export interface KeyQueue {
  * One queue per key within this process, first come first served; different keys run freely.
  * It stands in front of the compare-and-set loops of sign-in turns (login-throttle-store.ts,
  * account-store.ts): a burst of attempts on one key then waits here, in memory, instead of every
- * attempt polling the server for the same document lock (document-locks.ts, FerretDB) or losing
- * the same compare-and-set round after round (MongoDB). Other processes still contend, through
- * the lock or the compare-and-set, which is what keeps the change atomic; this only orders the
- * local contenders.
+ * attempt losing the same compare-and-set round after round (or polling the server for the same
+ * document lock, where compare-and-sets take one: document-locks.ts). Other processes still
+ * contend, through the compare-and-set, which is what keeps the change atomic; this only orders
+ * the local contenders.
  */
 export function createKeyQueue(): KeyQueue {
   const tails = new Map<string, Promise<void>>();

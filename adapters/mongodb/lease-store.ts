@@ -1,6 +1,5 @@
 import type { Lease, LeaseStore } from '../../src/ports/leases.ts';
 import { leasesOf, type LeaseDocument, type MongoStoreContext } from './collections.ts';
-import { withDocumentLocks } from './document-locks.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
 
 const toLease = (document: LeaseDocument): Lease => ({
@@ -10,16 +9,15 @@ const toLease = (document: LeaseDocument): Lease => ({
 });
 
 /**
- * Leases as one document per name. Each operation is a single conditional write: on MongoDB the
- * filter decides atomically (a taken lease makes the upsert collide with the existing `_id`, which
- * is the refusal); where conditional updates are not atomic (FerretDB) a document lock makes them
- * so (document-locks.ts).
+ * Leases as one document per name. Each operation is a single conditional write, a
+ * compare-and-set (conditional-writes.ts): the filter decides (a taken lease makes the upsert
+ * collide with the existing `_id`, which is the refusal).
  */
 export function createMongoLeaseStore(ctx: MongoStoreContext): LeaseStore {
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
   const leases = () => leasesOf(ctx.db);
   const locked = <T>(name: string, work: () => Promise<T>) =>
-    withDocumentLocks(ctx, [`leases:${name}`], work);
+    ctx.profile.conditionalWrites.compareAndSet([`leases:${name}`], work);
 
   return {
     async acquire(name, holder, ttlMs) {

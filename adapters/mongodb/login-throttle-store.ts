@@ -6,7 +6,6 @@ import {
   type LoginThrottleDocument,
   type MongoStoreContext,
 } from './collections.ts';
-import { withDocumentLocks } from './document-locks.ts';
 import { createKeyQueue } from './key-queue.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
 
@@ -18,19 +17,18 @@ const toWindow = (document: LoginThrottleDocument): FailureWindow => ({
 
 /**
  * Rounds of read and compare-and-set before giving up (503). A round is lost only to another
- * writer of the same key that won its own; on FerretDB the lock below leaves none to lose to.
+ * writer of the same key that won its own.
  */
 const ATTEMPTS = 100;
 
 /**
- * Failure counters keyed by their (hashed) key. A change is a compare-and-set: read the
- * document, let the caller decide, then write only over exactly what was read (its count, times
- * and retention in the filter of one updateOne; an insert into the unique `_id` when there was
- * none), re-reading when another writer came first. The decision (login-throttle-policy.ts)
- * cannot be an update expression: FerretDB 1.x has no pipeline updates. Nor are its filtered
- * updates atomic (server-capabilities.ts; even `$inc` under a filter loses increments there), so
- * on FerretDB a document lock serialises the writers of one key. Changes of one key from this
- * process queue in memory first (key-queue.ts).
+ * Failure counters keyed by their (hashed) key. A change is a compare-and-set
+ * (conditional-writes.ts): read the document, let the caller decide, then write only over
+ * exactly what was read (its count, times and retention in the filter of one updateOne; an
+ * insert into the unique `_id` when there was none), re-reading when another writer came first.
+ * The decision (login-throttle-policy.ts) is made in code, not in an update expression: not
+ * every server has pipeline updates (docs/mongodb-storage.md "Atomicity"). Changes of one key
+ * from this process queue in memory first (key-queue.ts).
  */
 export function createMongoLoginThrottleStore(ctx: MongoStoreContext): LoginThrottleStore {
   // Resolved per call: the connection may be replaced (mongo-connection.ts).
@@ -41,9 +39,9 @@ export function createMongoLoginThrottleStore(ctx: MongoStoreContext): LoginThro
 
   return {
     async changeWindow(key, change, { now, retainUntil }) {
-      const lock = `login_throttle:${key}`;
-      return queue.run(lock, () =>
-        withDocumentLocks(ctx, [lock], async () => {
+      const documentKey = `login_throttle:${key}`;
+      return queue.run(documentKey, () =>
+        ctx.profile.conditionalWrites.compareAndSet([documentKey], async () => {
           for (let round = 0; round < ATTEMPTS; round += 1) {
             const stored = await counters().findOne({ _id: key });
             const { next, result } = change(live(stored, now));

@@ -16,21 +16,17 @@ import {
   type MongoStoreContext,
   type OidcModelDocument,
 } from './collections.ts';
-import { withDocumentLocks } from './document-locks.ts';
-import { appendOutboxEvents } from './outbox-store.ts';
 import { isDuplicateKeyError, retryLostUpsertRace } from './store-errors.ts';
-import { runInTransaction } from './transactions.ts';
 import { inSession, writeWithEvents } from './write-with-events.ts';
 
-// findAndModify takes no projection on FerretDB 1.24 ("not implemented"): only plain finds use it.
+// Plain finds only: findAndModify takes no projection on every server (docs/mongodb-storage.md).
 const PAYLOAD_FIELDS = { payload: 1, consumedAt: 1, expiresAt: 1 } as const;
 
 /**
  * Expired records are absent on every read, whether or not a TTL index removed them yet. The
  * expiry is checked here rather than in the query: a filter on `_id` (or one indexed lookup
- * field) alone is an index lookup on every server, whereas FerretDB does not push an `$or` down
- * to its backend and scans the collection instead (measured: 47 ms against 6 ms per find on 5000
- * documents, which made introspection on FerretDB a scan per request).
+ * field) alone is an index lookup on every server, whereas an `$or` on expiry is not on all of
+ * them (docs/mongodb-storage.md "Expiry": a scan per introspection on the test server).
  */
 const isLive = (document: Pick<OidcModelDocument, 'expiresAt'>, now: number): boolean =>
   document.expiresAt === null ||
@@ -72,7 +68,7 @@ function documentFields(
     grantId: lookupField(payload, 'grantId'),
     uid: lookupField(payload, 'uid'),
     userCode: lookupField(payload, 'userCode'),
-    // Top level, like the other lookup fields: FerretDB has no dotted field paths.
+    // Top level, like the other lookup fields: no dotted field paths (collections.ts).
     ...(ACCOUNT_BOUND_MODELS.has(model) ? { accountId: lookupField(payload, 'accountId') } : {}),
     ...(isClientBound(model) ? { clientId: lookupField(payload, 'clientId') } : {}),
     expiresAt,
@@ -81,6 +77,7 @@ function documentFields(
 
 export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStore {
   const { clock } = ctx;
+  const { eventWrites, conditionalWrites } = ctx.profile;
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
   const collection = (model: OidcModelName) => oidcModelsOf(ctx.db, model);
 
@@ -90,46 +87,36 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
   };
 
   /**
-   * A removal whose events are built from what it removes (RemovalOptions.eventsFor). With
-   * transactions, the read, the delete and the events commit together. Without, the events are
-   * written first (write-with-events.ts) from what a read found, then exactly those documents
-   * are deleted (by id, so nothing is removed that has no event); if a concurrent removal took
-   * them all first, the events are taken back — that removal recorded its own.
+   * A removal whose events are built from what it removes (RemovalOptions.eventsFor): a read,
+   * then the deletion of exactly the documents read (by id, so nothing is removed that has no
+   * event), with the events (EventWrites.writeDerived). If a concurrent removal took them all
+   * first, this one did not apply — that removal recorded its own events.
    */
-  const removeWithDerivedEvents = async (
+  const removeWithDerivedEvents = (
     model: OidcModelName,
     filter: Filter<OidcModelDocument>,
     options: RemovalOptions,
     derive: RemovalOptions['eventsFor'],
     limit = 0,
-  ): Promise<OidcPayload[]> => {
-    const findMatching = async (session: ClientSession | undefined) => {
-      const found = await collection(model)
-        .find(filter, { projection: { _id: 1, ...PAYLOAD_FIELDS }, ...inSession(session) })
-        .limit(limit)
-        .toArray();
-      return { ids: found.map((document) => document._id), payloads: found.map(toPayloadOf) };
-    };
-    const eventsFor = (payloads: readonly OidcPayload[]) => [
-      ...(options.events ?? []),
-      ...(derive?.(payloads) ?? []),
-    ];
-    if (ctx.capabilities.transactions) {
-      return runInTransaction(ctx.client, async (session) => {
-        const { ids, payloads } = await findMatching(session);
-        if (ids.length > 0) await collection(model).deleteMany({ _id: { $in: ids } }, { session });
-        const events = eventsFor(payloads);
-        if (events.length > 0) await appendOutboxEvents(ctx, events, session);
-        return payloads;
-      });
-    }
-    const { ids, payloads } = await findMatching(undefined);
-    return writeWithEvents(ctx, { events: eventsFor(payloads) }, async () => {
-      if (ids.length === 0) return { value: payloads, applied: true };
-      const { deletedCount } = await collection(model).deleteMany({ _id: { $in: ids } });
-      return { value: payloads, applied: deletedCount > 0 };
+  ): Promise<OidcPayload[]> =>
+    eventWrites.writeDerived({
+      async read(session: ClientSession | undefined) {
+        const found = await collection(model)
+          .find(filter, { projection: { _id: 1, ...PAYLOAD_FIELDS }, ...inSession(session) })
+          .limit(limit)
+          .toArray();
+        return { ids: found.map((document) => document._id), payloads: found.map(toPayloadOf) };
+      },
+      eventsFor: ({ payloads }) => [...(options.events ?? []), ...(derive?.(payloads) ?? [])],
+      async apply({ ids, payloads }, session) {
+        if (ids.length === 0) return { value: payloads, applied: true };
+        const { deletedCount } = await collection(model).deleteMany(
+          { _id: { $in: ids } },
+          inSession(session),
+        );
+        return { value: payloads, applied: deletedCount > 0 };
+      },
     });
-  };
 
   return {
     async upsert(model, id, payload, expiresInSeconds) {
@@ -156,8 +143,8 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         ...documentFields(model, payload, new Date(now + expiresInSeconds * 1000)),
         _id: id,
       };
-      // An insert into the unique `_id` index is atomic on MongoDB and FerretDB alike: of
-      // concurrent inserts of one id, one succeeds and the others get a duplicate-key error.
+      // An insert into the unique `_id` index is atomic on every server: of concurrent inserts
+      // of one id, one succeeds and the others get a duplicate-key error.
       const insert = async (): Promise<boolean> => {
         try {
           await collection(model).insertOne(document);
@@ -168,13 +155,12 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         }
       };
       if (await insert()) return true;
-      // The id is taken. An expired record (a TTL index may not have removed it yet, and FerretDB
-      // has none) counts as absent: remove it, then insert again, and the index still decides
-      // between concurrent callers that both found it expired. On FerretDB the filtered delete
-      // is not atomic (it finds, then deletes by _id: server-capabilities.ts), so a caller that
-      // read the expired record could delete the live one another caller just inserted; there
-      // the step runs under the record's document lock.
-      return withDocumentLocks(ctx, [`${model}:${id}`], async () => {
+      // The id is taken. An expired record (a TTL index may not have removed it yet, or the
+      // server has none) counts as absent: remove it, then insert again, and the index still
+      // decides between concurrent callers that both found it expired. The filtered delete is a
+      // compare-and-set on the expiry: where that is not atomic on its own, a caller that read
+      // the expired record could delete the live one another caller just inserted.
+      return conditionalWrites.compareAndSet([`${model}:${id}`], async () => {
         const { deletedCount } = await collection(model).deleteOne({
           _id: id,
           expiresAt: { $lte: new Date(now) },
@@ -188,7 +174,7 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
     findByUserCode: (model, userCode) => findLive(model, { userCode }),
 
     async findByAccountId(model, accountId) {
-      // One query on the accountId index (indexes.ts); expiry checked in code, as in findLive.
+      // One query on the accountId index (migrations.ts); expiry checked in code, as in findLive.
       const now = clock();
       const found = await collection(model)
         .find({ accountId }, { projection: PAYLOAD_FIELDS })
@@ -197,7 +183,7 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
     },
 
     async findByClientId(model, clientId) {
-      // One query on the clientId index (indexes.ts); expiry checked in code, as in findLive.
+      // One query on the clientId index (migrations.ts); expiry checked in code, as in findLive.
       const now = clock();
       const found = await collection(model)
         .find({ clientId }, { projection: PAYLOAD_FIELDS })
@@ -208,7 +194,7 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
     async consume(model, id, options?: WriteOptions) {
       const now = clock();
       return writeWithEvents(ctx, options, async (session) => {
-        // One conditional update: on MongoDB only one caller can match `consumedAt: null`.
+        // One conditional update: only one caller can match `consumedAt: null`.
         const consumed = await collection(model).findOneAndUpdate(
           { _id: id, consumedAt: null },
           { $set: { consumedAt: new Date(now) } },
@@ -216,20 +202,12 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         );
         // An expired record is absent: marking it consumed changes nothing anyone can read.
         if (!consumed || !isLive(consumed, now)) return { value: false, applied: false };
-        if (!ctx.capabilities.atomicConditionalUpdates) {
-          // FerretDB may let several concurrent callers match (server-capabilities.ts); an
-          // insert into a unique index is atomic there, so the one marker decides the winner.
-          try {
-            await consumptionsOf(ctx.db).insertOne({
-              _id: `${model}:${id}`,
-              expiresAt: consumed.expiresAt ?? null,
-            });
-          } catch (error) {
-            if (isDuplicateKeyError(error)) return { value: false, applied: false };
-            throw error;
-          }
-        }
-        return { value: true, applied: true };
+        // Where the filter alone does not decide, the server profile names the one winner.
+        const won = await conditionalWrites.confirmSoleWinner(
+          `${model}:${id}`,
+          consumed.expiresAt ?? null,
+        );
+        return { value: won, applied: won };
       });
     },
 
@@ -254,7 +232,7 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         return removeWithDerivedEvents(model, { grantId }, options, options.eventsFor);
       }
       return writeWithEvents(ctx, options, async (session) => {
-        // Both operations use the grantId index (indexes.ts); nothing is scanned.
+        // Both operations use the grantId index (migrations.ts); nothing is scanned.
         const found = await collection(model)
           .find({ grantId }, { projection: PAYLOAD_FIELDS, ...inSession(session) })
           .toArray();
@@ -287,6 +265,7 @@ export function createMongoOidcModelStore(ctx: MongoStoreContext): OidcModelStor
         ...Object.values(OIDC_MODEL_COLLECTIONS).map((name) =>
           ctx.db.collection<OidcModelDocument>(name).deleteMany(expired),
         ),
+        // The consumption markers of servers whose updates are not atomic (document-locks.ts).
         consumptionsOf(ctx.db).deleteMany(expired),
       ]);
       return results.reduce((total, result) => total + result.deletedCount, 0);

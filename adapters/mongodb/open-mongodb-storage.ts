@@ -5,7 +5,7 @@ import type { Storage } from '../../src/ports/storage.ts';
 import { createMongoAccountStore } from './account-store.ts';
 import { createMongoCatalogGenerationStore } from './catalog-generation-store.ts';
 import { createMongoClientStore } from './client-store.ts';
-import type { MongoStoreContext } from './collections.ts';
+import type { MongoHandle, MongoStoreContext } from './collections.ts';
 import { createMongoDataMigrationStore } from './data-migration-store.ts';
 import { createMongoLeaseStore } from './lease-store.ts';
 import { createMongoLoginThrottleStore } from './login-throttle-store.ts';
@@ -14,7 +14,7 @@ import { createMongoOidcModelStore } from './oidc-model-store.ts';
 import { createMongoOutboxStore } from './outbox-store.ts';
 import { createMongoResourceServerStore } from './resource-server-store.ts';
 import { createMongoRevokedJwtStore } from './revoked-jwt-store.ts';
-import { detectServerCapabilities, type ServerCapabilities } from './server-capabilities.ts';
+import { detectServerCapabilities, profileFor, type ServerCapabilities } from './server-profile.ts';
 import { createMongoSigningKeyStore } from './signing-key-store.ts';
 import { trackAvailability } from './store-availability.ts';
 import { guardStoreErrors, toStoreError } from './store-errors.ts';
@@ -38,13 +38,15 @@ export interface MongoStorage extends Storage {
 }
 
 /**
- * The production store (DESIGN.md section 2): every port on one MongoDB database. Asks the server
- * what it can do (transactions, atomic conditional updates) once, so it needs the store to be
- * reachable; indexes are ensureMongoIndexes' job (startup or `tessera migrate`).
+ * The production store: every port on one MongoDB database. Asks the server what it can do once
+ * and picks the server profile from that (server-profile.ts), so it needs the store to be
+ * reachable; indexes and backfills are the migrations' job (run-migrations.ts: startup or
+ * `tessera migrate`).
  *
  * Adding a port: write `<port>-store.ts` taking a MongoStoreContext (collections.ts names its
- * collections and documents, write-with-events.ts appends its outbox events, indexes.ts its
- * indexes) and register it here; guardStoreErrors maps an unreachable store to 503 for it.
+ * collections and documents, write-with-events.ts appends its outbox events, conditional-writes.ts
+ * makes its compare-and-sets, a new step in migrations.ts adds its indexes) and register it here;
+ * guardStoreErrors maps an unreachable store to 503 for it.
  */
 export async function openMongoStorage(options: MongoStorageOptions): Promise<MongoStorage> {
   const connection = createMongoConnection({
@@ -61,16 +63,25 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<Mo
   }
   const availability = trackAvailability({ logger: options.logger, connection });
   const guard = <Port extends object>(port: Port) => guardStoreErrors(port, { availability });
-  const clock = options.clock ?? Date.now;
-  const ctx: MongoStoreContext = {
+  const handle: MongoHandle = {
     get client() {
       return connection.client;
     },
     get db() {
       return connection.db;
     },
-    capabilities,
-    clock,
+    clock: options.clock ?? Date.now,
+  };
+  const profile = profileFor(capabilities, handle);
+  const ctx: MongoStoreContext = {
+    get client() {
+      return handle.client;
+    },
+    get db() {
+      return handle.db;
+    },
+    clock: handle.clock,
+    profile,
   };
   // /readyz pings: its failures and recoveries count like any other operation's.
   const health = guard({

@@ -9,17 +9,12 @@ import type {
   PruneQuery,
   StoredOutboxEvent,
 } from '../../src/ports/outbox.ts';
-import {
-  countersOf,
-  outboxOf,
-  type MongoStoreContext,
-  type OutboxDocument,
-} from './collections.ts';
+import { countersOf, outboxOf, type MongoHandle, type OutboxDocument } from './collections.ts';
 import { isDuplicateKeyError, retryLostUpsertRace } from './store-errors.ts';
 
 /**
- * Sequence clashes only happen where `$inc` is not atomic (FerretDB): every attempt lets at
- * least one of the clashing writers through, and a short random pause spreads the rest.
+ * Sequence clashes only happen where `$inc` is not atomic (conditional-writes.ts): every attempt
+ * lets at least one of the clashing writers through, and a short random pause spreads the rest.
  */
 const MAX_APPEND_ATTEMPTS = 20;
 const pauseAfterClash = () =>
@@ -32,7 +27,7 @@ const pauseAfterClash = () =>
  * of order across concurrent writers, so a relay must select pending events by `publishedAt`
  * (ordered by sequence), never by "sequence above the last one I saw".
  */
-async function reserveSequences(ctx: MongoStoreContext, count: number): Promise<number> {
+async function reserveSequences(ctx: MongoHandle, count: number): Promise<number> {
   const counter = await retryLostUpsertRace(() =>
     countersOf(ctx.db).findOneAndUpdate(
       { _id: 'outbox' },
@@ -61,7 +56,7 @@ function toDocument(event: OutboxEvent, sequence: number, now: number): OutboxDo
  * this call inserted. With a session, the inserts join that transaction.
  */
 export async function appendOutboxEvents(
-  ctx: MongoStoreContext,
+  ctx: MongoHandle,
   events: readonly OutboxEvent[],
   session?: ClientSession,
 ): Promise<string[]> {
@@ -86,11 +81,12 @@ export async function appendOutboxEvents(
       return inserted;
     } catch (error) {
       // Outside a transaction, a duplicate key here is a sequence taken by a concurrent append
-      // (or, on FerretDB, a concurrent upsert of the same id): retry the events not yet in.
+      // (or, where updates are not atomic, a concurrent upsert of the same id): retry the events
+      // not yet in.
       if (session || attempt >= MAX_APPEND_ATTEMPTS || !isDuplicateKeyError(error)) throw error;
-      // Ask the collection which got in, not the error: FerretDB 1.24 stops an unordered batch
-      // at its first failed upsert and reports neither the skipped operations nor upserted ids,
-      // so trusting the error's writeErrors silently dropped events.
+      // Ask the collection which got in, not the error: a server may stop an unordered batch at
+      // its first failed upsert and report neither the skipped operations nor upserted ids
+      // (docs/mongodb-storage.md "Outbox"), so trusting the error's writeErrors could drop events.
       const ids = pending.map((event) => event.id);
       const present = new Set(
         (
@@ -108,10 +104,7 @@ export async function appendOutboxEvents(
 }
 
 /** Takes back events whose change did not happen (the non-transactional path). */
-export async function removeOutboxEvents(
-  ctx: MongoStoreContext,
-  ids: readonly string[],
-): Promise<void> {
+export async function removeOutboxEvents(ctx: MongoHandle, ids: readonly string[]): Promise<void> {
   if (ids.length > 0) await outboxOf(ctx.db).deleteMany({ _id: { $in: [...ids] } });
 }
 
@@ -124,7 +117,7 @@ function toStoredEvent(document: OutboxDocument): StoredOutboxEvent {
   };
 }
 
-export function createMongoOutboxStore(ctx: MongoStoreContext): OutboxStore {
+export function createMongoOutboxStore(ctx: MongoHandle): OutboxStore {
   return {
     async append(events: readonly OutboxEvent[]) {
       await appendOutboxEvents(ctx, events);

@@ -12,7 +12,6 @@ import {
   type MongoStoreContext,
   type ResourceServerDocument,
 } from './collections.ts';
-import { withDocumentLocks } from './document-locks.ts';
 import { isStoreUnreachable } from './store-errors.ts';
 import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 
@@ -29,17 +28,19 @@ const toRecord = (document: Pick<ResourceServerDocument, 'record'>): ResourceSer
 const RECORD_ONLY = { projection: { record: 1 } } as const;
 
 /**
- * Resource servers keyed by id, with a unique index on `audience` (indexes.ts). Updates are
+ * Resource servers keyed by id, with a unique index on `audience` (migrations.ts). Updates are
  * optimistic on `version`, and applied writes move the catalog generation, as in client-store.ts.
  */
 export function createMongoResourceServerStore(ctx: MongoStoreContext): ResourceServerStore {
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
   const servers = () => resourceServersOf(ctx.db);
+  const { conditionalWrites } = ctx.profile;
 
   /**
    * MongoDB reports an update that breaks the unique audience index as a duplicate key (which
-   * writeRecordWithEvents answers false for); FerretDB 1.24 as an InternalError without a code
-   * to tell. That update was refused when another server holds the audience.
+   * writeRecordWithEvents answers false for); a server may report it as an internal error
+   * without a code to tell (docs/mongodb-storage.md "Documents"). That update was refused when
+   * another resource server holds the audience.
    */
   const isAudienceClash = async (error: unknown, record: ResourceServerRecord) => {
     if (isStoreUnreachable(error)) return false;
@@ -81,7 +82,7 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
     async update(record: ResourceServerRecord, options?: WriteOptions) {
       let updated: boolean;
       try {
-        updated = await withDocumentLocks(ctx, [`resource_servers:${record.id}`], () =>
+        updated = await conditionalWrites.compareAndSet([`resource_servers:${record.id}`], () =>
           writeRecordWithEvents(ctx, options, async (session) => {
             const { _id, ...fields } = toDocument(record);
             const result = await servers().updateOne(
@@ -113,11 +114,11 @@ export function createMongoResourceServerStore(ctx: MongoStoreContext): Resource
               )
             ).deletedCount,
         );
-      // Locked like update (client-store.ts says why).
+      // A compare-and-set like update (client-store.ts says why).
       const deleted =
         version === undefined
           ? await remove()
-          : await withDocumentLocks(ctx, [`resource_servers:${id}`], remove);
+          : await conditionalWrites.compareAndSet([`resource_servers:${id}`], remove);
       return announceCatalogChange(ctx, deleted);
     },
   };

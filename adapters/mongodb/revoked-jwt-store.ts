@@ -4,7 +4,7 @@ import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 
 /**
  * Revoked `jti`s as the `_id` of one collection. Recording one is an insert: the `_id` index
- * refuses a second one atomically on every server (FerretDB included), and the write's events
+ * refuses a second one atomically on every server, and the write's events
  * go with the insert that won (write-with-events.ts). Reads check `expiresAt` in code, as the
  * oidc-model store does: a filter on `_id` alone is one index entry on every server.
  */

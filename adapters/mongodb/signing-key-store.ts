@@ -7,9 +7,13 @@ import type {
 } from '../../src/ports/signing-keys.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { signingKeysOf, type MongoStoreContext, type SigningKeyDocument } from './collections.ts';
-import { withDocumentLocks } from './document-locks.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
-import { inSession, writeWithEvents, type ChangeOutcome } from './write-with-events.ts';
+import {
+  inSession,
+  writeAllOrNone,
+  writeWithEvents,
+  type ChangeOutcome,
+} from './write-with-events.ts';
 
 type Transition = { readonly record: SigningKeyRecord; readonly expectedState: SigningKeyState };
 
@@ -19,31 +23,42 @@ const toDocument = (record: SigningKeyRecord): SigningKeyDocument => ({
   record: JSON.stringify(record),
 });
 
+const APPLIED: ChangeOutcome<boolean> = { value: true, applied: true };
+const REFUSED: ChangeOutcome<boolean> = { value: false, applied: false };
+
 /**
  * Signing keys keyed by kid. Inserts and transitions touch several documents and are all or
- * none: inside a transaction where the server has them, otherwise by undoing the documents
- * already written when a later one is refused. Each key's state filter is the compare-and-set;
- * where updates are not atomic, document locks on the keys make it one (document-locks.ts).
+ * none (writeAllOrNone): inside a transaction where the server has them, otherwise by undoing
+ * the documents already written when a later one is refused. Each key's state filter is the
+ * compare-and-set (conditional-writes.ts).
  */
 export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeyStore {
   // Looked up per call: the connection may have been replaced (mongo-connection.ts).
   const keys = () => signingKeysOf(ctx.db);
 
-  const insertAll = async (
+  /** Ordered: a kid already taken stops the insert there (and aborts the transaction). */
+  const insertInTransaction = async (
     records: readonly SigningKeyRecord[],
-    session: ClientSession | undefined,
+    session: ClientSession,
+  ): Promise<ChangeOutcome<boolean>> => {
+    await keys().insertMany(records.map(toDocument), { ordered: true, session });
+    return APPLIED;
+  };
+
+  const insertWithUndo = async (
+    records: readonly SigningKeyRecord[],
   ): Promise<ChangeOutcome<boolean>> => {
     try {
-      await keys().insertMany(records.map(toDocument), { ordered: true, ...inSession(session) });
+      await keys().insertMany(records.map(toDocument), { ordered: true });
     } catch (error) {
-      if (!session && error instanceof MongoBulkWriteError && isDuplicateKeyError(error)) {
+      if (error instanceof MongoBulkWriteError && isDuplicateKeyError(error)) {
         // Ordered: the keys before the refused one went in. Take them out again.
         const inserted = records.slice(0, error.insertedCount).map((record) => record.kid);
         if (inserted.length > 0) await keys().deleteMany({ _id: { $in: inserted } });
       }
       throw error;
     }
-    return { value: true, applied: true };
+    return APPLIED;
   };
 
   /** Compare-and-set of one key's state; true when it was still in `expectedState`. */
@@ -66,12 +81,10 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
     session: ClientSession,
   ): Promise<ChangeOutcome<boolean>> => {
     for (const { record, expectedState } of changes) {
-      // A refusal rolls the whole transaction back (writeWithEvents aborts on !applied).
-      if (!(await replaceFrom(toDocument(record), expectedState, session))) {
-        return { value: false, applied: false };
-      }
+      // A refusal rolls the whole transaction back (the transaction aborts on !applied).
+      if (!(await replaceFrom(toDocument(record), expectedState, session))) return REFUSED;
     }
-    return { value: true, applied: true };
+    return APPLIED;
   };
 
   /**
@@ -93,7 +106,7 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
     if (
       changes.some(({ record, expectedState }) => current.get(record.kid)?.state !== expectedState)
     ) {
-      return { value: false, applied: false };
+      return REFUSED;
     }
     const applied: SigningKeyDocument[] = [];
     for (const { record, expectedState } of changes) {
@@ -102,11 +115,11 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
         for (const done of applied.reverse()) {
           await replaceFrom(current.get(done._id) as SigningKeyDocument, done.state, undefined);
         }
-        return { value: false, applied: false };
+        return REFUSED;
       }
       applied.push(next);
     }
-    return { value: true, applied: true };
+    return APPLIED;
   };
 
   return {
@@ -117,8 +130,9 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
 
     async insert(records, options?: WriteOptions) {
       try {
-        return await writeWithEvents(ctx, options, (session) => insertAll(records, session), {
-          multiDocument: true,
+        return await writeAllOrNone(ctx, options, {
+          inTransaction: (session) => insertInTransaction(records, session),
+          withUndo: () => insertWithUndo(records),
         });
       } catch (error) {
         if (isDuplicateKeyError(error)) return false;
@@ -128,14 +142,11 @@ export function createMongoSigningKeyStore(ctx: MongoStoreContext): SigningKeySt
 
     async transition(changes, options?: WriteOptions) {
       const locked = changes.map(({ record }) => `signing_keys:${record.kid}`);
-      return withDocumentLocks(ctx, locked, () =>
-        writeWithEvents(
-          ctx,
-          options,
-          (session) =>
-            session ? transitionInTransaction(changes, session) : transitionWithUndo(changes),
-          { multiDocument: true },
-        ),
+      return ctx.profile.conditionalWrites.compareAndSet(locked, () =>
+        writeAllOrNone(ctx, options, {
+          inTransaction: (session) => transitionInTransaction(changes, session),
+          withUndo: () => transitionWithUndo(changes),
+        }),
       );
     },
 

@@ -13,6 +13,7 @@ import {
 } from 'mongodb';
 
 import { StoreUnavailableError } from '../../src/ports/storage.ts';
+import { withTimeout } from '../../src/runtime/with-timeout.ts';
 import type { AvailabilityListener } from './store-availability.ts';
 
 /**
@@ -110,23 +111,6 @@ export function toStoreError(error: unknown): unknown {
 /** No port operation takes this long unless something is stuck; see guardStoreErrors. */
 export const OPERATION_TIMEOUT_MS = 15_000;
 
-/** Rejects with a MongoNetworkTimeoutError if `operation` has not settled within `timeoutMs`. */
-async function within<T>(operation: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new MongoNetworkTimeoutError(`no answer from MongoDB within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    timer.unref();
-  });
-  try {
-    return await Promise.race([operation, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export interface GuardOptions {
   readonly availability?: AvailabilityListener;
   /** Upper bound on one port operation, whatever the driver does (default OPERATION_TIMEOUT_MS). */
@@ -157,9 +141,11 @@ export function guardStoreErrors<Port extends object>(
       typeof member === 'function'
         ? async (...args: unknown[]) => {
             try {
-              const result = await within(
+              // A network timeout, so that it counts as "unreachable" like the driver's own.
+              const result = await withTimeout(
                 (member as (...a: unknown[]) => Promise<unknown>).apply(port, args),
                 timeoutMs,
+                () => new MongoNetworkTimeoutError(`no answer from MongoDB within ${timeoutMs} ms`),
               );
               availability?.succeeded();
               return result;

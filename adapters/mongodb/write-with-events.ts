@@ -3,18 +3,7 @@ import type { ClientSession } from 'mongodb';
 import type { OutboxEvent } from '../../src/ports/outbox.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { MongoStoreContext } from './collections.ts';
-import { appendOutboxEvents, removeOutboxEvents } from './outbox-store.ts';
-import { isDuplicateKeyError, isStoreUnreachable } from './store-errors.ts';
-import { runInTransaction } from './transactions.ts';
-
-/** Carries a "did not apply" outcome out of a transaction, aborting it on the way. */
-class NotApplied extends Error {
-  readonly value: unknown;
-  constructor(value: unknown) {
-    super('change did not apply');
-    this.value = value;
-  }
-}
+import { isDuplicateKeyError } from './store-errors.ts';
 
 /** `{ session }` for a driver call when there is a transaction, nothing otherwise. */
 export const inSession = (session: ClientSession | undefined): { session?: ClientSession } =>
@@ -29,59 +18,53 @@ export interface ChangeOutcome<T> {
 /** A state change; pass `session` to every operation so it joins the transaction when there is one. */
 export type Change<T> = (session: ClientSession | undefined) => Promise<ChangeOutcome<T>>;
 
+/** A change whose events are built from what it reads first (a removal announcing what it removed). */
+export interface DerivedChange<Read, T> {
+  /** Reads what the change will act on. */
+  read(session: ClientSession | undefined): Promise<Read>;
+  eventsFor(read: Read): readonly OutboxEvent[];
+  /** Applies the change to exactly what was read (e.g. deletes those ids). */
+  apply(read: Read, session: ClientSession | undefined): Promise<ChangeOutcome<T>>;
+}
+
+/** A change to several documents, all or none, in the two forms a server may need. */
+export interface AllOrNoneChange<T> {
+  /** Inside a transaction: a refusal (`applied: false`) rolls back whatever part happened. */
+  inTransaction(session: ClientSession): Promise<ChangeOutcome<T>>;
+  /** Without one: checks first, and puts back what it already wrote when a later part is refused. */
+  withUndo(): Promise<ChangeOutcome<T>>;
+}
+
 /**
- * Applies a change together with its outbox events (WriteOptions, DESIGN.md section 7).
- *
- * - With transactions (a MongoDB replica set or sharded cluster): the change and the events
- *   commit together or not at all; a change that reports it did not apply is rolled back and
- *   its events are not written.
- * - Without (FerretDB, a standalone mongod): the events are written first, then the change. If
- *   the change reports it did not apply, or fails in a way that proves it did not (a duplicate
- *   key, a refused document), the events are taken back. If the store became unreachable
- *   mid-way, the events stay: the change may or may not have happened, and an event without its
- *   change is the failure the relay and consumers tolerate (at-least-once, consumers re-read
- *   state), whereas a change without its event would be lost for good.
- *
- * A change that throws a refusal (e.g. duplicate key) is rethrown for the store to interpret.
- * `multiDocument` changes (several documents, all or none) get a transaction even without
- * events where the server has them; without, they are called with no session and must undo
- * their own partial work (see signing-key-store.ts).
+ * How the server applies a change together with its outbox events (WriteOptions): in one
+ * transaction where it has them (transaction-writes.ts), otherwise by the settle rule
+ * (settled-writes.ts). Chosen once per server (server-profile.ts).
  */
-export async function writeWithEvents<T>(
+export interface EventWrites {
+  write<T>(events: readonly OutboxEvent[], change: Change<T>): Promise<T>;
+  writeDerived<Read, T>(change: DerivedChange<Read, T>): Promise<T>;
+  writeAllOrNone<T>(events: readonly OutboxEvent[], change: AllOrNoneChange<T>): Promise<T>;
+}
+
+/**
+ * Applies a change together with its outbox events, as the server profile does it (EventWrites).
+ * A change that throws a refusal (e.g. duplicate key) is rethrown for the store to interpret.
+ */
+export function writeWithEvents<T>(
   ctx: MongoStoreContext,
   options: WriteOptions | undefined,
   change: Change<T>,
-  shape: { readonly multiDocument?: boolean } = {},
 ): Promise<T> {
-  const events: readonly OutboxEvent[] = options?.events ?? [];
-  const transactional = ctx.capabilities.transactions && (events.length > 0 || shape.multiDocument);
-  if (!transactional && events.length === 0) return (await change(undefined)).value;
+  return ctx.profile.eventWrites.write(options?.events ?? [], change);
+}
 
-  if (transactional) {
-    try {
-      return await runInTransaction(ctx.client, async (session) => {
-        const outcome = await change(session);
-        // Abort, so that whatever part of the change did happen is rolled back.
-        if (!outcome.applied) throw new NotApplied(outcome.value);
-        await appendOutboxEvents(ctx, events, session);
-        return outcome.value;
-      });
-    } catch (error) {
-      if (error instanceof NotApplied) return error.value as T;
-      throw error;
-    }
-  }
-
-  const appended = await appendOutboxEvents(ctx, events);
-  let outcome: ChangeOutcome<T>;
-  try {
-    outcome = await change(undefined);
-  } catch (error) {
-    if (!isStoreUnreachable(error)) await removeOutboxEvents(ctx, appended);
-    throw error;
-  }
-  if (!outcome.applied) await removeOutboxEvents(ctx, appended);
-  return outcome.value;
+/** Several documents, all or none, with their events (signing-key-store.ts). */
+export function writeAllOrNone<T>(
+  ctx: MongoStoreContext,
+  options: WriteOptions | undefined,
+  change: AllOrNoneChange<T>,
+): Promise<T> {
+  return ctx.profile.eventWrites.writeAllOrNone(options?.events ?? [], change);
 }
 
 /**

@@ -15,9 +15,9 @@ import { Worker } from 'node:worker_threads';
 
 import type { CommandStartedEvent } from 'mongodb';
 
-import { ensureMongoIndexes } from '../../adapters/mongodb/indexes.ts';
 import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
 import { openMongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
+import { migrateMongoDatabase } from '../../adapters/mongodb/run-migrations.ts';
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import { startTessera, type Tessera } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
       dbName,
       clientOptions: { monitorCommands: true },
     });
-    await ensureMongoIndexes(mongoStorage.client.db(dbName));
+    await migrateMongoDatabase(mongoStorage.client.db(dbName));
     const mongoClient = mongoStorage.client;
     targets.push(
       await startTarget('sqlite', openSqliteStorage({ path: join(sqliteDir, 'bench.sqlite') })),

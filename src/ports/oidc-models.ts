@@ -75,7 +75,7 @@ export interface RemovalOptions extends WriteOptions {
    * Builds events from the payloads the removal takes away; they are appended by the same write
    * as the removal, after `events`. Called with an empty list when nothing matched. On a store
    * without transactions it is called with what was found just before removing (see
-   * adapters/mongodb/write-with-events.ts), and its events are taken back if nothing went.
+   * adapters/mongodb/settled-writes.ts), and its events are taken back if nothing went.
    */
   readonly eventsFor?: (removed: readonly OidcPayload[]) => readonly OutboxEvent[];
 }

@@ -4,7 +4,7 @@ import type { Storage } from '../ports/storage.ts';
 
 /**
  * A one-time rewrite of stored data that needs application code or server secrets, which the
- * stores' own schema steps (adapters/sqlite/migrations.ts, adapters/mongodb/indexes.ts) cannot
+ * stores' own schema steps (adapters/sqlite/migrations.ts, adapters/mongodb/migrations.ts) cannot
  * do. `run` must be idempotent: two replicas starting together may both run it, and a run cut
  * short is repeated, since completion is recorded only after it returns.
  */

@@ -1,8 +1,11 @@
 import { pino } from 'pino';
 
-import { ensureMongoIndexes, type IndexReport } from '../../adapters/mongodb/indexes.ts';
 import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
 import { openMongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
+import {
+  migrateMongoDatabase,
+  type MongoMigrationReport,
+} from '../../adapters/mongodb/run-migrations.ts';
 import { toStoreError } from '../../adapters/mongodb/store-errors.ts';
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import type { Config } from '../config/config.ts';
@@ -14,7 +17,7 @@ import { runDataMigrations, type DataMigrationReport } from './data-migrations.t
 
 export type MigrationReport = (
   | { readonly kind: 'sqlite'; readonly path: string }
-  | ({ readonly kind: 'mongodb'; readonly database: string } & IndexReport)
+  | ({ readonly kind: 'mongodb'; readonly database: string } & MongoMigrationReport)
 ) & {
   /** The one-time data migrations this run performed (none when all had run before). */
   readonly dataMigrations: readonly DataMigrationReport[];
@@ -45,8 +48,8 @@ async function migrateDataAndClose(
 
 /**
  * Brings the configured store up to date, idempotently (`tessera migrate`): SQLite applies its
- * pending schema steps (adapters/sqlite/migrations.ts); MongoDB creates missing indexes
- * (adapters/mongodb/indexes.ts). Then, on either, the pending one-time data migrations run, and
+ * pending schema steps (adapters/sqlite/migrations.ts); MongoDB its own
+ * (adapters/mongodb/migrations.ts: indexes, lookup-field backfills). Then, on either, the pending one-time data migrations run, and
  * usernames stored under older rules get today's keys and skeletons (username-rekey.ts): what
  * only Tessera's own code can compute. Safe to run while Tessera serves (the server runs the
  * same at startup).
@@ -63,9 +66,9 @@ export async function migrateStorage(config: Config): Promise<MigrationReport> {
   }
   const { uri, dbName } = config.storage;
   const client = createMongoClient(uri);
-  let indexes: IndexReport;
+  let schema: MongoMigrationReport;
   try {
-    indexes = await ensureMongoIndexes(client.db(dbName));
+    schema = await migrateMongoDatabase(client.db(dbName));
   } catch (error) {
     throw toStoreError(error);
   } finally {
@@ -75,7 +78,7 @@ export async function migrateStorage(config: Config): Promise<MigrationReport> {
   return {
     kind: 'mongodb',
     database: dbName,
-    ...indexes,
+    ...schema,
     ...(await migrateDataAndClose(config, storage)),
   };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
-import { ensureMongoIndexes } from '../../adapters/mongodb/indexes.ts';
 import { openMongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
+import { migrateMongoDatabase } from '../../adapters/mongodb/run-migrations.ts';
 import { toStoreError } from '../../adapters/mongodb/store-errors.ts';
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import type { Config } from '../config/config.ts';
@@ -14,8 +14,9 @@ export interface OpenStorageDeps {
 
 /**
  * The store the configuration names: MongoDB when MONGODB_URI is set, else the embedded SQLite
- * file. On MongoDB, missing indexes are created first unless TESSERA_MONGODB_ENSURE_INDEXES=false
- * (then `tessera migrate` must have run). Fails when the store cannot be reached.
+ * file. On MongoDB, the pending schema steps (indexes, backfills) run first unless
+ * TESSERA_MONGODB_ENSURE_INDEXES=false (then `tessera migrate` must have run). Fails when the
+ * store cannot be reached.
  */
 export async function openStorage(config: Config, deps: OpenStorageDeps): Promise<Storage> {
   const clockOption = deps.clock ? { clock: deps.clock } : {};
@@ -26,18 +27,19 @@ export async function openStorage(config: Config, deps: OpenStorageDeps): Promis
   const storage = await openMongoStorage({ uri, dbName, logger: deps.logger, ...clockOption });
   if (ensureIndexes) {
     try {
-      const report = await ensureMongoIndexes(storage.client.db(dbName));
+      const report = await migrateMongoDatabase(storage.client.db(dbName));
       deps.logger.info(
         {
           database: dbName,
+          applied: report.applied,
           created: report.created,
           existing: report.existing.length,
           ttlIndexes: !report.ttlUnsupported,
           backfilled: report.backfilled,
         },
         report.ttlUnsupported
-          ? 'MongoDB indexes ensured; the server has no TTL indexes, expired records are pruned every minute'
-          : 'MongoDB indexes ensured',
+          ? 'MongoDB schema up to date; the server has no TTL indexes, expired records are pruned every minute'
+          : 'MongoDB schema up to date',
       );
     } catch (error) {
       await storage.close();

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import type { CommandStartedEvent } from 'mongodb';
 
 import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
-import { ensureMongoIndexes } from '../../adapters/mongodb/indexes.ts';
 import {
   openMongoStorage,
   type MongoStorage,
 } from '../../adapters/mongodb/open-mongodb-storage.ts';
+import { migrateMongoDatabase } from '../../adapters/mongodb/run-migrations.ts';
 import { mongodbUri } from './services.ts';
 
 /** A database name of its own for one storage instance: parallel tests never share data. */
@@ -18,7 +18,7 @@ export interface TestMongoStorageOptions {
   readonly clock?: () => number;
   readonly uri?: string;
   readonly dbName?: string;
-  /** See EnsureIndexOptions.ttl: off whenever the test drives a fake clock. */
+  /** See MigrateOptions.ttl: off whenever the test drives a fake clock. */
   readonly ttl?: boolean;
   /** Sees every command the storage sends (driver command monitoring). */
   readonly onCommand?: (event: CommandStartedEvent) => void;
@@ -26,7 +26,7 @@ export interface TestMongoStorageOptions {
 
 /**
  * MongoDB storage on the run's test server (FerretDB, or MONGODB_URI) in a fresh database with
- * its indexes; closing it drops that database.
+ * its schema steps applied; closing it drops that database.
  */
 export async function openTestMongoStorage(
   options: TestMongoStorageOptions = {},
@@ -38,7 +38,7 @@ export async function openTestMongoStorage(
     clientOptions: { monitorCommands: options.onCommand !== undefined },
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  await ensureMongoIndexes(storage.client.db(dbName), { ttl: options.ttl ?? false });
+  await migrateMongoDatabase(storage.client.db(dbName), { ttl: options.ttl ?? false });
   if (options.onCommand) storage.client.on('commandStarted', options.onCommand);
   return {
     ...storage,

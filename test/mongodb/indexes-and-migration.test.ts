@@ -74,10 +74,10 @@ describe('MongoDB indexes, migration and store selection', () => {
       ]),
     );
 
+    // Each schema step is recorded once applied, and a recorded step does not run again: its
+    // indexes are not even listed (test/mongodb/schema-migrations.test.ts has the listing).
     const second = await migrateStorage(config);
-    expect(second).toMatchObject({ kind: 'mongodb', created: [] });
-    if (second.kind !== 'mongodb') throw new Error('expected a MongoDB migration');
-    expect([...second.existing].sort()).toEqual([...first.created].sort());
+    expect(second).toMatchObject({ kind: 'mongodb', applied: [], created: [], existing: [] });
   });
 
   it('revokes by grant id with one query and one delete on the indexed grantId field', async () => {

@@ -27,7 +27,7 @@ const describeCollision = (collision: UsernameCollision): string =>
 
 /**
  * `tessera migrate`: brings the store's schema and indexes up to date through
- * migrateStorage() — SQLite applies its pending migrations, MongoDB creates missing indexes —
+ * migrateStorage() — SQLite and MongoDB apply their pending schema steps —
  * runs the pending one-time data migrations (such as re-keying tokens an older Tessera stored in
  * the clear), and re-keys usernames stored under older rules, warning on stderr about every two accounts
  * the current rules make one username or look-alikes (exit 0: the store is migrated).
@@ -80,6 +80,7 @@ Examples:
             storage: 'mongodb',
             location: report.database,
             migrated: true,
+            applied_steps: report.applied,
             created_indexes: report.created,
             existing_indexes: report.existing,
             ttl_indexes: !report.ttlUnsupported,
@@ -88,8 +89,9 @@ Examples:
           });
         } else {
           io.stdout.write(
-            `The mongodb database ${report.database} is up to date: ${report.created.length} ` +
-              `index(es) created, ${report.existing.length} already there` +
+            `The mongodb database ${report.database} is up to date: ${report.applied.length} ` +
+              `schema step(s) applied, ${report.created.length} index(es) created, ` +
+              `${report.existing.length} already there` +
               `${report.ttlUnsupported ? ' (the server has no TTL indexes: expired records are pruned periodically)' : ''}.\n`,
           );
         }
