@@ -38,6 +38,8 @@ export function buildKafkaClientOptions(
     connectionTimeout: tuning.connectionTimeout,
     requestTimeout: tuning.requestTimeout,
     // Short: the relay retries with its own backoff, and a send must end within the timeout.
+    // kafkajs applies these itself (src/retry/index.js: each wait is the previous one ±20 %,
+    // doubled, capped at maxRetryTime), so src/runtime/backoff.ts has no part in them.
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     ...(tuning.logLevel === undefined ? {} : { logLevel: tuning.logLevel }),
     ...(tuning.logCreator === undefined ? {} : { logCreator: tuning.logCreator }),

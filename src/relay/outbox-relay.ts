@@ -5,7 +5,7 @@ import { CLOUDEVENTS_CONTENT_TYPE } from '../events/event-schema.ts';
 import type { EventPublisher, PublishedMessage } from '../ports/event-publisher.ts';
 import type { LeaseStore } from '../ports/leases.ts';
 import type { OutboxStore, StoredOutboxEvent } from '../ports/outbox.ts';
-import { createBackoff } from './backoff.ts';
+import { createBackoff } from '../runtime/backoff.ts';
 
 /** The lease that makes one replica at a time the publisher (LeaseStore). */
 export const RELAY_LEASE = 'outbox-relay';
@@ -84,11 +84,15 @@ export function createOutboxRelay(deps: OutboxRelayDeps, options: OutboxRelayOpt
   const standbyPollMs = options.standbyPollMs ?? 5_000;
   const pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
   const handoverAfterMs = options.handoverAfterMs ?? 30_000;
-  const backoff = createBackoff({
-    baseMs: options.backoffBaseMs ?? 200,
-    capMs: options.backoffCapMs ?? 5_000,
-    ...(deps.random ? { random: deps.random } : {}),
-  });
+  // Full jitter: replicas that lost Kafka together do not all retry at the same moment.
+  const backoff = createBackoff(
+    {
+      initialMs: options.backoffBaseMs ?? 200,
+      maxMs: options.backoffCapMs ?? 5_000,
+      jitter: true,
+    },
+    deps.random,
+  );
 
   let state: RelayState = 'starting';
   let stopping = false;

@@ -1,9 +1,9 @@
 import type { LoginThrottleConfig } from '../config/config.ts';
 import type { FailureWindow, SignInState } from '../ports/accounts.ts';
+import { backoffDelay, type BackoffPolicy } from '../runtime/backoff.ts';
 
-/** First extra wait once throttling starts; it doubles with each further failure. */
-const BASE_DELAY_MS = 1000;
-const MAX_DELAY_MS = 5 * 60_000;
+/** The extra wait once throttling starts, doubling with each further failure, up to 5 minutes. */
+const DELAYS: BackoffPolicy = { initialMs: 1000, maxMs: 5 * 60_000 };
 
 const isCurrent = (window: FailureWindow, policy: LoginThrottleConfig, now: number) =>
   now - window.firstAt < policy.failureWindowMs;
@@ -22,7 +22,7 @@ export type TurnDecision =
  */
 export function delayAfter(failures: number, policy: LoginThrottleConfig): number {
   if (failures < policy.throttleAfter) return 0;
-  return Math.min(BASE_DELAY_MS * 2 ** (failures - policy.throttleAfter), MAX_DELAY_MS);
+  return backoffDelay(DELAYS, failures - policy.throttleAfter);
 }
 
 /** The lock a window earns: `lockoutAfter` failures lock sign-in for `lockoutMs` from the last. */
@@ -131,4 +131,4 @@ export function signInStateWithout(
 
 /** How long a counter must be kept for the rules above to see it. */
 export const retentionMs = (policy: LoginThrottleConfig): number =>
-  Math.max(policy.failureWindowMs, policy.lockoutMs) + MAX_DELAY_MS;
+  Math.max(policy.failureWindowMs, policy.lockoutMs) + DELAYS.maxMs;

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 import type { ClientRecord, ClientStore } from '../ports/clients.ts';
 import type { ResourceServerRecord, ResourceServerStore } from '../ports/resource-servers.ts';
 
@@ -5,7 +7,7 @@ export interface CatalogCacheOptions {
   /** How long an entry is served without asking the store; 0 turns the cache off. */
   readonly ttlMs: number;
   readonly clock: () => number;
-  /** Entries kept per kind; the oldest go first beyond it. */
+  /** Entries kept per kind; the least recently used go first beyond it. */
   readonly maxEntries?: number;
 }
 
@@ -35,58 +37,53 @@ export interface CatalogCache {
   invalidateAll(): void;
 }
 
-interface Entry<T> {
-  readonly value: T;
-  readonly expiresAt: number;
-}
-
 const DEFAULT_MAX_ENTRIES = 10_000;
 
 /**
- * A TTL map with one store read per key at a time. A write bumps the key's generation, so a
- * read that started before it cannot put the value it fetched back afterwards.
+ * Entries in lru-cache (the size bound, least recently used out first; the TTL on Tessera's
+ * clock), with one store read per key at a time. A read keeps what it fetched only if it is
+ * still the key's read in flight when it answers: a write (`invalidate`) or `clear` meanwhile
+ * drops it from `loading`, so a value fetched before a write is never put back afterwards.
+ *
+ * The reads in flight stay here rather than in lru-cache's `fetch()`, which builds an options
+ * object on every call, hit or not, and rejects the callers of a read that a delete aborts
+ * (node_modules/lru-cache/dist/esm/index.js, `#fetch`, `#backgroundFetch`): a token request
+ * that joined a read racing a client write would fail instead of being answered by it.
  */
-function createTtlCache<T>(options: CatalogCacheOptions) {
-  const entries = new Map<string, Entry<T>>();
+function createTtlCache<T extends object>(options: CatalogCacheOptions) {
+  const { ttlMs, clock } = options;
+  const entries =
+    ttlMs > 0
+      ? new LRUCache<string, T>({
+          max: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+          ttl: ttlMs,
+          // Read Tessera's clock (frozen in tests) on every lookup; lru-cache's default would
+          // read performance.now() and keep the reading for 1 ms behind a timer per reading.
+          perf: { now: clock },
+          ttlResolution: 0,
+        })
+      : undefined;
   const loading = new Map<string, Promise<T | undefined>>();
-  const generations = new Map<string, number>();
-  let epoch = 0;
-  const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-
-  const invalidate = (key: string) => {
-    entries.delete(key);
-    loading.delete(key);
-    generations.set(key, (generations.get(key) ?? 0) + 1);
-  };
+  // lru-cache's `get` defaults its options to a new `{}` per call: the hot path passes this one.
+  const getOptions: LRUCache.GetOptions<string, T, unknown> = Object.freeze({});
 
   return {
     async get(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-      if (options.ttlMs <= 0) return load();
-      const now = options.clock();
-      const entry = entries.get(key);
-      if (entry && entry.expiresAt > now) return entry.value;
+      if (!entries) return load();
+      const cached = entries.get(key, getOptions);
+      if (cached !== undefined) return cached;
       const pending = loading.get(key);
       if (pending) return pending;
-      const generation = generations.get(key);
-      const startedEpoch = epoch;
-      // Counted from the read's start: the store may change right after it answered.
-      const expiresAt = now + options.ttlMs;
+      // Counted from the read's start: the store may change right after it answered. lru-cache
+      // serves an entry while its age is at most `ttl` (`#isStale`); Tessera serves it while
+      // younger than ttlMs, which on a millisecond clock (Date.now) is counting from 1 ms earlier.
+      const start = clock() - 1;
       const promise = load().then(
         (value) => {
-          if (loading.get(key) === promise) loading.delete(key);
-          const current = generations.get(key) === generation && epoch === startedEpoch;
-          if (value === undefined || !current) {
-            entries.delete(key);
-            return value;
-          }
-          entries.delete(key);
-          entries.set(key, { value, expiresAt });
-          if (entries.size > max) entries.delete(entries.keys().next().value as string);
-          if (generations.size > max) {
-            // Forgetting generations must not let a read in flight store what it fetched.
-            generations.clear();
-            epoch += 1;
-          }
+          if (loading.get(key) !== promise) return value;
+          loading.delete(key);
+          // "Not found" is never cached (set(key, undefined) is a delete).
+          entries.set(key, value, { start });
           return value;
         },
         (error: unknown) => {
@@ -97,11 +94,13 @@ function createTtlCache<T>(options: CatalogCacheOptions) {
       loading.set(key, promise);
       return promise;
     },
-    invalidate,
+    invalidate(key: string) {
+      entries?.delete(key);
+      loading.delete(key);
+    },
     clear() {
-      entries.clear();
+      entries?.clear();
       loading.clear();
-      epoch += 1;
     },
   };
 }

@@ -170,6 +170,47 @@ describe('catalog cache', () => {
     expect((await cache.cached.clients.get('a'))?.version).toBe(2);
   });
 
+  it('does not keep what a read fetched when invalidateAll ran while it was in flight', async () => {
+    const { backing, cache } = setUp();
+    backing.raw.clients.set('a', client('a', 1));
+    const release = backing.hold();
+    const stale = cache.cached.clients.get('a');
+    backing.raw.clients.set('a', client('a', 2)); // another replica's write, seen by the poller
+    cache.invalidateAll();
+    release();
+    expect((await stale)?.version).toBe(1);
+    expect((await cache.cached.clients.get('a'))?.version).toBe(2);
+  });
+
+  it('answers with the same record object while it stays cached, a new one once read again', async () => {
+    const { clock, backing, cache } = setUp();
+    backing.raw.clients.set('a', client('a'));
+    const first = await cache.cached.clients.get('a');
+    clock.advance(4999);
+    expect(await cache.cached.clients.get('a')).toBe(first);
+    clock.advance(1);
+    backing.raw.clients.set('a', client('a'));
+    expect(await cache.cached.clients.get('a')).not.toBe(first);
+  });
+
+  it('does not cache a failed read: the next lookup asks the store again', async () => {
+    const backing = countingStore();
+    let reachable = false;
+    const clients: ClientStore = {
+      ...backing.store.clients,
+      get: (id) =>
+        reachable ? backing.store.clients.get(id) : Promise.reject(new Error('store unreachable')),
+    };
+    const cache = createCatalogCache(
+      { ...backing.store, clients },
+      { ttlMs: 5000, clock: createTestClock() },
+    );
+    backing.raw.clients.set('a', client('a'));
+    await expect(cache.cached.clients.get('a')).rejects.toThrow('store unreachable');
+    reachable = true;
+    expect(await cache.cached.clients.get('a')).toEqual(client('a'));
+  });
+
   it('drops entries when told to (push invalidation from events)', async () => {
     const { backing, cache } = setUp();
     backing.raw.clients.set('a', client('a', 1));
@@ -211,5 +252,18 @@ describe('catalog cache', () => {
     await cache.cached.clients.get('c');
     await cache.cached.clients.get('a');
     expect(backing.reads.clients).toBe(4);
+  });
+
+  it('keeps a client read recently over one read longer ago when it is full', async () => {
+    const clock = createTestClock();
+    const backing = countingStore();
+    const cache = createCatalogCache(backing.store, { ttlMs: 5000, clock, maxEntries: 2 });
+    for (const id of ['a', 'b', 'c']) backing.raw.clients.set(id, client(id));
+    await cache.cached.clients.get('a');
+    await cache.cached.clients.get('b');
+    await cache.cached.clients.get('a');
+    await cache.cached.clients.get('c'); // drops b, read longer ago than a
+    await cache.cached.clients.get('a');
+    expect(backing.reads.clients).toBe(3);
   });
 });

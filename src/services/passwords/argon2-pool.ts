@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 
 import type { Logger } from 'pino';
 
+import { backoffDelay, type BackoffPolicy } from '../../runtime/backoff.ts';
+
 /** Argon2id cost parameters (RFC 9106 section 3.1); memory in KiB. */
 export interface Argon2Params {
   readonly memoryKib: number;
@@ -54,7 +56,7 @@ export interface Argon2PoolOptions {
   /** Consecutive failed starts after which derivations fail at once (503) until one starts. */
   readonly maxStartFailures?: number;
   /** Delay before restarting after the n-th consecutive failed start: initial × 2^(n-1), capped. */
-  readonly restartBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly restartBackoff?: BackoffPolicy;
   /** A worker that has not said it is ready by then is ended and counted as a failed start. */
   readonly startTimeoutMs?: number;
   readonly logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -167,8 +169,7 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
   };
 
   /** Asked only after a failed start, so startFailures >= 1. */
-  const restartDelay = () =>
-    Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(startFailures - 1, 30));
+  const restartDelay = () => backoffDelay(backoff, startFailures - 1);
 
   const scheduleRestart = () => {
     if (closed) return;
