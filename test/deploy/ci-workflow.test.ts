@@ -69,7 +69,7 @@ describe('.github/workflows/ci.yml', () => {
   });
 
   it('pins every action to a full commit SHA, naming the release in a comment', () => {
-    const pins: { action: string; comment: string | undefined }[] = [];
+    const pins: { action: string; comment: string | null | undefined }[] = [];
     visit(parseDocument(source), {
       Pair(_, pair) {
         if (isPair(pair) && isScalar(pair.key) && pair.key.value === 'uses') {
