@@ -1,6 +1,6 @@
 /**
  * `npm run config:doc`: writes docs/configuration.md from the variable definitions in
- * src/config/env/ (composed by src/config/env-schema.ts). test/unit/configuration-doc.test.ts
+ * src/config/env/ (composed by src/config/env-schema.ts). test/config/configuration-doc.test.ts
  * fails while the committed file differs from what this would write.
  */
 import { writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * `npm run events:schema`: writes docs/events.schema.json from the zod definitions in
- * src/events/event-schema.ts. test/events/event-json-schema.test.ts fails while the committed
+ * src/events/event-schema.ts. test/events/event-schema.test.ts fails while the committed
  * file differs from what this would write.
  */
 import { writeFileSync } from 'node:fs';

@@ -126,11 +126,9 @@ describe.each(STORAGE_BACKENDS)('events on Kafka (%s store)', (backend) => {
     });
     expect(created?.subject).toBe(client.clientId);
     await collector.until((messages) => messages.some((message) => message.id === created!.id));
+    await expect.poll(async () => (await t.tessera.storage.outbox.backlog()).pending).toBe(0);
     await expect
-      .poll(async () => (await t.tessera.storage.outbox.backlog()).pending, { timeout: 10_000 })
-      .toBe(0);
-    await expect
-      .poll(async () => (await fetch(`${t.issuer}/readyz`)).json(), { timeout: 10_000 })
+      .poll(async () => (await fetch(`${t.issuer}/readyz`)).json())
       .toEqual({
         status: 'ready',
         outbox: { relay: 'publishing', pending: 0, oldest_pending_age_seconds: 0 },

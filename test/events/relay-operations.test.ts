@@ -31,11 +31,8 @@ describe('outbox relay operations', () => {
     try {
       await t.tessera.clients.create({ name: 'Queued', metadata: {} });
       await expect
-        .poll(
-          async () => sampleValue(await metricsOf(t.issuer), 'tessera_outbox_publish_errors_total'),
-          {
-            timeout: 10_000,
-          },
+        .poll(async () =>
+          sampleValue(await metricsOf(t.issuer), 'tessera_outbox_publish_errors_total'),
         )
         .toBeGreaterThan(0);
 
@@ -66,7 +63,7 @@ describe('outbox relay operations', () => {
       await expect.poll(async () => (await fetch(`${t.issuer}/readyz`)).status).toBe(200);
       await t.tessera.clients.create({ name: 'three', metadata: {} });
       await expect
-        .poll(async () => (await fetch(`${t.issuer}/readyz`)).json(), { timeout: 10_000 })
+        .poll(async () => (await fetch(`${t.issuer}/readyz`)).json())
         .toMatchObject({
           status: 'unavailable',
           reasons: ['outbox backlog 3 above TESSERA_OUTBOX_MAX_BACKLOG (2)'],
@@ -87,7 +84,7 @@ describe('outbox relay operations', () => {
     });
     const collector = await collectEvents(brokers, topic);
     try {
-      await expect.poll(() => t.tessera.relay?.state(), { timeout: 10_000 }).toBe('publishing');
+      await expect.poll(() => t.tessera.relay?.state()).toBe('publishing');
       const { client } = await t.tessera.clients.create({ name: 'Last words', metadata: {} });
       await t.stop();
       await collector.until((messages) =>

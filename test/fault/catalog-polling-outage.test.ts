@@ -4,6 +4,8 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startFerretDb, type FerretDbHandle } from '../../scripts/test-services/ferretdb.ts';
+import { createTestClock } from '../contracts/storage-fixture.ts';
+import { PATIENCE_MS } from '../helpers/patience.ts';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import {
   oauthErrorOf,
@@ -17,17 +19,15 @@ import { startTestTessera, testSecrets, type TestTessera } from '../helpers/test
 const API = 'https://archive.example.com';
 const POLL_FAILED = 'catalog change polling failed';
 const POLL_RECOVERED = 'catalog change polling works again';
-/** TESSERA_CATALOG_POLL_MS's default (1 s) plus a read, a request and scheduling slack. */
-const PUSH_BOUND_MS = 2000;
 
-/** Retries `attempt` (bounded) while the store is still coming back. */
-async function retryUntilDone<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/** Retries `attempt` while the store is still coming back; the deadline bounds a failing test. */
+async function retryUntilDone<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + PATIENCE_MS;
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      if (performance.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -46,15 +46,12 @@ describe('catalog change polling through a MongoDB outage', () => {
   beforeAll(async () => {
     process.on('unhandledRejection', onUnhandled);
     ferretDb = await startFerretDb();
-    const env = {
-      ...testSecrets(),
-      MONGODB_URI: ferretDb.uri,
-      MONGODB_DB: 'tessera',
-      // Only the polling can explain a change applying at b within seconds.
-      TESSERA_CLIENT_CACHE_TTL: '60',
-    };
-    a = await startTestTessera(env);
-    b = await startTestTessera(env);
+    const env = { ...testSecrets(), MONGODB_URI: ferretDb.uri, MONGODB_DB: 'tessera' };
+    // One frozen Tessera clock (oidc-provider keeps the real one): b's cached client never
+    // expires, so only the polling can explain a change applying at b.
+    const clock = createTestClock(Date.now());
+    a = await startTestTessera(env, { clock });
+    b = await startTestTessera(env, { clock });
     await a.tessera.resourceServers.create({ audience: API, scopes: ['archive:read'] });
     client = await registerClient(a, { scope: 'archive:read' });
   });
@@ -70,9 +67,18 @@ describe('catalog change polling through a MongoDB outage', () => {
   const messagesOf = (t: TestTessera, msg: string) =>
     t.logs.filter((line) => typeof line.msg === 'string' && line.msg.startsWith(msg));
 
+  const failedReadsAt = async (t: TestTessera) =>
+    sampleValue(
+      parsePrometheusText(await t.tessera.metrics.registry.metrics()),
+      'tessera_store_errors_total',
+      { port: 'catalogGeneration', operation: 'read', kind: 'unavailable' },
+    ) ?? 0;
+
   it(
-    'logs one warning for the outage, recovers by itself, and pushes the next change within about a second',
-    { timeout: 90_000 },
+    'logs one warning for an outage of many failed polls, recovers by itself, and pushes the next change',
+    // A FerretDB stop and start and the driver's recovery take tens of seconds on a busy machine;
+    // the waits below only end a drill that hangs.
+    { timeout: 180_000 },
     async () => {
       const config = await relyingParty(b, client);
       const grant = () =>
@@ -80,37 +86,26 @@ describe('catalog change polling through a MongoDB outage', () => {
       await expect(grant()).resolves.toHaveProperty('access_token');
 
       await ferretDb.stop();
-      await waitFor(async () => (messagesOf(b, POLL_FAILED).length > 0 ? true : undefined), 20_000);
-      const failedAt = Date.now();
+      await waitFor(async () => (messagesOf(b, POLL_FAILED).length > 0 ? true : undefined));
       // Several more polls fail (each waits out server selection) while the store stays down.
-      await waitFor(async () => (Date.now() - failedAt > 6_000 ? true : undefined), 10_000);
+      await waitFor(async () => ((await failedReadsAt(b)) >= 2 ? true : undefined), 60_000);
       await ferretDb.start();
       await waitFor(
         async () => (messagesOf(b, POLL_RECOVERED).length > 0 ? true : undefined),
-        30_000,
+        60_000,
       );
 
-      await retryUntilDone(() => a.tessera.clients.delete(client.clientId), 20_000);
-      const deletedAt = performance.now();
-      let refused: ReturnType<typeof oauthErrorOf> | undefined;
-      while (!refused && performance.now() - deletedAt < 2 * PUSH_BOUND_MS) {
-        try {
-          await grant();
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        } catch (error) {
-          refused = oauthErrorOf(error);
-        }
-      }
+      await retryUntilDone(() => a.tessera.clients.delete(client.clientId));
+      const refused = await waitFor(() =>
+        grant().then(
+          () => undefined,
+          (error: unknown) => oauthErrorOf(error),
+        ),
+      );
       expect(refused).toEqual({ status: 401, error: 'invalid_client' });
-      expect(performance.now() - deletedAt).toBeLessThan(PUSH_BOUND_MS);
 
       // Many reads failed, one warning said so.
-      const failedReads = sampleValue(
-        parsePrometheusText(await b.tessera.metrics.registry.metrics()),
-        'tessera_store_errors_total',
-        { port: 'catalogGeneration', operation: 'read', kind: 'unavailable' },
-      );
-      expect(failedReads).toBeGreaterThanOrEqual(2);
+      expect(await failedReadsAt(b)).toBeGreaterThanOrEqual(2);
       expect(messagesOf(b, POLL_FAILED)).toHaveLength(1);
       expect(messagesOf(b, POLL_FAILED)[0]).toMatchObject({ level: 40 });
       expect(unhandled).toEqual([]);

@@ -47,6 +47,8 @@ export interface AccountHarness {
   events(type: string): Promise<StoredOutboxEvent[]>;
   /** argon2 derivations run so far by `accounts` (hashes, verifications, dummy verifications). */
   derivations(): number;
+  /** What each of those derivations was asked to compute, in order: cost, salt, tag length. */
+  derivationTasks(): readonly Argon2Task[];
   /**
    * Puts `intercept` in front of every argon2 derivation (a derivation it lets through calls
    * `run`, and counts); undefined goes back to plain derivations.
@@ -90,7 +92,7 @@ function harnessOver(
 ): AccountHarness {
   const pepper = randomBytes(32);
   const pools: Argon2Pool[] = [];
-  let derivations = 0;
+  const tasks: Argon2Task[] = [];
   let intercept: DerivationIntercept | undefined;
   const metricCalls: string[] = [];
   const metrics = {
@@ -102,7 +104,7 @@ function harnessOver(
     const pool = createArgon2Pool({ workers: 1, maxQueued: 64 });
     pools.push(pool);
     const run = (input: Argon2Task) => () => {
-      derivations += 1;
+      tasks.push(input);
       return pool.derive(input);
     };
     const counting: Argon2Pool = {
@@ -143,7 +145,8 @@ function harnessOver(
     accounts: build(options.argon2 ?? FAST_ARGON2, options.policy ?? {}),
     rebuild: (next) => build(next.argon2 ?? FAST_ARGON2, next.policy ?? options.policy ?? {}),
     events: (type) => storage.outbox.listRecent({ type, limit: 100 }),
-    derivations: () => derivations,
+    derivations: () => tasks.length,
+    derivationTasks: () => tasks,
     interceptDerivations: (next) => {
       intercept = next;
     },

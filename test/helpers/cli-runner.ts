@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
 import { chooseCliEntry } from '../../bin/cli-entry.js';
+import { PATIENCE_MS } from './patience.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = resolve(ROOT, 'bin/tessera.js');
@@ -38,7 +39,7 @@ export async function runTessera(
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.end(options.stdin ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? PATIENCE_MS);
   const code = await new Promise<number | null>((resolvePromise) =>
     child.on('close', (exitCode) => resolvePromise(exitCode)),
   );

@@ -18,6 +18,6 @@ export async function startExample(env: Record<string, string>) {
     if (child.exitCode !== null) throw new Error(`the example exited:\n${output}`);
     const match = /"msg":"photos api listening","port":(\d+)/.exec(output);
     return match ? Number(match[1]) : undefined;
-  }, 30_000);
+  });
   return { child, url: `http://127.0.0.1:${port}`, output: () => output };
 }

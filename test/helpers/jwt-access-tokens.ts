@@ -37,7 +37,11 @@ export const kidOf = (jwt: string): string => decodeProtectedHeader(jwt).kid as 
 export function startSlowTokenRequest(
   issuer: string,
   client: RegisteredClient,
-): { finish(): Promise<{ status: number; body: Record<string, unknown> }> } {
+): {
+  /** Resolves once Tessera has the request (slow-request.ts). */
+  readonly arrived: Promise<void>;
+  finish(): Promise<{ status: number; body: Record<string, unknown> }>;
+} {
   const body = new URLSearchParams({
     grant_type: 'client_credentials',
     resource: API,
@@ -47,6 +51,7 @@ export function startSlowTokenRequest(
     authorization: basicAuth(client.clientId, client.clientSecret),
   });
   return {
+    arrived: held.arrived,
     async finish() {
       held.finish();
       const { status, text } = await held.response;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 
 import { installKafkajsIdleLoopFix } from '../../adapters/kafka/kafkajs-idle-loop-fix.ts';
+import { PATIENCE_MS } from './patience.ts';
 
 /** One message as a consumer received it. */
 export interface ReceivedMessage {
@@ -18,7 +19,10 @@ export interface ReceivedMessage {
 
 export interface EventCollector {
   readonly messages: ReceivedMessage[];
-  /** Resolves once `predicate` holds for the messages so far; rejects after `timeoutMs`. */
+  /**
+   * Resolves once `predicate` holds for the messages so far; rejects after `timeoutMs`, which
+   * only bounds a failing test.
+   */
   until(predicate: (messages: ReceivedMessage[]) => boolean, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -78,7 +82,7 @@ export async function collectEvents(brokers: string, topic: string): Promise<Eve
   });
   return {
     messages,
-    async until(predicate, timeoutMs = 20_000) {
+    async until(predicate, timeoutMs = PATIENCE_MS) {
       const deadline = performance.now() + timeoutMs;
       while (!predicate(messages)) {
         if (performance.now() > deadline) {

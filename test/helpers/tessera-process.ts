@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 
+import { PATIENCE_MS } from './patience.ts';
+
 const MAIN = resolve(import.meta.dirname, '../../src/main.ts');
 
 export interface TesseraProcess {
@@ -16,6 +18,7 @@ export interface TesseraProcess {
 }
 
 export interface SpawnOptions {
+  /** How long to wait for "listening" (or, expecting failure, for the exit): bounds a failing test. */
   readonly timeoutMs?: number;
   /** The entry script; `src/main.ts` by default (a release test passes `dist/src/main.js`). */
   readonly entry?: string;
@@ -27,7 +30,7 @@ export async function spawnTessera(
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): Promise<TesseraProcess> {
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? PATIENCE_MS;
   const child = spawn(process.execPath, [options.entry ?? MAIN], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,16 +79,19 @@ export async function runTesseraExpectingFailure(
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? PATIENCE_MS);
   const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
   clearTimeout(timer);
   return { code: code ?? signal ?? 'unknown', output };
 }
 
-/** Polls `probe` until it returns a value (not undefined), at most `timeoutMs`. */
+/**
+ * Polls `probe` until it returns a value (not undefined). `timeoutMs` only turns a condition
+ * that never comes into a clear failure; what the test proves must not depend on it.
+ */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
-  timeoutMs = 5000,
+  timeoutMs = PATIENCE_MS,
   intervalMs = 25,
 ): Promise<T> {
   const deadline = performance.now() + timeoutMs;

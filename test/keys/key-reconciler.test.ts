@@ -11,6 +11,7 @@ import { deletableAt, promotableAt } from '../../keys/key-schedule.ts';
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import type { SigningKeyRecord } from '../../src/ports/signing-keys.ts';
 import type { Storage } from '../../src/ports/storage.ts';
+import { PATIENCE_MS } from '../helpers/patience.ts';
 import {
   createReplica,
   DAY,
@@ -205,7 +206,10 @@ describe('the key reconciler', () => {
     const waiter = createReplica(storage, clock, { kek, holderId: 'waiter' });
     await storage.leases.acquire(SIGNING_KEYS_LEASE, 'creator', LEASE_TTL_MS);
 
-    const waiting = ensureSigningKeyRing(waiter.reconciler, { timeoutMs: 5000, retryMs: 10 });
+    const waiting = ensureSigningKeyRing(waiter.reconciler, {
+      timeoutMs: PATIENCE_MS,
+      retryMs: 10,
+    });
     await creator.writer.apply([], { kind: 'bootstrap' });
     await storage.leases.release(SIGNING_KEYS_LEASE, 'creator');
 

@@ -34,6 +34,7 @@ import {
   STORAGE_BACKENDS,
   type StorageBackend,
 } from '../helpers/storage-backends.ts';
+import { PATIENCE_MS } from '../helpers/patience.ts';
 import { waitFor } from '../helpers/tessera-process.ts';
 import { CHEAP_ARGON2, startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
@@ -267,7 +268,7 @@ describe.each(STORAGE_BACKENDS)(
   (backend) => {
     let a: TestTessera;
     let b: TestTessera;
-    /** A replica with polling off: what b would do without it (a 60 s cache TTL only). */
+    /** A replica with polling off: what b would do without it (the cache TTL only). */
     let unpolled: TestTessera;
     let env: Record<string, string>;
 
@@ -276,7 +277,8 @@ describe.each(STORAGE_BACKENDS)(
       env = {
         ...sharedStoreEnv(backend),
         TESSERA_ISSUER: 'https://id.example.test',
-        TESSERA_CLIENT_CACHE_TTL: '60',
+        // The longest there is: however long the test takes, the TTL cannot explain a refusal.
+        TESSERA_CLIENT_CACHE_TTL: '300',
       };
       a = await startTestTessera(env);
       b = await startTestTessera(env);
@@ -297,7 +299,7 @@ describe.each(STORAGE_BACKENDS)(
         resource: API,
         scope: 'orders:read',
       });
-      // Both other replicas now hold the client in memory, for 60 s.
+      // Both other replicas now hold the client in memory, for 300 s.
       for (const at of [b, unpolled]) {
         expect(await isActiveFor(listeningUrl(at), service, jwt)).toBe(true);
       }
@@ -306,7 +308,7 @@ describe.each(STORAGE_BACKENDS)(
       // TESSERA_CATALOG_POLL_MS is 1 s by default; the deadline only bounds a failing test.
       await waitFor(
         async () => ((await isActiveFor(listeningUrl(b), service, jwt)) ? undefined : true),
-        15_000,
+        PATIENCE_MS,
         50,
       );
 

@@ -9,6 +9,7 @@ import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts'
 import { tesseraEventSchema } from '../../src/events/event-schema.ts';
 import type { EventPublisher, PublishedMessage } from '../../src/ports/event-publisher.ts';
 import type { Storage } from '../../src/ports/storage.ts';
+import { createTestClock, type TestClock } from '../contracts/storage-fixture.ts';
 import {
   createOutboxRelay,
   RELAY_LEASE,
@@ -63,6 +64,12 @@ describe('outbox relay', () => {
   let storage: Storage;
   const relays: OutboxRelay[] = [];
   const counted = { published: 0, failed: 0, looks: 0 };
+  /**
+   * The store's and the relays' clock, which the test alone moves: a relay's lease (2 s) never
+   * lapses because a busy machine delayed its renewal, and 'failing for a while' is a step the
+   * test takes.
+   */
+  let clock: TestClock;
   const newEvent = createEventFactory({
     source: 'https://id.example.com',
     clock: Date.now,
@@ -71,7 +78,8 @@ describe('outbox relay', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-relay-'));
-    storage = openSqliteStorage({ path: join(dir, 'store.sqlite') });
+    clock = createTestClock(Date.now());
+    storage = openSqliteStorage({ path: join(dir, 'store.sqlite'), clock });
     counted.published = 0;
     counted.failed = 0;
     counted.looks = 0;
@@ -103,7 +111,7 @@ describe('outbox relay', () => {
           publishFailed: () => (counted.failed += 1),
         },
         logger: pino({ level: 'silent' }),
-        clock: Date.now,
+        clock,
         holderId,
       },
       { ...FAST, ...options },
@@ -122,7 +130,7 @@ describe('outbox relay', () => {
   };
 
   const untilPublished = (publisher: { published: PublishedMessage[] }, count: number) =>
-    waitFor(async () => (publisher.published.length >= count ? true : undefined), 5_000);
+    waitFor(async () => (publisher.published.length >= count ? true : undefined));
 
   it('publishes pending events in order as CloudEvents under their key, and marks them published', async () => {
     const events = await appendSamples(SAMPLE_EVENTS.length);
@@ -212,6 +220,8 @@ describe('outbox relay', () => {
     broken.fail(true);
     startRelay(broken, { handoverAfterMs: 50, standbyPollMs: 200 }, 'replica-a');
     await waitFor(async () => (broken.attempts > 0 ? true : undefined));
+    // Failing for longer than handoverAfterMs: its next failure gives the lease up.
+    clock.advance(50);
     const healthy = createFakePublisher();
     startRelay(healthy, { standbyPollMs: 10 }, 'replica-b');
     await untilPublished(healthy, 3);
@@ -233,7 +243,7 @@ describe('outbox relay', () => {
     const old = await appendSamples(2);
     await storage.outbox.markPublished(
       old.map((event) => event.id),
-      Date.now() - 120_000,
+      clock() - 120_000,
     );
     const publisher = createFakePublisher();
     publisher.fail(true);

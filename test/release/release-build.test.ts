@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRelease, type ReleaseBuild } from '../../scripts/build-release.ts';
 import { BrowserSession } from '../helpers/browser-session.ts';
 import { basicAuth } from '../helpers/oauth-fixtures.ts';
+import { PATIENCE_MS } from '../helpers/patience.ts';
 import { createServiceClient, seedTessera } from '../helpers/seed-tessera.ts';
 import {
   runTesseraExpectingFailure,
@@ -159,41 +160,45 @@ describe('the release build (what the Dockerfile produces)', () => {
     expect(new URL(signedIn.headers.get('location')!).pathname).toMatch(/^\/auth\//);
   });
 
-  it('runs the tessera bin the image links onto PATH: init, then users create, whose user signs in', async () => {
-    // The Dockerfile links /usr/local/bin/tessera to /app/bin/tessera.js; the same link here.
-    const pathDir = join(outDir, 'path');
-    mkdirSync(pathDir);
-    symlinkSync(join(release.appDir, 'bin', 'tessera.js'), join(pathDir, 'tessera'));
-    const tesseraBin = (args: string[], env: Record<string, string>, input = '') =>
-      spawnSync('tessera', args, {
-        cwd: outDir,
-        env: { PATH: `${pathDir}:${dirname(process.execPath)}`, ...env },
-        input,
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
+  it(
+    'runs the tessera bin the image links onto PATH: init, then users create, whose user signs in',
+    async () => {
+      // The Dockerfile links /usr/local/bin/tessera to /app/bin/tessera.js; the same link here.
+      const pathDir = join(outDir, 'path');
+      mkdirSync(pathDir);
+      symlinkSync(join(release.appDir, 'bin', 'tessera.js'), join(pathDir, 'tessera'));
+      const tesseraBin = (args: string[], env: Record<string, string>, input = '') =>
+        spawnSync('tessera', args, {
+          cwd: outDir,
+          env: { PATH: `${pathDir}:${dirname(process.execPath)}`, ...env },
+          input,
+          encoding: 'utf8',
+          timeout: PATIENCE_MS,
+        });
 
-    // Against the store, with the server's environment (docker exec inherits the container's).
-    const init = tesseraBin(['init', '--json'], productionEnv);
-    expect(init.status, init.stderr).toBe(0);
-    const admin = JSON.parse(init.stdout) as { client_id: string; client_secret: string };
+      // Against the store, with the server's environment (docker exec inherits the container's).
+      const init = tesseraBin(['init', '--json'], productionEnv);
+      expect(init.status, init.stderr).toBe(0);
+      const admin = JSON.parse(init.stdout) as { client_id: string; client_secret: string };
 
-    // Through the admin API: the server hashes the password on its argon2 workers.
-    const created = tesseraBin(
-      ['users', 'create', '--username', 'image-user', '--password-stdin', '--json'],
-      {
-        TESSERA_URL: tessera.origin,
-        TESSERA_CLIENT_ID: admin.client_id,
-        TESSERA_CLIENT_SECRET: admin.client_secret,
-      },
-      `${PASSWORD}\n`,
-    );
-    expect(created.status, created.stderr).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ username: 'image-user', disabled: false });
+      // Through the admin API: the server hashes the password on its argon2 workers.
+      const created = tesseraBin(
+        ['users', 'create', '--username', 'image-user', '--password-stdin', '--json'],
+        {
+          TESSERA_URL: tessera.origin,
+          TESSERA_CLIENT_ID: admin.client_id,
+          TESSERA_CLIENT_SECRET: admin.client_secret,
+        },
+        `${PASSWORD}\n`,
+      );
+      expect(created.status, created.stderr).toBe(0);
+      expect(JSON.parse(created.stdout)).toMatchObject({ username: 'image-user', disabled: false });
 
-    const { signedIn } = await signIn('image-user', PASSWORD);
-    expect(signedIn.status, signedIn.body).toBe(303);
-  });
+      const { signedIn } = await signIn('image-user', PASSWORD);
+      expect(signedIn.status, signedIn.body).toBe(303);
+    },
+    3 * PATIENCE_MS,
+  );
 
   it('answers /healthz and /readyz with 200 in production mode', async () => {
     const health = await fetch(`${tessera.origin}/healthz`);
@@ -235,7 +240,7 @@ describe('the release build (what the Dockerfile produces)', () => {
       cwd: release.appDir,
       env: { PORT: new URL(tessera.origin).port, HOST: '127.0.0.1' },
       encoding: 'utf8',
-      timeout: 10_000,
+      timeout: PATIENCE_MS,
     });
     expect(result.status, result.stderr).toBe(0);
   });
@@ -248,7 +253,7 @@ describe('the release build (what the Dockerfile produces)', () => {
       cwd: release.appDir,
       env: { PORT: new URL(closed.origin).port },
       encoding: 'utf8',
-      timeout: 10_000,
+      timeout: PATIENCE_MS,
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('healthcheck:');

@@ -70,9 +70,7 @@ describe('TESSERA_WORKERS=2', () => {
           .filter((line) => line.includes('"route":"/token"'))
           .map((line) => (JSON.parse(line) as { worker: number }).worker),
       );
-    await waitFor(async () => (servedBy().size === 2 ? true : undefined), 5_000).catch(
-      () => undefined,
-    );
+    await waitFor(async () => (servedBy().size === 2 ? true : undefined)).catch(() => undefined);
     expect([...servedBy()].sort()).toEqual([0, 1]);
   });
 

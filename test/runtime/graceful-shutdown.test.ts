@@ -47,7 +47,8 @@ describe('graceful shutdown of the process', () => {
   it('turns /readyz to 503 when SIGTERM arrives and keeps serving through the shutdown delay', async () => {
     const tessera = await spawnTessera({
       TESSERA_DATA_DIR: dataDir,
-      TESSERA_SHUTDOWN_DELAY_MS: '1500',
+      // Long enough for the checks below on a busy machine; the exit waits it out.
+      TESSERA_SHUTDOWN_DELAY_MS: '8000',
       ...testSecrets(),
     });
     expect((await readiness(tessera.url)).status).toBe(200);
@@ -71,23 +72,22 @@ describe('graceful shutdown of the process', () => {
   it('exits at once with code 1 on a second signal', async () => {
     const tessera = await spawnTessera({
       TESSERA_DATA_DIR: dataDir,
-      TESSERA_SHUTDOWN_DELAY_MS: '60000',
+      // The longest delay there is: exiting before the test's limit means it did not wait.
+      TESSERA_SHUTDOWN_DELAY_MS: '120000',
       ...testSecrets(),
     });
     tessera.child.kill('SIGTERM');
     await waitFor(async () => ((await readiness(tessera.url)).status === 503 ? true : undefined));
 
-    const started = performance.now();
     tessera.child.kill('SIGTERM');
     expect(await tessera.exited).toBe(1);
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(tessera.output()).toContain('second signal: exiting now');
   });
 
   it('drains on SIGINT like on SIGTERM and exits 0', async () => {
     const tessera = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...testSecrets() });
     const slow = startSlowRequest(tessera.url);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await slow.arrived;
     tessera.child.kill('SIGINT');
     await waitFor(async () => ((await refusesConnections(tessera.url)) ? true : undefined));
     slow.finish();
@@ -102,13 +102,12 @@ describe('graceful shutdown of the process', () => {
       ...testSecrets(),
     });
     const slow = startSlowRequest(tessera.url);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const started = performance.now();
+    await slow.arrived;
     tessera.child.kill('SIGTERM');
 
+    // The request never finishes on its own: only the timeout can have ended it.
     await expect(slow.response).rejects.toThrow(/socket hang up|ECONNRESET/);
     expect(await tessera.exited).toBe(0);
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(tessera.output()).toContain('shutdown timeout reached; closing remaining connections');
   });
 });
@@ -118,7 +117,7 @@ describe('Tessera.stop()', () => {
     const t = await startTestTessera();
     try {
       const slow = startSlowRequest(t.issuer);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await slow.arrived;
 
       let stopped = false;
       const stopping = t.tessera.stop().then(() => {
@@ -157,7 +156,8 @@ describe('Tessera.stop()', () => {
       await waitFor(async () => (reads >= 3 ? true : undefined));
       await t.tessera.stop();
       const readsAtStop = reads;
-      // Five intervals: a timer left behind would have read (and failed on the closed store).
+      // Five intervals: a 100 ms timer left behind would have read (and failed on the closed
+      // store) first, however busy the machine, since timers fire in the order they are due.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(reads).toBe(readsAtStop);
       expect(t.logs.map((line) => line.msg)).not.toContain(

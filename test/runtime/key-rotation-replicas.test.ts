@@ -13,7 +13,7 @@ import type { Storage } from '../../src/ports/storage.ts';
 import { createClientSecretHasher } from '../../src/services/client-secrets.ts';
 import { createClientService } from '../../src/services/client-service.ts';
 import { createResourceServerService } from '../../src/services/resource-server-service.ts';
-import { spawnTessera, type TesseraProcess } from '../helpers/tessera-process.ts';
+import { spawnTessera, waitFor, type TesseraProcess } from '../helpers/tessera-process.ts';
 import { testSecrets } from '../helpers/test-tessera.ts';
 
 // Both replicas claim one issuer, as they would behind a load balancer.
@@ -21,11 +21,15 @@ const ISSUER = 'http://tessera.test';
 const API = 'https://orders.example.com/api';
 const MAX_AGE_S = 1;
 const POLL_S = 1;
-const INTERVAL_S = 4;
+/**
+ * Each next generation is created as the previous one starts signing, so it is served for about
+ * an interval before it signs: far beyond the one max-age a relying party needs, leaving seconds
+ * for replicas' polls and this test's observer to run late on a busy machine.
+ */
+const INTERVAL_S = 6;
 const ROTATIONS = 3;
-/** How late a replica's timer may fire on a busy 2-core machine and still count as on time. */
-const TIMER_SLACK_MS = 1500;
-const DEADLINE_MS = 45_000;
+/** Bounds a failing test only: three rotations take about 20 s. */
+const DEADLINE_MS = 90_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -171,6 +175,8 @@ describe('two Tessera processes rotating keys on one store', () => {
       ).keys.find((key) => key.alg === 'ES256')?.kid;
       const firstSignedAt = new Map<string, number>();
       const failures: { kid: string; error: string }[] = [];
+      const verifiedKids = new Set<string>();
+      let issued = 0;
       let verified = 0;
       let thirdRotationAt: number | undefined;
       const started = Date.now();
@@ -183,18 +189,22 @@ describe('two Tessera processes rotating keys on one store', () => {
         });
         const kid = decodeProtectedHeader(token).kid as string;
         if (!firstSignedAt.has(kid)) firstSignedAt.set(kid, Date.now());
+        issued += 1;
         try {
           await jwtVerify(token, remoteJwks, { issuer: ISSUER, audience: API });
           verified += 1;
+          verifiedKids.add(kid);
         } catch (error) {
           failures.push({ kid, error: String(error) });
         }
         if (thirdRotationAt === undefined) {
           const events = await store.outbox.listRecent({ type: 'tessera.keys.rotated', limit: 10 });
           if (events.length >= ROTATIONS) thirdRotationAt = Date.now();
-        } else if (Date.now() - thirdRotationAt > 1500) {
+        } else if (firstSignedAt.size > ROTATIONS) {
+          // The last generation has signed (and been verified, or failed): every key has had a turn.
           break;
         }
+        // Pacing only, so the replicas are not flooded; nothing waits on it.
         await sleep(20);
       }
       observing = false;
@@ -204,7 +214,8 @@ describe('two Tessera processes rotating keys on one store', () => {
       expect(failures).toEqual([]);
       expect(thirdRotationAt, 'three rotations happened before the deadline').toBeDefined();
       expect(firstSignedAt.size).toBe(ROTATIONS + 1);
-      expect(verified).toBeGreaterThan(100);
+      expect(verified).toBe(issued);
+      expect(verifiedKids.size).toBe(ROTATIONS + 1);
 
       // Exactly one rotation per interval, each done by exactly one of the two processes.
       const events = (
@@ -229,8 +240,9 @@ describe('two Tessera processes rotating keys on one store', () => {
       expect(activations).toHaveLength(ROTATIONS + 1);
       for (let i = 1; i < activations.length; i += 1) {
         const gap = (activations[i] as number) - (activations[i - 1] as number);
+        // Never early; late only by the replicas' timers (a skipped interval would double it).
         expect(gap).toBeGreaterThanOrEqual(INTERVAL_S * 1000);
-        expect(gap).toBeLessThan(INTERVAL_S * 1000 + TIMER_SLACK_MS);
+        expect(gap).toBeLessThan(2 * INTERVAL_S * 1000);
       }
 
       // No rotated-in key signed before every replica had served it for at least one max-age.
@@ -241,12 +253,14 @@ describe('two Tessera processes rotating keys on one store', () => {
         expect(signedAt - (servedSince as number)).toBeGreaterThanOrEqual(MAX_AGE_S * 1000);
       }
 
-      // Both processes serve the same JWKS, apart for at most about one poll after a change.
-      expect(longestDivergenceMs).toBeLessThanOrEqual(POLL_S * 1000 + 500);
-      await sleep(POLL_S * 1000 + 200);
-      const [a, b] = await Promise.all(replicas.map(jwksOf));
-      expect(a).toBe(b);
+      // Both processes serve the same JWKS again after each change (a poll, nominally), well
+      // before a key created by the change may sign, one interval later.
+      expect(longestDivergenceMs).toBeLessThan((INTERVAL_S - MAX_AGE_S) * 1000);
+      await waitFor(async () => {
+        const [a, b] = await Promise.all(replicas.map(jwksOf));
+        return a === b ? true : undefined;
+      });
     },
-    DEADLINE_MS + 15_000,
+    DEADLINE_MS + 60_000,
   );
 });

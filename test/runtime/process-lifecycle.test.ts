@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import { startSlowRequest } from '../helpers/slow-request.ts';
-import { runTesseraExpectingFailure, spawnTessera } from '../helpers/tessera-process.ts';
+import { PATIENCE_MS } from '../helpers/patience.ts';
+import { runTesseraExpectingFailure, spawnTessera, waitFor } from '../helpers/tessera-process.ts';
 import { testSecrets } from '../helpers/test-tessera.ts';
 
 describe('the tessera process', () => {
@@ -18,12 +19,13 @@ describe('the tessera process', () => {
 
   it('finishes an in-flight request after SIGTERM, then exits 0', async () => {
     const tessera = await spawnTessera({ TESSERA_DATA_DIR: dataDir, ...testSecrets() });
-    // A request whose body arrives slowly is in flight when the signal lands.
+    // A request whose body arrives slowly is in flight when the signal lands, and finishes
+    // once the process is shutting down.
     const slow = startSlowRequest(tessera.url);
-    setTimeout(() => {
-      tessera.child.kill('SIGTERM');
-      setTimeout(slow.finish, 300);
-    }, 200);
+    await slow.arrived;
+    tessera.child.kill('SIGTERM');
+    await waitFor(async () => (tessera.output().includes('shutting down') ? true : undefined));
+    slow.finish();
     // No client authentication was sent: a protocol answer, not a dropped connection.
     expect(await slow.response).toBe(400);
     expect(await tessera.exited).toBe(0);
@@ -44,7 +46,7 @@ describe('the tessera process', () => {
         const { keys } = (await (await fetch(`${first.url}/jwks`)).json()) as { keys: unknown[] };
         expect(keys.length).toBeGreaterThanOrEqual(6);
       },
-      { timeout: 15_000, interval: 250 },
+      { timeout: PATIENCE_MS, interval: 250 },
     );
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

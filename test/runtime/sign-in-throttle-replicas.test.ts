@@ -56,7 +56,7 @@ describe.each(STORAGE_BACKENDS)('sign-in throttling across two processes (%s sto
       return client.clientId;
     });
     replicas = await Promise.all([spawnTessera(env), spawnTessera(env)]);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     for (const replica of replicas) replica.child.kill('SIGTERM');

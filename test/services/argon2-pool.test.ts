@@ -1,7 +1,7 @@
 import { argon2Sync, randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import {
   Argon2PoolUnavailableError,
@@ -124,11 +124,20 @@ describe('argon2 worker pool', () => {
   });
 
   it('answers at once while no worker can start, rather than queueing', async () => {
-    const pool = open({ workers: 1, startWorker: faulty('failsToLoad') });
+    let started = 0;
+    const pool = open({
+      workers: 1,
+      startWorker: () => {
+        started += 1;
+        return faulty('failsToLoad')();
+      },
+    });
     await expect(pool.derive(task())).rejects.toThrow(Argon2PoolUnavailableError);
-    const started = Date.now();
-    await expect(pool.derive(task())).rejects.toThrow('no argon2 worker is running');
-    expect(Date.now() - started).toBeLessThan(50);
+    const startsBefore = started;
+    const refused = pool.derive(task());
+    // Nothing was queued and no thread started for it: the answer did not wait for one.
+    expect([pool.pending, started]).toEqual([0, startsBefore]);
+    await expect(refused).rejects.toThrow('no argon2 worker is running');
   });
 
   it('restarts a failing worker after a doubling, capped delay instead of a tight loop', async () => {
@@ -142,7 +151,7 @@ describe('argon2 worker pool', () => {
     // The first derivation starts the first thread; it waits (until close) for one that works.
     void pool.derive(task()).catch(() => undefined);
     const failedStarts = () => lines.filter((line) => line.msg === 'argon2 worker failed to start');
-    await expect.poll(() => failedStarts().length, { timeout: 5_000 }).toBeGreaterThanOrEqual(6);
+    await expect.poll(() => failedStarts().length).toBeGreaterThanOrEqual(6);
     expect(
       failedStarts()
         .slice(0, 5)
@@ -171,9 +180,7 @@ describe('argon2 worker pool', () => {
     });
     await expect(pool.derive(task())).rejects.toThrow(Argon2PoolUnavailableError);
     const input = task();
-    await expect
-      .poll(() => pool.derive(input).catch(() => undefined), { timeout: 5_000 })
-      .toEqual(expected(input));
+    await expect.poll(() => pool.derive(input).catch(() => undefined)).toEqual(expected(input));
     expect(lines.some((line) => line.msg === 'argon2 worker threads are running again')).toBe(true);
   });
 
@@ -238,25 +245,54 @@ describe('argon2 worker pool', () => {
   });
 
   it('closes while restarts are pending without starting any more workers', async () => {
-    let started = 0;
-    let startedAfterClose = 0;
-    let closed = false;
-    const pool = open({
-      workers: 2,
-      maxStartFailures: 100,
-      restartBackoff: { initialMs: 5, maxMs: 5 },
-      startWorker: () => {
-        started += 1;
-        if (closed) startedAfterClose += 1;
-        return faulty('failsToLoad')();
-      },
-    });
-    for (const input of [task('one'), task('two')]) void pool.derive(input).catch(() => undefined);
-    await expect.poll(() => started, { timeout: 5_000 }).toBeGreaterThanOrEqual(4);
-    closed = true;
-    await pool.close();
-    // Longer than the restart delay: a restart scheduled before close() would have run by now.
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(startedAfterClose).toBe(0);
+    // The pool's restart delays run on fake timers: the test, not the machine's speed, decides
+    // whether a restart was due before close(). (No expect.poll here: it advances fake timers.)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let failedStarts = 0;
+      const waiting: { count: number; resolve: () => void }[] = [];
+      const untilFailedStarts = (count: number) =>
+        new Promise<void>((resolve) => {
+          if (failedStarts >= count) resolve();
+          else waiting.push({ count, resolve });
+        });
+      const onWarn = (_fields: unknown, msg?: string) => {
+        if (msg !== 'argon2 worker failed to start') return;
+        failedStarts += 1;
+        for (const wait of waiting) if (failedStarts >= wait.count) wait.resolve();
+      };
+      let started = 0;
+      let startedAfterClose = 0;
+      let closed = false;
+      const pool = open({
+        workers: 2,
+        maxStartFailures: 100,
+        restartBackoff: { initialMs: 100, maxMs: 100 },
+        logger: { info: () => undefined, warn: onWarn, error: () => undefined },
+        startWorker: () => {
+          started += 1;
+          if (closed) startedAfterClose += 1;
+          return faulty('failsToLoad')();
+        },
+      });
+      for (const input of [task('one'), task('two')]) {
+        void pool.derive(input).catch(() => undefined);
+      }
+      // Both first threads failed to load; each restart waits out its delay (a pending timer).
+      await untilFailedStarts(2);
+      expect([started, vi.getTimerCount()]).toEqual([2, 2]);
+      await vi.advanceTimersByTimeAsync(100);
+      // The restarts ran, failed to load in turn, and wait again.
+      await untilFailedStarts(4);
+      expect([started, vi.getTimerCount()]).toEqual([4, 2]);
+
+      closed = true;
+      await pool.close();
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(startedAfterClose).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
