@@ -1,4 +1,3 @@
-import type { EventFactory } from '../src/events/event-factory.ts';
 import type { OutboxEvent } from '../src/ports/outbox.ts';
 import type { SigningKeyRecord, SigningKeyStore } from '../src/ports/signing-keys.ts';
 import { generateKeyGeneration } from './generate-key-generation.ts';
@@ -8,8 +7,25 @@ import type { LifecycleAction, RotationReason } from './key-lifecycle.ts';
 export interface KeyLifecycleWriterDeps {
   readonly keys: SigningKeyStore;
   readonly encrypter: KeyEncrypter;
-  readonly newEvent: EventFactory;
+  /**
+   * Stamps the event into the outbox's envelope: the composition root passes its EventFactory
+   * (src/events/event-factory.ts), which also checks it against the event schema.
+   */
+  readonly newEvent: (event: KeySetChangedEvent) => OutboxEvent;
   readonly clock: () => number;
+}
+
+/** The `tessera.keys.rotated` event (docs/events.md), before its envelope is stamped. */
+export interface KeySetChangedEvent {
+  readonly type: 'tessera.keys.rotated';
+  readonly subject: string;
+  readonly key: string;
+  readonly data: {
+    readonly reason: KeySetChange;
+    readonly current: string[];
+    readonly retired: string[];
+    readonly removed: string[];
+  };
 }
 
 /** Why the published key set changed, as the `tessera.keys.rotated` event says. */

@@ -1,5 +1,3 @@
-import type { Config } from '../src/config/config.ts';
-
 /** The timing rules of the key lifecycle, in milliseconds (DESIGN.md section 6). */
 export interface KeySchedule {
   /** How long a generation signs before the next one takes over. */
@@ -43,7 +41,15 @@ export function maxTokenLifetimeSeconds(ttls: SignedTokenTtls): number {
   );
 }
 
-export function createKeySchedule(keys: Config['keys'], ttls: SignedTokenTtls): KeySchedule {
+/** The configured schedule, in seconds (`config.keys`: TESSERA_KEY_* in docs/configuration.md). */
+export interface KeyTimings {
+  readonly rotationInterval: number;
+  readonly publicationLead: number;
+  readonly retirementGrace: number;
+  readonly pollInterval: number;
+}
+
+export function createKeySchedule(keys: KeyTimings, ttls: SignedTokenTtls): KeySchedule {
   return {
     rotationIntervalMs: keys.rotationInterval * 1000,
     publicationLeadMs: keys.publicationLead * 1000,

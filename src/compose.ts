@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 
 import type { RotationScheduler } from '../keys/rotation-scheduler.ts';
-import type { SigningKeyAdmin } from '../keys/signing-key-admin.ts';
+import type { SigningKeyAdmin } from './services/signing-key-admin.ts';
 import type { Config } from './config/config.ts';
 import { composeServices, type Services } from './compose-services.ts';
 import { buildArgon2Component, type Argon2Component } from './composition/argon2-component.ts';

@@ -13,7 +13,7 @@ import {
   WORKER_INDEX_VARIABLE,
   WORKER_READY_MESSAGE,
   WORKER_STOP_MESSAGE,
-} from './runtime/cluster-primary.ts';
+} from './lifecycle/cluster-primary.ts';
 
 /** Entry point: configuration, composition, listening, and graceful shutdown on SIGTERM/SIGINT. */
 async function main(): Promise<void> {

@@ -1,6 +1,25 @@
 import type { KafkaConfig as KafkajsConfig, SASLOptions } from 'kafkajs';
 
-import type { KafkaConfig } from '../../src/config/config.ts';
+/**
+ * Where and how to reach the brokers. The adapter states what it needs; the composition root
+ * passes `config.kafka` (src/config/config.ts), which has this shape, so nothing here depends on
+ * how the configuration is read.
+ */
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  /** Kafka `client.id`. */
+  readonly clientId: string;
+  /** TLS to every broker; `ca` (PEM) replaces Node's bundled CAs when set. */
+  readonly ssl?: { readonly ca?: string | undefined } | undefined;
+  /** The password is a secret: it goes only into the kafkajs options, never to a log. */
+  readonly sasl?:
+    | {
+        readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+        readonly username: string;
+        readonly password: string;
+      }
+    | undefined;
+}
 
 /** What the Kafka client needs besides the configuration: timeouts and the log hook. */
 export interface KafkaClientTuning {
@@ -21,7 +40,7 @@ export interface KafkaClientTuning {
  * credentials (src/broker/saslAuthenticator).
  */
 export function buildKafkaClientOptions(
-  config: KafkaConfig,
+  config: KafkaConnection,
   tuning: KafkaClientTuning,
 ): KafkajsConfig {
   const sasl: SASLOptions | undefined = config.sasl && {

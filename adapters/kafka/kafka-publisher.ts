@@ -1,9 +1,8 @@
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
-import type { KafkaConfig } from '../../src/config/config.ts';
 import type { EventPublisher, PublishedMessage } from '../../src/ports/event-publisher.ts';
-import { buildKafkaClientOptions } from './kafka-client-options.ts';
+import { buildKafkaClientOptions, type KafkaConnection } from './kafka-client-options.ts';
 import { installKafkajsIdleLoopFix } from './kafkajs-idle-loop-fix.ts';
 
 export interface KafkaPublisherOptions {
@@ -36,7 +35,7 @@ function kafkaLogCreator(logger: Logger) {
  * idempotence state a broker restart invalidated is never reused.
  */
 export function createKafkaPublisher(
-  config: KafkaConfig,
+  config: KafkaConnection & { readonly topic: string },
   logger: Logger,
   options: KafkaPublisherOptions = {},
 ): EventPublisher {

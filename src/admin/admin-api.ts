@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 
-import type { SigningKeyAdmin } from '../../keys/signing-key-admin.ts';
+import type { SigningKeyAdmin } from '../services/signing-key-admin.ts';
 import { assertMethodAllowed } from '../http/method-not-allowed.ts';
 import type { OutboxStore } from '../ports/outbox.ts';
 import type { ClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';

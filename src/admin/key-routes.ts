@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { SigningKeyAdmin, SigningKeyView } from '../../keys/signing-key-admin.ts';
+import type { SigningKeyAdmin, SigningKeyView } from '../services/signing-key-admin.ts';
 import { defineRoute, type AdminRoute } from './admin-route.ts';
 import { optionalTimestamp, timestampSchema, toTimestamp } from './common-schemas.ts';
 import { named } from './named-schema.ts';

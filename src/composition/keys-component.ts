@@ -12,7 +12,7 @@ import {
 } from '../../keys/key-reconciler.ts';
 import { createKeySchedule, type KeySchedule } from '../../keys/key-schedule.ts';
 import { createRotationScheduler, type RotationScheduler } from '../../keys/rotation-scheduler.ts';
-import { createSigningKeyAdmin, type SigningKeyAdmin } from '../../keys/signing-key-admin.ts';
+import { createSigningKeyAdmin, type SigningKeyAdmin } from '../services/signing-key-admin.ts';
 import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import type { Config } from '../config/config.ts';
 import type { Services } from '../compose-services.ts';

@@ -7,7 +7,7 @@ import type { StartedComponent } from '../lifecycle/startup.ts';
 import type { OutboxMetrics } from '../metrics/create-metrics.ts';
 import type { Storage } from '../ports/storage.ts';
 import { createBacklogReader } from '../relay/backlog-reader.ts';
-import { openRelay } from '../relay/open-relay.ts';
+import { openRelay } from './open-relay.ts';
 import type { OutboxRelay } from '../relay/outbox-relay.ts';
 
 export interface RelayComponentDeps {

@@ -179,7 +179,6 @@ describe('the key schedule', () => {
     expect(
       createKeySchedule(
         {
-          jwksMaxAge: 600,
           rotationInterval: 2_592_000,
           publicationLead: 1200,
           retirementGrace: 600,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import type { SigningKeyView } from '../../keys/signing-key-admin.ts';
+import type { SigningKeyView } from '../../src/services/signing-key-admin.ts';
 import { AppError } from '../../src/services/app-error.ts';
 import { createTestClock, type TestClock } from '../contracts/storage-fixture.ts';
 import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';

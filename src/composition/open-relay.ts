@@ -4,7 +4,7 @@ import { createKafkaPublisher } from '../../adapters/kafka/kafka-publisher.ts';
 import type { Config } from '../config/config.ts';
 import type { OutboxMetrics } from '../metrics/create-metrics.ts';
 import type { Storage } from '../ports/storage.ts';
-import { createOutboxRelay, type OutboxRelay } from './outbox-relay.ts';
+import { createOutboxRelay, type OutboxRelay } from '../relay/outbox-relay.ts';
 
 export interface OpenRelayDeps {
   readonly storage: Storage;

@@ -1,10 +1,10 @@
-import type { LeaseStore } from '../src/ports/leases.ts';
-import type { SigningAlg, SigningKeyRecord, SigningKeyStore } from '../src/ports/signing-keys.ts';
-import { AppError } from '../src/services/app-error.ts';
-import { groupGenerations, nextInLine, publicationWait } from './key-lifecycle.ts';
-import type { KeyLifecycleWriter } from './key-lifecycle-writer.ts';
-import { SIGNING_KEYS_LEASE } from './key-reconciler.ts';
-import type { KeySchedule } from './key-schedule.ts';
+import type { LeaseStore } from '../ports/leases.ts';
+import type { SigningAlg, SigningKeyRecord, SigningKeyStore } from '../ports/signing-keys.ts';
+import { AppError } from './app-error.ts';
+import { groupGenerations, nextInLine, publicationWait } from '../../keys/key-lifecycle.ts';
+import type { KeyLifecycleWriter } from '../../keys/key-lifecycle-writer.ts';
+import { SIGNING_KEYS_LEASE } from '../../keys/key-reconciler.ts';
+import type { KeySchedule } from '../../keys/key-schedule.ts';
 
 export interface SigningKeyView {
   readonly kid: string;
