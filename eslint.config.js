@@ -3,6 +3,71 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
+/**
+ * The direction of imports (docs/architecture.md, "The dependency rule"): ports depend on
+ * nothing; adapters and keys on ports and the small helpers in src/runtime; services on neither
+ * the layers that call them nor the adapters; only the composition root and the store opener
+ * (src/storage) see adapters. test/architecture/import-direction.test.ts shows it refusing each.
+ */
+export const importDirection = [
+  'error',
+  {
+    basePath: import.meta.dirname,
+    zones: [
+      ...['./src/ports', './src/runtime'].flatMap((inner) => [
+        {
+          target: inner,
+          from: './src',
+          except: [inner.replace('./src/', './')],
+          message: 'src/ports and src/runtime import nothing of the rest of Tessera.',
+        },
+        {
+          target: inner,
+          from: ['./adapters', './keys'],
+          message: 'src/ports and src/runtime import neither adapters/ nor keys/.',
+        },
+      ]),
+      {
+        target: ['./adapters', './keys'],
+        from: './src',
+        except: ['./ports', './runtime'],
+        message: 'adapters/ and keys/ depend only on src/ports and src/runtime.',
+      },
+      {
+        target: './keys',
+        from: './adapters',
+        message: 'keys/ reaches the store through src/ports.',
+      },
+      {
+        target: './adapters',
+        from: './keys',
+        message: 'adapters/ implement src/ports and know nothing of keys/.',
+      },
+      {
+        target: ['./src/!(composition|storage)/**', './src/!(compose|compose-services|main).ts'],
+        from: './adapters',
+        message:
+          'Only the composition root (src/composition) and the store opener (src/storage) see adapters.',
+      },
+      {
+        target: './src/services',
+        from: [
+          './src/admin',
+          './src/cli',
+          './src/composition',
+          './src/compose.ts',
+          './src/compose-services.ts',
+          './src/http',
+          './src/interactions',
+          './src/main.ts',
+          './src/provider',
+        ],
+        message: 'Services do not depend on the layers that call them.',
+      },
+    ],
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/'] },
   js.configs.recommended,
@@ -24,6 +89,10 @@ export default tseslint.config(
       // on purpose, so that a throw becomes a rejection like any other adapter's.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    files: ['src/**', 'adapters/**', 'keys/**'],
+    rules: { 'import-x/no-restricted-paths': importDirection },
   },
   {
     files: ['test/**', 'scripts/**', 'examples/**'],
