@@ -1,13 +1,16 @@
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-import { ESLint } from 'eslint';
+import { ESLint, type Linter } from 'eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
-import { importDirection } from '../../eslint.config.js';
-
 const root = join(import.meta.dirname, '..', '..');
+// The rule exactly as `npm run lint` applies it (eslint.config.js is JavaScript, outside tsc).
+const { importDirection } = (await import(pathToFileURL(join(root, 'eslint.config.js')).href)) as {
+  importDirection: Linter.RuleEntry;
+};
 
 // Only the direction rule, so a file that does not exist can be linted: each case is a one-line
 // module placed (by its path) in a layer, importing a real file of another layer.
@@ -20,7 +23,7 @@ const eslint = new ESLint({
       languageOptions: { parser: tseslint.parser },
       plugins: { 'import-x': importX },
       settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts'] })] },
-      rules: { 'import-x/no-restricted-paths': importDirection as never },
+      rules: { 'import-x/no-restricted-paths': importDirection },
     },
   ],
 });
