@@ -32,7 +32,7 @@ const CITATION =
 const COMMENT_LINE_BREAK = /\s*\n\s*(?:\*(?!\/)|\/\/)?\s*/g;
 
 interface Finding {
-  /** The file, relative to the repository root, and the line of the mention or comment. */
+  /** The file, relative to the repository root, and the line of the mention or citation. */
   readonly at: string;
   readonly text: string;
 }
