@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `tessera` bin. Plain JavaScript that any Node can parse, because `npx tessera` starts it
-// with the machine's own node: when that is older than 24 (which Tessera needs, DESIGN.md
-// section 9), it runs itself again under the Node 24 that scripts/node24.sh provides.
+// with the machine's own node: when that is older than 24 (which Tessera needs,
+// docs/development.md#nodejs-24), it runs itself again under the Node 24 that scripts/node24.sh
+// provides.
 // Under Node 24 it runs the compiled CLI when `npm run build` is up to date, otherwise the
 // TypeScript sources directly (bin/cli-entry.js).
 import { spawnSync } from 'node:child_process';

@@ -82,10 +82,11 @@ export function nextInLine(generations: readonly KeyGeneration[]): KeyGeneration
 }
 
 /**
- * The key lifecycle of DESIGN.md section 6 as a pure function of the stored keys, the schedule and
- * the time: next → current → retired → deleted. Applying the returned action and asking again
- * converges on a store holding one complete current generation, one complete next generation and
- * the retired keys still needed to verify live tokens; at that point it answers `wait`.
+ * The key lifecycle (docs/signing-keys.md#lifecycle) as a pure function of the stored keys, the
+ * schedule and the time: next → current → retired → deleted. Applying the returned action and
+ * asking again converges on a store holding one complete current generation, one complete next
+ * generation and the retired keys still needed to verify live tokens; at that point it answers
+ * `wait`.
  *
  * Invariants it keeps: a key signs only after every replica has published it for the lead time
  * (except to end a state with no signing key at all), and a retired key stays published until

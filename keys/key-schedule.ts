@@ -1,4 +1,4 @@
-/** The timing rules of the key lifecycle, in milliseconds (DESIGN.md section 6). */
+/** The timing rules of the key lifecycle, in milliseconds (docs/signing-keys.md#lifecycle). */
 export interface KeySchedule {
   /** How long a generation signs before the next one takes over. */
   readonly rotationIntervalMs: number;

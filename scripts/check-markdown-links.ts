@@ -108,6 +108,14 @@ function parseMarkdown(text: string): ParsedMarkdown {
   return { anchors, links: links.sort((a, b) => a.line - b.line) };
 }
 
+/**
+ * The anchors of a Markdown file's headings (and of its `<a id>`/`<a name>` tags), as GitHub gives
+ * them. test/docs/stands-alone.test.ts checks the `docs/…md#anchor` citations in code with them.
+ */
+export function listAnchors(markdown: string): ReadonlySet<string> {
+  return parseMarkdown(markdown).anchors;
+}
+
 const isExternal = (target: string) =>
   /^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//');
 

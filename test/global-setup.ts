@@ -1,7 +1,8 @@
 /**
- * Starts the services the tests talk to, once per run (DESIGN.md §11): FerretDB for the MongoDB
- * adapter and a single-node Kafka for the outbox. `MONGODB_URI` / `KAFKA_BROKERS` point the run at
- * services someone else manages instead. Tests read the addresses with test/helpers/services.ts.
+ * Starts the services the tests talk to, once per run (docs/development.md#tests): FerretDB for the
+ * MongoDB adapter and a single-node Kafka for the outbox. `MONGODB_URI` / `KAFKA_BROKERS` point
+ * the run at services someone else manages instead. Tests read the addresses with
+ * test/helpers/services.ts.
  */
 import { rm } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';

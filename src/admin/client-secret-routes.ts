@@ -12,8 +12,9 @@ import { toSecretInfo } from './client-view.ts';
 const TAG = 'clients';
 
 /**
- * A client's secrets (DESIGN.md section 3): several may be live at once so they rotate without
- * downtime. Values are returned once, when added; listing shows ids and times only.
+ * A client's secrets (docs/decisions/0007-client-secrets-hmac-under-a-pepper.md): several may be
+ * live at once so they rotate without downtime. Values are returned once, when added; listing
+ * shows ids and times only.
  */
 export function createClientSecretRoutes(clients: ClientService): AdminRoute[] {
   return [

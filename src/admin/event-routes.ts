@@ -47,7 +47,7 @@ export function toEventView(event: StoredOutboxEvent) {
   };
 }
 
-/** Recent events from the transactional outbox (DESIGN.md section 7), with or without Kafka. */
+/** Recent events from the transactional outbox (docs/events.md#delivery), with or without Kafka. */
 export function createEventRoutes(outbox: OutboxStore): AdminRoute[] {
   return [
     defineRoute({

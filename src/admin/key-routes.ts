@@ -53,7 +53,7 @@ export function renderSigningKey(key: SigningKeyView) {
   };
 }
 
-/** The signing keys (DESIGN.md section 6): list, rotate now, emergency retire. */
+/** The signing keys (docs/signing-keys.md#operators): list, rotate now, emergency retire. */
 export function createKeyRoutes(signingKeys: SigningKeyAdmin): AdminRoute[] {
   return [
     defineRoute({

@@ -20,7 +20,7 @@ export interface CliContext {
   api(): AdminHttpClient;
 }
 
-/** Flags win over environment variables (INTERFACE.md "CLI"). */
+/** Flags win over environment variables (docs/admin-api-and-cli.md#the-tessera-cli). */
 export function contextFor(command: Command, io: CliIo): CliContext {
   const options = command.optsWithGlobals<GlobalOptions>();
   let api: AdminHttpClient | undefined;

@@ -1,4 +1,4 @@
-/** Exit codes of the `tessera` CLI (INTERFACE.md "CLI"). */
+/** Exit codes of the `tessera` CLI (docs/admin-api-and-cli.md#the-tessera-cli). */
 export const EXIT_OK = 0;
 /** A user error: refused credentials, invalid input, unknown id, Tessera unreachable. */
 export const EXIT_FAILURE = 1;

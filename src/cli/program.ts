@@ -11,9 +11,9 @@ import { registerResourcesCommand } from './commands/resources-command.ts';
 import { registerUsersCommand } from './commands/users-command.ts';
 
 /**
- * The `tessera` command tree (INTERFACE.md "CLI"). Built on commander: subcommands, repeatable
- * and conflicting options, generated --help; exitOverride() hands every exit back to main.ts,
- * which owns the exit codes.
+ * The `tessera` command tree (docs/admin-api-and-cli.md#the-tessera-cli). Built on commander:
+ * subcommands, repeatable and conflicting options, generated --help; exitOverride() hands every
+ * exit back to main.ts, which owns the exit codes.
  */
 export function createProgram(io: CliIo): Command {
   const program = new Command('tessera')

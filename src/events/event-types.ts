@@ -1,4 +1,4 @@
-/** Every event type Tessera emits (INTERFACE.md "Events"). */
+/** Every event type Tessera emits (docs/events.md#format). */
 export const EVENT_TYPES = [
   'tessera.login.succeeded',
   'tessera.login.failed',

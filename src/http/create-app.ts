@@ -34,7 +34,7 @@ export interface AppDeps extends HealthDeps {
   readonly issuer: string;
   readonly https: boolean;
   readonly trustProxy: boolean;
-  /** Seconds relying parties may cache the JWKS (DESIGN.md section 6). */
+  /** Seconds relying parties may cache the JWKS (docs/signing-keys.md#relying-parties). */
   readonly jwksMaxAge: number;
   readonly metrics: TesseraMetrics;
   /** The /metrics body: this registry's, or every cluster worker's summed. */

@@ -37,7 +37,7 @@ async function pingWithin(storage: Storage, timeoutMs: number): Promise<string |
 /**
  * The outbox part of /readyz. Kafka being away is reported, not failed on: every replica shares
  * one backlog, so failing readiness on it would take the whole service down with Kafka, and
- * Kafka must never stop a sign-in or a token request (DESIGN.md section 7). Only an operator's
+ * Kafka must never stop a sign-in or a token request (docs/events.md#delivery). Only an operator's
  * explicit TESSERA_OUTBOX_MAX_BACKLOG turns a large backlog into 503.
  */
 async function outboxReport(outbox: OutboxReadiness, timeoutMs: number) {

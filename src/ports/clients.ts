@@ -2,7 +2,10 @@ import type { ClientBoundModel, OidcPayload } from './oidc-models.ts';
 import type { OutboxEvent } from './outbox.ts';
 import type { DeleteOptions, WriteOptions } from './write-options.ts';
 
-/** One client secret, stored only as a keyed hash (DESIGN.md section 3). */
+/**
+ * One client secret, stored only as a keyed hash
+ * (docs/decisions/0007-client-secrets-hmac-under-a-pepper.md).
+ */
 export interface ClientSecretRecord {
   readonly id: string;
   /** base64url HMAC-SHA-256(pepper, secret). */

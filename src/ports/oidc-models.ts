@@ -82,7 +82,8 @@ export interface RemovalOptions extends WriteOptions {
 
 /**
  * Storage for oidc-provider's models. Reads treat an expired record as absent whether or not the
- * store has deleted it yet (DESIGN.md section 2): TTL deletion is housekeeping, not correctness.
+ * store has deleted it yet: TTL deletion is housekeeping, not correctness
+ * (docs/architecture.md#the-store-ports).
  */
 export interface OidcModelStore {
   upsert(

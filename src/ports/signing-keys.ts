@@ -3,7 +3,7 @@ import type { WriteOptions } from './write-options.ts';
 export type SigningAlg = 'RS256' | 'ES256';
 
 /**
- * Lifecycle of a signing key (DESIGN.md section 6): `next` is published but never signs,
+ * Lifecycle of a signing key (docs/signing-keys.md#lifecycle): `next` is published but never signs,
  * `current` signs, `retired` stays published until every token it signed has expired.
  */
 export type SigningKeyState = 'next' | 'current' | 'retired';

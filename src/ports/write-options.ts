@@ -2,8 +2,9 @@ import type { OutboxEvent } from './outbox.ts';
 
 /**
  * Options every mutating port method accepts. `events` are appended to the outbox by the same
- * write path as the state change (DESIGN.md section 7, transactional outbox): an adapter either
- * commits both or neither, or (without transactions) records the events first.
+ * write path as the state change (the transactional outbox): an adapter either commits both or
+ * neither, or (without transactions) records the events first
+ * (docs/decisions/0003-outbox-and-its-settle-rule.md).
  */
 export interface WriteOptions {
   readonly events?: readonly OutboxEvent[];

@@ -199,7 +199,7 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       ClientCredentials: (_ctx, token) =>
         token.resourceServer?.accessTokenTTL ?? config.tokens.clientCredentialsTtl,
       IdToken: config.tokens.idTokenTtl,
-      // Single use and short-lived (DESIGN.md section 4).
+      // Single use and short-lived (docs/protocol.md#authorization-code-flow).
       AuthorizationCode: 60,
       RefreshToken: config.tokens.refreshTokenTtl,
       Session: config.tokens.sessionTtl,

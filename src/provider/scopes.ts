@@ -1,4 +1,4 @@
-/** The scope an access token needs for the admin API (DESIGN.md section 8). */
+/** The scope an access token needs for the admin API (docs/admin-api-and-cli.md#admin-api). */
 export const ADMIN_SCOPE = 'tessera:admin';
 
 /**

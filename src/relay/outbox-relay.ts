@@ -72,9 +72,10 @@ const toMessage = (event: StoredOutboxEvent): PublishedMessage => ({
 });
 
 /**
- * The outbox relay (DESIGN.md section 7): one replica at a time, holding a lease, reads pending
- * events in sequence order, publishes them (in order per key), then marks them published. A crash
- * between publishing and marking publishes them again: at-least-once, with the same ids.
+ * The outbox relay (docs/operations.md#outbox-relay-kafka): one replica at a time, holding a
+ * lease, reads pending events in sequence order, publishes them (in order per key), then marks
+ * them published. A crash between publishing and marking publishes them again: at-least-once,
+ * with the same ids.
  * Nothing on the request path waits for it; while Kafka is away events wait in the outbox.
  */
 export function createOutboxRelay(deps: OutboxRelayDeps, options: OutboxRelayOptions): OutboxRelay {

@@ -1,7 +1,7 @@
 import type { ClientMetadata } from '../ports/clients.ts';
 import { AppError } from './app-error.ts';
 
-/** Client authentication methods Tessera supports (DESIGN.md section 3). */
+/** Client authentication methods Tessera supports (docs/protocol.md#tokens-and-clients). */
 export const CLIENT_AUTH_METHODS = [
   'client_secret_basic',
   'client_secret_post',

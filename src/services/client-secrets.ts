@@ -7,8 +7,9 @@ import type { ClientSecretRecord } from '../ports/clients.ts';
 
 /**
  * Client secrets are generated here (>= 256 bits of randomness), returned once and stored only as
- * HMAC-SHA-256 under a server pepper (DESIGN.md section 3). They are high-entropy, so a fast keyed
- * hash suffices: a slow password hash would only cost client-credentials throughput.
+ * HMAC-SHA-256 under a server pepper. They are high-entropy, so a fast keyed hash suffices: a slow
+ * password hash would only cost client-credentials throughput
+ * (docs/decisions/0007-client-secrets-hmac-under-a-pepper.md).
  */
 export interface ClientSecretHasher {
   generate(): string;

@@ -28,7 +28,7 @@ function printKeys(context: CliContext, keys: readonly SigningKey[]): void {
   );
 }
 
-/** `tessera keys …`: the signing keys (DESIGN.md section 6). */
+/** `tessera keys …`: the signing keys (docs/signing-keys.md#operators). */
 export function registerKeysCommand(program: Command, io: CliIo): void {
   const keys = program
     .command('keys')
