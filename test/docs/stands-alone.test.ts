@@ -22,8 +22,8 @@ const OUTSIDE = /(?<![\w-])(?:DESIGN|INTERFACE|STYLE)\.md\b|\.\.\/shared\b/i;
 const CODE = /\.(?:[cm]?ts|[cm]?js)$/;
 
 /**
- * A page of docs/ cited from code, optionally followed by the section: `docs/page.md#anchor`, or
- * `docs/page.md "Heading"` (the older form, the heading as written; a line break of the comment
+ * A page of docs/ cited from code, optionally followed by the section: `docs/<page>.md#<anchor>`, or
+ * `docs/<page>.md "Heading"` (the older form, the heading as written; a line break of the comment
  * may come between the two, or inside the heading).
  */
 const CITATION =
