@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import type { AccountService, AccountView } from '../services/account-service.ts';
+import { IMPORTED_HASH_LIMITS } from '../services/passwords/imported-password-hashes.ts';
 import { defineRoute, type AdminRoute } from './admin-route.ts';
 import {
   fetchPage,
@@ -66,6 +67,37 @@ export const userSchema = named(
 
 export const userPageSchema = named('UserPage', pageOf(userSchema.schema));
 
+const limits = IMPORTED_HASH_LIMITS;
+const base64 = z.string().min(1).max(200).describe('base64 or base64url, padding optional');
+
+/** A password hash made by another server (imported-password-hashes.ts checks the values). */
+const importedHashSchema = z
+  .object({
+    algorithm: z.enum(['pbkdf2-sha256', 'pbkdf2-sha512', 'argon2id', 'argon2i', 'argon2d']),
+    iterations: z
+      .int()
+      .min(1)
+      .describe(
+        `pbkdf2: ${limits.pbkdf2Iterations.min} to ${limits.pbkdf2Iterations.max}; ` +
+          `argon2 passes: ${limits.argon2Iterations.min} to ${limits.argon2Iterations.max}`,
+      ),
+    memory_kib: z
+      .int()
+      .optional()
+      .describe(`argon2 only: ${limits.argon2MemoryKib.min} to ${limits.argon2MemoryKib.max} KiB`),
+    parallelism: z
+      .int()
+      .optional()
+      .describe(`argon2 only: 1 to ${limits.argon2Parallelism.max} lanes`),
+    salt: base64.describe(
+      `${limits.saltBytes.min} to ${limits.saltBytes.max} bytes, base64 or base64url`,
+    ),
+    hash: base64.describe(
+      `${limits.hashBytes.min} to ${limits.hashBytes.max} bytes, base64 or base64url`,
+    ),
+  })
+  .strict();
+
 const userCreateSchema = named(
   'UserCreate',
   z
@@ -77,9 +109,20 @@ const userCreateSchema = named(
         .describe(
           'Up to 64 letters, digits and . _ @ + - of one script (RFC 8265, UTS #39); 409 when taken or a look-alike of an existing one',
         ),
-      password,
+      password: password
+        .optional()
+        .describe('Checked against the password policy; or give password_hash'),
+      password_hash: importedHashSchema
+        .nullable()
+        .optional()
+        .describe(
+          'Instead of password: a hash imported from another server, verified at the first ' +
+            'sign-in and replaced by an argon2id hash then; null creates the user without a ' +
+            'usable password (an administrator sets one)',
+        ),
       email: z.string().max(320).optional(),
       email_verified: z.boolean().optional().describe('Default false'),
+      disabled: z.boolean().optional().describe('Default false'),
       ...optionalProfile,
     })
     .strict(),
@@ -173,8 +216,20 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
         const user = await accounts.create({
           username: body.username,
           password: body.password,
+          importedHash:
+            body.password_hash === undefined || body.password_hash === null
+              ? body.password_hash
+              : {
+                  algorithm: body.password_hash.algorithm,
+                  iterations: body.password_hash.iterations,
+                  memoryKib: body.password_hash.memory_kib,
+                  parallelism: body.password_hash.parallelism,
+                  salt: body.password_hash.salt,
+                  hash: body.password_hash.hash,
+                },
           email: body.email,
           emailVerified: body.email_verified,
+          disabled: body.disabled,
           name: body.name,
           givenName: body.given_name,
           familyName: body.family_name,

@@ -22,13 +22,27 @@ import {
 import { generateId } from './ids.ts';
 import { usernameSkeletonOf } from './usernames/username-skeleton.ts';
 import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
+import {
+  formatImportedHash,
+  UNUSABLE_PASSWORD_HASH,
+  type ImportedPasswordHash,
+} from './passwords/imported-password-hashes.ts';
 import { assertAcceptablePassword } from './passwords/password-policy.ts';
 
 export interface NewAccount extends ProfileInput {
   readonly username: string;
-  readonly password: string;
+  /** Exactly one of `password` and `importedHash`. */
+  readonly password?: string | undefined;
+  /**
+   * A hash made by another server, kept until the first sign-in rehashes it
+   * (imported-password-hashes.ts); null imports the account without a usable password, so that
+   * an administrator must set one (docs/keycloak-import.md).
+   */
+  readonly importedHash?: ImportedPasswordHash | null | undefined;
   readonly email?: string | undefined;
   readonly emailVerified?: boolean | undefined;
+  /** Default false. */
+  readonly disabled?: boolean | undefined;
 }
 
 /**
@@ -129,6 +143,29 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   };
 
   /**
+   * A new account's hash: of its password (checked against the policy), or imported as it is,
+   * its parameters checked against the limits (imported-password-hashes.ts). An imported hash is
+   * not checked against the password policy: its password is unknown until the user signs in.
+   */
+  const initialPasswordHash = async (input: NewAccount, username: string): Promise<string> => {
+    if (input.importedHash !== undefined) {
+      if (input.password !== undefined) {
+        throw new AppError('validation_failed', 'give either password or password_hash', {
+          field: 'password_hash',
+        });
+      }
+      return input.importedHash === null
+        ? UNUSABLE_PASSWORD_HASH
+        : formatImportedHash(input.importedHash);
+    }
+    if (input.password === undefined) {
+      throw new AppError('validation_failed', 'password is required', { field: 'password' });
+    }
+    assertAcceptablePassword(input.password, username);
+    return hashPassword(input.password);
+  };
+
+  /**
    * The event of an administrator's change, keyed by the account id like the account's sign-in
    * and token events. It names the account and what changed, nothing else: no username, email,
    * password or hash, and of a profile change only which fields changed, never their values
@@ -174,7 +211,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const usernameKey = usernameKeyOf(username);
       const email = normaliseEmail(input.email);
       const profile = normaliseProfile(input, profileRules);
-      assertAcceptablePassword(input.password, username);
+      const passwordHash = await initialPasswordHash(input, username);
       const now = clock();
       const record: AccountRecord = {
         id: generateId('acc'),
@@ -184,8 +221,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         email,
         emailVerified: email !== undefined && input.emailVerified === true,
         ...profile,
-        disabled: false,
-        passwordHash: await hashPassword(input.password),
+        disabled: input.disabled === true,
+        passwordHash,
         failedLogins: undefined,
         lockedUntil: undefined,
         createdAt: now,
