@@ -4,6 +4,7 @@
 # must change, and commit the result.
 #
 #   sh scripts/keycloak/make-realm-export.sh
+#   KEYCLOAK_EXPORT_OUT=/tmp/realm.json sh scripts/keycloak/make-realm-export.sh   # elsewhere
 #
 # It downloads the Keycloak distribution from Maven Central once (checked against the published
 # SHA-1) into ~/.cache/tessera/keycloak, starts it in dev mode on 127.0.0.1 with a throw-away
@@ -19,7 +20,7 @@ URL="https://repo.maven.apache.org/maven2/org/keycloak/keycloak-quarkus-dist/${V
 HOME_DIR="${CACHE}/keycloak-${VERSION}"
 PORT="${KEYCLOAK_PORT:-18080}"
 REALM=tessera-demo
-OUT="$(cd "$(dirname "$0")/../.." && pwd)/test/fixtures/keycloak/realm-export.json"
+OUT="${KEYCLOAK_EXPORT_OUT:-$(cd "$(dirname "$0")/../.." && pwd)/test/fixtures/keycloak/realm-export.json}"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 
 mkdir -p "${CACHE}"

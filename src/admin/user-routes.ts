@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 import type { AccountService, AccountView } from '../services/account-service.ts';
-import { IMPORTED_HASH_LIMITS } from '../services/passwords/imported-password-hashes.ts';
 import { defineRoute, type AdminRoute } from './admin-route.ts';
 import {
   fetchPage,
@@ -12,6 +11,7 @@ import {
   timestampSchema,
   toTimestamp,
 } from './common-schemas.ts';
+import { importedHashInput, importedHashSchema } from './imported-password-hash-schema.ts';
 import { named } from './named-schema.ts';
 
 const TAG = 'users';
@@ -66,37 +66,6 @@ export const userSchema = named(
 );
 
 export const userPageSchema = named('UserPage', pageOf(userSchema.schema));
-
-const limits = IMPORTED_HASH_LIMITS;
-const base64 = z.string().min(1).max(200).describe('base64 or base64url, padding optional');
-
-/** A password hash made by another server (imported-password-hashes.ts checks the values). */
-const importedHashSchema = z
-  .object({
-    algorithm: z.enum(['pbkdf2-sha256', 'pbkdf2-sha512', 'argon2id', 'argon2i', 'argon2d']),
-    iterations: z
-      .int()
-      .min(1)
-      .describe(
-        `pbkdf2: ${limits.pbkdf2Iterations.min} to ${limits.pbkdf2Iterations.max}; ` +
-          `argon2 passes: ${limits.argon2Iterations.min} to ${limits.argon2Iterations.max}`,
-      ),
-    memory_kib: z
-      .int()
-      .optional()
-      .describe(`argon2 only: ${limits.argon2MemoryKib.min} to ${limits.argon2MemoryKib.max} KiB`),
-    parallelism: z
-      .int()
-      .optional()
-      .describe(`argon2 only: 1 to ${limits.argon2Parallelism.max} lanes`),
-    salt: base64.describe(
-      `${limits.saltBytes.min} to ${limits.saltBytes.max} bytes, base64 or base64url`,
-    ),
-    hash: base64.describe(
-      `${limits.hashBytes.min} to ${limits.hashBytes.max} bytes, base64 or base64url`,
-    ),
-  })
-  .strict();
 
 const userCreateSchema = named(
   'UserCreate',
@@ -216,17 +185,7 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
         const user = await accounts.create({
           username: body.username,
           password: body.password,
-          importedHash:
-            body.password_hash === undefined || body.password_hash === null
-              ? body.password_hash
-              : {
-                  algorithm: body.password_hash.algorithm,
-                  iterations: body.password_hash.iterations,
-                  memoryKib: body.password_hash.memory_kib,
-                  parallelism: body.password_hash.parallelism,
-                  salt: body.password_hash.salt,
-                  hash: body.password_hash.hash,
-                },
+          importedHash: importedHashInput(body.password_hash),
           email: body.email,
           emailVerified: body.email_verified,
           disabled: body.disabled,

@@ -105,8 +105,10 @@ const ARGON2 =
   /^\$(argon2i|argon2d|argon2id)\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
 /**
- * Reads a stored imported hash; undefined for anything else, or one outside the limits (a
- * stored value is checked again, so that nothing written around the admin API can exceed them).
+ * Reads a stored imported pbkdf2, argon2i or argon2d hash; undefined for anything else, or one
+ * outside the limits (checked again, so that nothing written around the admin API exceeds
+ * them). An imported argon2id hash has the form of Tessera's own and is read by
+ * parseArgon2Hash (password-hasher.ts): only the import bounds it.
  */
 export function parseImportedHash(stored: string): ParsedImportedHash | undefined {
   const limits = IMPORTED_HASH_LIMITS;
