@@ -115,8 +115,7 @@ export function mapClient(
     const exact = (uris: readonly string[], what: string) =>
       uris.filter((uri) => {
         const usable = !uri.includes('*') && URL.canParse(uri);
-        if (!usable)
-          lines.push(`client ${id}: ${what} ${uri} (not an exact absolute URI)`);
+        if (!usable) lines.push(`client ${id}: ${what} ${uri} (not an exact absolute URI)`);
         return usable;
       });
     const redirects = exact(client.redirectUris ?? [], 'redirect URI');

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { AppError } from '../../services/app-error.ts';
+import { formatImportedHash } from '../../services/passwords/imported-password-hashes.ts';
 import type { KeycloakCredential } from './keycloak-realm.ts';
 
 /** The admin API's `password_hash` (POST /users, src/admin/user-routes.ts). */
@@ -47,6 +49,21 @@ const parseJson = (text: string | undefined): unknown => {
  * unreadable data). The admin API checks the parameters' bounds when the user is created.
  */
 export function passwordOf(credentials: readonly KeycloakCredential[]): PasswordOutcome {
+  const outcome = readPassword(credentials);
+  if (outcome.kind === 'none') return outcome;
+  // The admin API would refuse the whole user for a hash outside the bounds (a cost that would
+  // make sign-in a denial of service): the user is imported without a usable password instead.
+  const { memory_kib: memoryKib, ...rest } = outcome.body;
+  try {
+    formatImportedHash({ ...rest, memoryKib });
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { kind: 'none', reason: `a password hash Tessera does not accept (${error.message})` };
+  }
+  return outcome;
+}
+
+function readPassword(credentials: readonly KeycloakCredential[]): PasswordOutcome {
   const password = credentials.find((credential) => credential.type === 'password');
   if (!password) return { kind: 'none', reason: 'no password' };
   const secret = secretData.safeParse(parseJson(password.secretData));

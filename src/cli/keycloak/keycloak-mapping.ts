@@ -88,9 +88,7 @@ function planUser(user: KeycloakUser, defaultRole: string, notCarried: string[])
     notCarried.push(`${who}: required actions ${user.requiredActions.join(', ')}`);
   }
   for (const identity of user.federatedIdentities ?? []) {
-    notCarried.push(
-      `${who}: link to identity provider ${identity.identityProvider}`,
-    );
+    notCarried.push(`${who}: link to identity provider ${identity.identityProvider}`);
   }
   const name = [user.firstName, user.lastName].filter((part) => part?.trim()).join(' ');
   const body: Record<string, unknown> = {
@@ -161,9 +159,7 @@ export function planKeycloakImport(realm: KeycloakRealm, defaultAudience: string
     notCarried.push(`user federation ${provider.name}`);
   }
   if (realm.passwordPolicy) {
-    notCarried.push(
-      `password policy ${realm.passwordPolicy} (Tessera applies its own)`,
-    );
+    notCarried.push(`password policy ${realm.passwordPolicy} (Tessera applies its own)`);
   }
   return { resourceServers, clients, users, notCarried };
 }
