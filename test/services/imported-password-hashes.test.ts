@@ -28,6 +28,7 @@ function importedHashOf(username: string): string {
   return formatImportedHash({ ...rest, memoryKib });
 }
 
+const PASSWORD_OF_ALICE = 'Correct-Horse-Battery-1';
 const COST = { memoryKib: 7168, iterations: 1, parallelism: 1 };
 
 describe('password hashes imported from Keycloak', () => {
@@ -36,7 +37,7 @@ describe('password hashes imported from Keycloak', () => {
   afterAll(() => pool.close());
 
   it.each([
-    ['alice', 'pbkdf2-sha256', 'Correct-Horse-Battery-1'],
+    ['alice', 'pbkdf2-sha256', PASSWORD_OF_ALICE],
     ['bob', 'pbkdf2-sha512', 'Sha512-Bob-Password-2'],
     ['carol', 'argon2id', 'Argon2-Carol-Password-3'],
   ])(
@@ -91,7 +92,8 @@ describe('password hashes imported from Keycloak', () => {
     expect(parseImportedHash(stored.replace('i=1000', 'i=50000000'))).toBeUndefined();
   });
 
-  it('spends one derivation on an account without a usable password, and refuses it', async () => {
+  /** A hasher on the same pool that records the derivations it hands to the workers. */
+  const countingHasher = () => {
     const derived: string[] = [];
     const counting: Argon2Pool = {
       ...pool,
@@ -100,7 +102,18 @@ describe('password hashes imported from Keycloak', () => {
         return pool.derive(task);
       },
     };
-    const counted = createPasswordHasher({ pool: counting, params: COST });
+    return { derived, hasher: createPasswordHasher({ pool: counting, params: COST }) };
+  };
+
+  it('derives imported pbkdf2 hashes on the worker pool, off the event loop', async () => {
+    const { derived, hasher: counted } = countingHasher();
+    expect(await counted.verify(importedHashOf('alice'), PASSWORD_OF_ALICE)).toBe(true);
+    expect(await counted.verify(importedHashOf('bob'), 'wrong')).toBe(false);
+    expect(derived).toEqual(['pbkdf2-sha256', 'pbkdf2-sha512']);
+  });
+
+  it('spends one derivation on an account without a usable password, and refuses it', async () => {
+    const { derived, hasher: counted } = countingHasher();
     expect(await counted.verify(UNUSABLE_PASSWORD_HASH, '')).toBe(false);
     expect(await counted.verify(UNUSABLE_PASSWORD_HASH, 'anything')).toBe(false);
     expect(derived).toEqual(['argon2id', 'argon2id']);
