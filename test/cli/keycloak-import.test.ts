@@ -214,6 +214,36 @@ describe.each(STORAGE_BACKENDS)('tessera import keycloak (%s)', (backend) => {
     );
   });
 
+  it('prints once the new secret of a client whose secret the export masks, and it works', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keycloak-masked-'));
+    const file = join(dir, 'realm.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        realm: 'masked',
+        clients: [
+          {
+            clientId: 'masked-worker',
+            secret: '**********',
+            standardFlowEnabled: false,
+            serviceAccountsEnabled: true,
+          },
+        ],
+      }),
+    );
+    const run = await runTessera(['import', 'keycloak', file], env);
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.code).toBe(0);
+    const secret = /^created client masked-worker with the new secret (\S+) \(shown once/m.exec(
+      run.stdout,
+    )?.[1];
+    expect(secret).toBeDefined();
+    const granted = await postForm(`${t.issuer}/token`, 'grant_type=client_credentials', {
+      authorization: basicAuth('masked-worker', secret!),
+    });
+    expect(granted.status).toBe(200);
+  });
+
   it('a second import refuses what exists, names it and exits non-zero', async () => {
     const run = await runTessera(['import', 'keycloak', EXPORT], env);
     expect(run.code).toBe(1);

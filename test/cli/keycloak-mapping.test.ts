@@ -20,6 +20,7 @@ describe('the plan of a Keycloak realm import', () => {
       clients: [
         {
           clientId: 'web',
+          publicClient: true,
           redirectUris: ['https://a.example/cb', 'https://a.example/*', '/relative'],
           attributes: { 'post.logout.redirect.uris': '+##https://a.example/bye' },
         },
@@ -32,6 +33,23 @@ describe('the plan of a Keycloak realm import', () => {
     expect(plan.notCarried).toEqual([
       'client web: redirect URI https://a.example/* (not an exact absolute URI)',
       'client web: redirect URI /relative (not an exact absolute URI)',
+    ]);
+  });
+
+  it('leaves a masked secret out, so that Tessera makes a new one, and says so', () => {
+    const plan = planOf({
+      clients: [
+        {
+          clientId: 'masked',
+          secret: '**********',
+          standardFlowEnabled: false,
+          serviceAccountsEnabled: true,
+        },
+      ],
+    });
+    expect(plan.clients[0]?.body).not.toHaveProperty('client_secret');
+    expect(plan.notCarried).toEqual([
+      'client masked: its secret (not in the export; a new one is made)',
     ]);
   });
 

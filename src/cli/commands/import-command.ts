@@ -55,8 +55,15 @@ async function runSteps(context: CliContext, steps: readonly Step[], dryRun: boo
       continue;
     }
     try {
-      await context.api().call('POST', step.path, { body: step.body });
-      done.push(step.what);
+      const { body } = await context.api().call('POST', step.path, { body: step.body });
+      // A secret Tessera made (the export had none): shown this once, like `clients create`.
+      const secret = (body as { client_secret?: unknown }).client_secret;
+      const known = (step.body as { client_secret?: unknown }).client_secret !== undefined;
+      done.push(
+        typeof secret === 'string' && !known
+          ? `${step.what} with the new secret ${secret} (shown once: store it now)`
+          : step.what,
+      );
     } catch (error) {
       if (!(error instanceof CliError) || error.exitCode !== 1) throw error;
       failed.push(`${step.what}: ${error.message}`);

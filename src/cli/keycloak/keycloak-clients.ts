@@ -94,7 +94,13 @@ export function mapClient(
     body.token_endpoint_auth_method = 'none';
   } else if (authenticator === 'client-secret' || authenticator === 'client-secret-jwt') {
     body.token_endpoint_auth_method = 'client_secret_basic';
-    if (client.secret !== undefined) body.client_secret = client.secret;
+    // An export from the admin console masks secrets ("**********"): Tessera then makes a
+    // new one, which the import prints once (import-command.ts).
+    if (client.secret !== undefined && !/^\*+$/.test(client.secret)) {
+      body.client_secret = client.secret;
+    } else {
+      lines.push(`client ${id}: its secret (not in the export; a new one is made)`);
+    }
     if (authenticator === 'client-secret-jwt') {
       lines.push(`client ${id}: client-secret-jwt authentication becomes client_secret_basic`);
     }
