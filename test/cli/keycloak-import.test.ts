@@ -35,8 +35,8 @@ const PASSWORDS = {
 
 /** What the import of the fixture creates, in order. */
 const CREATED = [
-  'resource server urn:keycloak:realm:tessera-demo (reports:read)',
   'resource server https://orders.example.com (orders:read orders:write)',
+  'resource server urn:keycloak:realm:tessera-demo (reports:read)',
   'client billing-worker',
   'client orders-spa',
   'client orders-web',
@@ -101,6 +101,7 @@ describe.each(STORAGE_BACKENDS)('tessera import keycloak (%s)', (backend) => {
       ...NOT_CARRIED.map((line) => `not carried over: ${line}`),
     ]);
     expect(await t.tessera.accounts.list({ limit: 10 })).toEqual([]);
+    expect(await t.tessera.storage.clients.get('orders-web')).toBeUndefined();
     expect(await t.tessera.resourceServers.findByAudience('https://orders.example.com')).toBe(
       undefined,
     );

@@ -57,10 +57,14 @@ function planResourceServers(realm: KeycloakRealm, defaultAudience: string) {
     const audience = audienceOf(scope) ?? defaultAudience;
     byAudience.set(audience, [...(byAudience.get(audience) ?? []), scope.name]);
   }
-  return [...byAudience].map(([audience, scopes]) => ({
-    audience,
-    body: { audience, name: audience, scopes },
-  }));
+  // Sorted: Keycloak writes client scopes in no stable order, and the report should not change
+  // between two exports of the same realm.
+  return [...byAudience]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([audience, scopes]) => ({
+      audience,
+      body: { audience, name: audience, scopes: scopes.sort() },
+    }));
 }
 
 function planUser(user: KeycloakUser, defaultRole: string, notCarried: string[]): UserPlan {
