@@ -1,3 +1,4 @@
+import { argon2Sync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -47,6 +48,26 @@ describe('password hashes imported from Keycloak', () => {
       expect(stored.startsWith(`$${algorithm}$`)).toBe(true);
       expect(await hasher.verify(stored, password)).toBe(true);
       expect(await hasher.verify(stored, `${password}x`)).toBe(false);
+    },
+  );
+
+  it.each(['argon2i', 'argon2d'] as const)(
+    'verifies an imported %s hash (Keycloak’s other argon2 types) on the workers',
+    async (algorithm) => {
+      const salt = randomBytes(16);
+      const cost = { memory: 1024, passes: 2, parallelism: 1, tagLength: 32 };
+      const tag = argon2Sync(algorithm, { message: 'typed by a person', nonce: salt, ...cost });
+      const stored = formatImportedHash({
+        algorithm,
+        iterations: cost.passes,
+        memoryKib: cost.memory,
+        parallelism: cost.parallelism,
+        salt: salt.toString('base64'),
+        hash: tag.toString('base64'),
+      });
+      expect(await hasher.verify(stored, 'typed by a person')).toBe(true);
+      expect(await hasher.verify(stored, 'typed by a robot')).toBe(false);
+      expect(hasher.needsRehash(stored)).toBe(true);
     },
   );
 
