@@ -6,7 +6,8 @@ import { keycloakRealmSchema, type KeycloakRealm } from '../../src/cli/keycloak/
 const AUDIENCE = 'urn:keycloak:realm:r';
 const realmOf = (realm: Record<string, unknown>): KeycloakRealm =>
   keycloakRealmSchema.parse({ realm: 'r', ...realm });
-const planOf = (realm: Record<string, unknown>) => planKeycloakImport(realmOf(realm), AUDIENCE);
+const planOf = (realm: Record<string, unknown>) =>
+  planKeycloakImport(realmOf({ users: [], ...realm }), AUDIENCE);
 
 const password = (credentialData: unknown, secret = { value: 'aGFzaGhhc2hoYXNoaGFzaA==' }) => ({
   type: 'password',
@@ -51,6 +52,13 @@ describe('the plan of a Keycloak realm import', () => {
     expect(plan.notCarried).toEqual([
       'client masked: its secret (not in the export; a new one is made)',
     ]);
+  });
+
+  it('says so when the file holds no users, as a partial export from the admin console', () => {
+    expect(planKeycloakImport(realmOf({}), AUDIENCE).notCarried).toEqual([
+      'users: the file has none (export them with kc.sh export --users same_file)',
+    ]);
+    expect(planOf({ users: [] }).notCarried).toEqual([]);
   });
 
   it('does not import SAML, bearer-only or disabled clients, and says why', () => {

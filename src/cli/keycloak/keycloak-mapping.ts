@@ -127,6 +127,10 @@ export function planKeycloakImport(realm: KeycloakRealm, defaultAudience: string
   }
 
   const defaultRole = `default-roles-${realm.realm}`;
+  if (realm.users === undefined) {
+    // The admin console's partial export, and kc.sh export to a directory, leave users out.
+    notCarried.push('users: the file has none (export them with kc.sh export --users same_file)');
+  }
   const users: UserPlan[] = [];
   for (const user of realm.users ?? []) {
     // A client's service account is the client itself in Tessera (client_credentials).
