@@ -40,10 +40,11 @@ const splitList = (value: string | undefined) =>
   (value ?? '').split('##').filter((entry) => entry !== '');
 
 /**
- * Keycloak client → Tessera client (docs/keycloak-import.md "Clients"): grant types from the
- * flows enabled, the authentication method from publicClient and clientAuthenticatorType, the
- * exact redirect URIs (Keycloak's wildcards have no equivalent: RFC 9700 section 4.1.3 wants
- * exact matching), and the scopes from the default and optional client scopes.
+ * Keycloak client → Tessera client (docs/keycloak-import.md "What is carried over"): grant
+ * types from the flows enabled, the authentication method from publicClient and
+ * clientAuthenticatorType, the exact redirect URIs (Keycloak's wildcards have no equivalent:
+ * RFC 9700 section 2.1 wants exact string matching), and the scopes from the default and
+ * optional client scopes.
  */
 export function mapClient(
   client: KeycloakClient,

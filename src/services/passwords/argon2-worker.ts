@@ -1,8 +1,9 @@
 /**
  * Worker-thread entry of the argon2 pool (argon2-pool.ts). It derives with the synchronous
  * `crypto.argon2Sync`, which runs on this thread: argon2 never enters libuv's shared thread pool,
- * where it would queue ahead of the WebCrypto signing jobs of the token endpoint (DESIGN.md
- * "Runtime"; the asynchronous crypto.argon2 and the argon2 npm addon both run there).
+ * where it would queue ahead of the WebCrypto signing jobs of the token endpoint (docs/decisions/
+ * 0001-argon2-on-node-crypto-worker-pool.md; the asynchronous crypto.argon2 and the argon2 npm
+ * addon both run there).
  */
 import { argon2Sync, pbkdf2Sync } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
