@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
+import { CLIENT_ID_SYNTAX, MAX_CLIENT_ID_LENGTH } from '../services/client-ids.ts';
 import { CLIENT_AUTH_METHODS } from '../services/client-rules.ts';
+import {
+  KNOWN_SECRET_SYNTAX,
+  MAX_KNOWN_SECRET_LENGTH,
+  MIN_KNOWN_SECRET_LENGTH,
+} from '../services/known-client-secrets.ts';
 import { pageOf, pageQueryShape, timestampSchema } from './common-schemas.ts';
 import { named } from './named-schema.ts';
 
@@ -71,12 +77,35 @@ export const clientCreateSchema = named(
   'ClientCreate',
   z
     .object({
+      client_id: z
+        .string()
+        .min(1)
+        .max(MAX_CLIENT_ID_LENGTH)
+        .regex(CLIENT_ID_SYNTAX, 'must be printable ASCII without leading or trailing spaces')
+        .optional()
+        .describe(
+          'The id to register the client under, e.g. one it had on another server: printable ' +
+            'ASCII (RFC 6749 Appendix A.1), no leading or trailing space; a taken id is refused ' +
+            '(409). Generated (cl_…) when omitted',
+        ),
       name,
       ...z.object(metadataInput).partial().shape,
       secret_expires_at: z.iso
         .datetime({ offset: true })
         .optional()
         .describe('When the first secret stops working; never when omitted'),
+      client_secret: z
+        .string()
+        .min(MIN_KNOWN_SECRET_LENGTH)
+        .max(MAX_KNOWN_SECRET_LENGTH)
+        .regex(KNOWN_SECRET_SYNTAX, 'must be printable ASCII')
+        .optional()
+        .describe(
+          'Confidential clients only: the first secret, when it is already known (a client ' +
+            'moved from another server keeps its secret). Stored only hashed, like a generated ' +
+            `one, and not returned. ${MIN_KNOWN_SECRET_LENGTH}-${MAX_KNOWN_SECRET_LENGTH} ` +
+            'printable ASCII characters (RFC 6749 Appendix A.2); generated when omitted',
+        ),
     })
     .strict(),
 );
@@ -169,7 +198,9 @@ export const clientPageSchema = named('ClientPage', pageOf(clientSchema.schema))
 
 export const clientListQuery = z.object(pageQueryShape).strict();
 
-export const clientIdParams = z.object({ client_id: z.string().min(1).max(200) }).strict();
+export const clientIdParams = z
+  .object({ client_id: z.string().min(1).max(MAX_CLIENT_ID_LENGTH) })
+  .strict();
 
 export const secretParams = clientIdParams.extend({ secret_id: z.string().min(1).max(200) });
 

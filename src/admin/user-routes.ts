@@ -11,6 +11,7 @@ import {
   timestampSchema,
   toTimestamp,
 } from './common-schemas.ts';
+import { importedHashInput, importedHashSchema } from './imported-password-hash-schema.ts';
 import { named } from './named-schema.ts';
 
 const TAG = 'users';
@@ -77,9 +78,20 @@ const userCreateSchema = named(
         .describe(
           'Up to 64 letters, digits and . _ @ + - of one script (RFC 8265, UTS #39); 409 when taken or a look-alike of an existing one',
         ),
-      password,
+      password: password
+        .optional()
+        .describe('Checked against the password policy; or give password_hash'),
+      password_hash: importedHashSchema
+        .nullable()
+        .optional()
+        .describe(
+          'Instead of password: a hash imported from another server, verified at the first ' +
+            'sign-in and replaced by an argon2id hash then; null creates the user without a ' +
+            'usable password (an administrator sets one)',
+        ),
       email: z.string().max(320).optional(),
       email_verified: z.boolean().optional().describe('Default false'),
+      disabled: z.boolean().optional().describe('Default false'),
       ...optionalProfile,
     })
     .strict(),
@@ -173,8 +185,10 @@ export function createUserRoutes(accounts: AccountService): AdminRoute[] {
         const user = await accounts.create({
           username: body.username,
           password: body.password,
+          importedHash: importedHashInput(body.password_hash),
           email: body.email,
           emailVerified: body.email_verified,
+          disabled: body.disabled,
           name: body.name,
           givenName: body.given_name,
           familyName: body.family_name,

@@ -4,6 +4,7 @@ import { DEFAULT_URL } from './cli-context.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerClientsCommand } from './commands/clients-command.ts';
 import { registerEventsCommand } from './commands/events-command.ts';
+import { registerImportCommand } from './commands/import-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerKeysCommand } from './commands/keys-command.ts';
 import { registerMigrateCommand } from './commands/migrate-command.ts';
@@ -54,5 +55,6 @@ Examples:
   registerUsersCommand(program, io);
   registerKeysCommand(program, io);
   registerEventsCommand(program, io);
+  registerImportCommand(program, io);
   return program;
 }

@@ -19,16 +19,26 @@ import {
   type LoginAttempt,
   type LoginResult,
 } from './authenticator.ts';
+import { createAccountPasswords } from './account-passwords.ts';
 import { generateId } from './ids.ts';
-import { usernameSkeletonOf } from './usernames/username-skeleton.ts';
-import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import { assertAcceptablePassword } from './passwords/password-policy.ts';
+import type { ImportedPasswordHash } from './passwords/imported-password-hashes.ts';
+import { usernameSkeletonOf } from './usernames/username-skeleton.ts';
 
 export interface NewAccount extends ProfileInput {
   readonly username: string;
-  readonly password: string;
+  /** Exactly one of `password` and `importedHash`. */
+  readonly password?: string | undefined;
+  /**
+   * A hash made by another server, kept until the first sign-in rehashes it
+   * (imported-password-hashes.ts); null imports the account without a usable password, so that
+   * an administrator must set one (docs/keycloak-import.md).
+   */
+  readonly importedHash?: ImportedPasswordHash | null | undefined;
   readonly email?: string | undefined;
   readonly emailVerified?: boolean | undefined;
+  /** Default false. */
+  readonly disabled?: boolean | undefined;
 }
 
 /**
@@ -112,21 +122,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
   const view = (record: AccountRecord) => toAccountView(record, clock());
   const authenticator = createAuthenticator(deps);
 
-  /** Hashes a new password; a busy or failing argon2 pool is a 503 for the admin, not a 500. */
-  const hashPassword = async (password: string): Promise<string> => {
-    try {
-      return await hasher.hash(password);
-    } catch (error) {
-      if (error instanceof Argon2PoolBusyError || error instanceof Argon2PoolUnavailableError) {
-        throw new AppError(
-          'temporarily_unavailable',
-          'passwords cannot be hashed right now; retry shortly',
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-  };
+  const { hashPassword, initialPasswordHash } = createAccountPasswords(hasher);
 
   /**
    * The event of an administrator's change, keyed by the account id like the account's sign-in
@@ -174,7 +170,7 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
       const usernameKey = usernameKeyOf(username);
       const email = normaliseEmail(input.email);
       const profile = normaliseProfile(input, profileRules);
-      assertAcceptablePassword(input.password, username);
+      const passwordHash = await initialPasswordHash(input, username);
       const now = clock();
       const record: AccountRecord = {
         id: generateId('acc'),
@@ -184,8 +180,8 @@ export function createAccountService(deps: AccountServiceDeps): AccountService {
         email,
         emailVerified: email !== undefined && input.emailVerified === true,
         ...profile,
-        disabled: false,
-        passwordHash: await hashPassword(input.password),
+        disabled: input.disabled === true,
+        passwordHash,
         failedLogins: undefined,
         lockedUntil: undefined,
         createdAt: now,

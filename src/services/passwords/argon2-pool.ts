@@ -12,8 +12,18 @@ export interface Argon2Params {
   readonly parallelism: number;
 }
 
+/**
+ * The key derivations a worker runs: argon2id for Tessera's own hashes; the others only to
+ * verify a hash imported from another server (imported-password-hashes.ts), which is replaced
+ * by an argon2id one at its first successful sign-in.
+ */
+export type PasswordDerivation =
+  'argon2id' | 'argon2i' | 'argon2d' | 'pbkdf2-sha256' | 'pbkdf2-sha512';
+
 /** One derivation; a worker runs one at a time, so its reply needs no id to match it. */
 export interface Argon2Task extends Argon2Params {
+  /** Default argon2id. For pbkdf2, `iterations` is its count and memory and lanes are unused. */
+  readonly algorithm?: PasswordDerivation | undefined;
   readonly message: string;
   readonly nonce: Uint8Array;
   readonly tagLength: number;

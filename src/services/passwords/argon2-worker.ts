@@ -5,7 +5,7 @@
  * crypto.argon2 and the argon2 npm addon both run there; see
  * docs/decisions/0001-argon2-on-node-crypto-worker-pool.md).
  */
-import { argon2Sync } from 'node:crypto';
+import { argon2Sync, pbkdf2Sync } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
 import type { Argon2Reply, Argon2Task, Argon2WorkerReady } from './argon2-pool.ts';
@@ -13,18 +13,30 @@ import type { Argon2Reply, Argon2Task, Argon2WorkerReady } from './argon2-pool.t
 if (!parentPort) throw new Error('argon2-worker.ts runs as a worker thread only');
 const port = parentPort;
 
+/**
+ * pbkdf2 runs here too, for hashes imported from another server (imported-password-hashes.ts):
+ * the synchronous call keeps it off the event loop and off libuv's pool like argon2.
+ */
+function derive(task: Argon2Task): Buffer {
+  const algorithm = task.algorithm ?? 'argon2id';
+  if (algorithm === 'pbkdf2-sha256' || algorithm === 'pbkdf2-sha512') {
+    const digest = algorithm === 'pbkdf2-sha256' ? 'sha256' : 'sha512';
+    return pbkdf2Sync(task.message, task.nonce, task.iterations, task.tagLength, digest);
+  }
+  return argon2Sync(algorithm, {
+    message: task.message,
+    nonce: task.nonce,
+    memory: task.memoryKib,
+    passes: task.iterations,
+    parallelism: task.parallelism,
+    tagLength: task.tagLength,
+  });
+}
+
 port.on('message', (task: Argon2Task) => {
   let reply: Argon2Reply;
   try {
-    const tag = argon2Sync('argon2id', {
-      message: task.message,
-      nonce: task.nonce,
-      memory: task.memoryKib,
-      passes: task.iterations,
-      parallelism: task.parallelism,
-      tagLength: task.tagLength,
-    });
-    reply = { tag: new Uint8Array(tag) };
+    reply = { tag: new Uint8Array(derive(task)) };
   } catch (error) {
     reply = { error: error instanceof Error ? error.message : String(error) };
   }

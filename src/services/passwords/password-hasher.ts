@@ -1,8 +1,13 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 import type { Argon2Params, Argon2Pool } from './argon2-pool.ts';
+import { parseImportedHash } from './imported-password-hashes.ts';
 
-/** Hashes and verifies passwords; hashes are self-describing PHC strings. */
+/**
+ * Hashes and verifies passwords; hashes are self-describing PHC strings: argon2id with
+ * Tessera's settings, or one imported from another server (imported-password-hashes.ts), which
+ * needsRehash reports so that the first successful sign-in replaces it.
+ */
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
   /** Constant-time comparison; false for a malformed stored hash. */
@@ -74,9 +79,24 @@ export function createPasswordHasher(deps: {
 
     async verify(storedHash, password) {
       const parsed = parseArgon2Hash(storedHash);
-      if (!parsed) return false;
-      const tag = await derive(password, parsed.salt, parsed, parsed.tag.length);
-      return timingSafeEqual(tag, parsed.tag);
+      if (parsed) {
+        const tag = await derive(password, parsed.salt, parsed, parsed.tag.length);
+        return timingSafeEqual(tag, parsed.tag);
+      }
+      const imported = parseImportedHash(storedHash);
+      if (imported) {
+        const tag = await pool.derive({
+          ...imported,
+          message: normalise(password),
+          nonce: imported.salt,
+          tagLength: imported.tag.length,
+        });
+        return timingSafeEqual(tag, imported.tag);
+      }
+      // No usable hash (an account imported without one, UNUSABLE_PASSWORD_HASH): the same
+      // work as a wrong password, so the answer's timing does not tell such accounts apart.
+      await derive(password, randomBytes(SALT_BYTES), params, TAG_BYTES);
+      return false;
     },
 
     needsRehash(storedHash) {
