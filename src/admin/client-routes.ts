@@ -45,13 +45,15 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
       tag: TAG,
       summary: 'Register a client',
       description:
-        'Confidential clients get a first secret, returned once in `client_secret`; public clients (`token_endpoint_auth_method: none`) get none.',
+        'Confidential clients get a first secret, returned once in `client_secret`; public clients (`token_endpoint_auth_method: none`) get none. ' +
+        'A `client_id` may be given (a client moved from another server keeps its id); an id already taken is refused with 409.',
       body: clientCreateSchema,
       responses: { 201: { description: 'Created', body: createdClientSchema, etag: true } },
-      problems: ['validation_failed', 'unsupported_media_type', 'payload_too_large'],
+      problems: ['validation_failed', 'conflict', 'unsupported_media_type', 'payload_too_large'],
       async handle({ body }) {
-        const { name, secret_expires_at: secretExpiresAt, ...metadata } = body;
+        const { client_id: clientId, name, secret_expires_at: secretExpiresAt, ...metadata } = body;
         const { client, secret } = await clients.create({
+          clientId,
           name,
           metadata,
           secretExpiresAt: secretExpiresAt === undefined ? undefined : Date.parse(secretExpiresAt),

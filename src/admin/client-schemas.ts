@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { CLIENT_ID_SYNTAX, MAX_CLIENT_ID_LENGTH } from '../services/client-ids.ts';
 import { CLIENT_AUTH_METHODS } from '../services/client-rules.ts';
 import { pageOf, pageQueryShape, timestampSchema } from './common-schemas.ts';
 import { named } from './named-schema.ts';
@@ -71,6 +72,17 @@ export const clientCreateSchema = named(
   'ClientCreate',
   z
     .object({
+      client_id: z
+        .string()
+        .min(1)
+        .max(MAX_CLIENT_ID_LENGTH)
+        .regex(CLIENT_ID_SYNTAX, 'must be printable ASCII without leading or trailing spaces')
+        .optional()
+        .describe(
+          'The id to register the client under, e.g. one it had on another server: printable ' +
+            'ASCII (RFC 6749 Appendix A.1), no leading or trailing space; a taken id is refused ' +
+            '(409). Generated (cl_…) when omitted',
+        ),
       name,
       ...z.object(metadataInput).partial().shape,
       secret_expires_at: z.iso
@@ -169,7 +181,9 @@ export const clientPageSchema = named('ClientPage', pageOf(clientSchema.schema))
 
 export const clientListQuery = z.object(pageQueryShape).strict();
 
-export const clientIdParams = z.object({ client_id: z.string().min(1).max(200) }).strict();
+export const clientIdParams = z
+  .object({ client_id: z.string().min(1).max(MAX_CLIENT_ID_LENGTH) })
+  .strict();
 
 export const secretParams = clientIdParams.extend({ secret_id: z.string().min(1).max(200) });
 

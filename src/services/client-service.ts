@@ -19,6 +19,7 @@ import {
   type ClientTokenRevocationDeps,
   type ClientTokensRevoked,
 } from './client-token-revocation.ts';
+import { checkClientId } from './client-ids.ts';
 import { checkClientUris } from './client-uri-rules.ts';
 import { generateId } from './ids.ts';
 
@@ -53,6 +54,11 @@ export interface ClientServiceDeps {
 }
 
 export interface NewClient {
+  /**
+   * The client id to register under (a client moved from another server keeps its id);
+   * generated when absent. Checked by checkClientId (client-ids.ts); a taken id is a conflict.
+   */
+  readonly clientId?: string | undefined;
   readonly name: string;
   readonly metadata: ClientMetadata;
   /** Epoch ms at which the first secret expires; undefined = never. */
@@ -170,9 +176,11 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       const [secretRecord, created] = usesClientSecret(metadata)
         ? newSecret(input.secretExpiresAt)
         : [undefined, undefined];
+      const clientId =
+        input.clientId === undefined ? generateId('cl') : checkClientId(input.clientId);
       const now = clock();
       const client: ClientRecord = {
-        clientId: generateId('cl'),
+        clientId,
         name,
         metadata,
         secrets: secretRecord ? [secretRecord] : [],
@@ -189,7 +197,15 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
           }),
         ],
       });
-      if (!inserted) throw new AppError('conflict', 'client id collision; retry');
+      if (!inserted) {
+        throw new AppError(
+          'conflict',
+          input.clientId === undefined
+            ? 'client id collision; retry'
+            : `client ${clientId} already exists`,
+          { field: 'client_id' },
+        );
+      }
       return { client, secret: created };
     },
 

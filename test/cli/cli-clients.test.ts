@@ -131,6 +131,38 @@ describe('tessera clients', () => {
     expect((await tessera('clients', 'get', id)).code).toBe(1);
   });
 
+  it('creates a client under the id given with --id, found under it; a taken id exits 1 with 409', async () => {
+    const created = await tessera(
+      'clients',
+      'create',
+      '--name',
+      'console',
+      '--id',
+      'urn:example:account-console',
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    expect(created.json().client_id).toBe('urn:example:account-console');
+    const got = await tessera('clients', 'get', 'urn:example:account-console', '--json');
+    expect(got.json()).toMatchObject({ client_id: 'urn:example:account-console', name: 'console' });
+
+    const again = await tessera(
+      'clients',
+      'create',
+      '--name',
+      'again',
+      '--id',
+      'urn:example:account-console',
+    );
+    expect(again.code).toBe(1);
+    expect(stderrLines(again)).toEqual([
+      expect.stringMatching(/already exists.*HTTP 409 conflict/),
+    ]);
+    const invalid = await tessera('clients', 'create', '--name', 'bad', '--id', 'tab\there');
+    expect(invalid.code).toBe(1);
+    expect(stderrLines(invalid)).toEqual([expect.stringMatching(/client_id.*HTTP 400/)]);
+  });
+
   it('exits 2 for an update without any change', async () => {
     expect((await tessera('clients', 'update', 'cl_x')).code).toBe(2);
   });

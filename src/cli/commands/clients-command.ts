@@ -101,9 +101,10 @@ const CLIENT_COLUMNS = [
 
 async function createClient(
   context: CliContext,
-  options: MetadataOptions & { secretExpiresIn?: number },
+  options: MetadataOptions & { id?: string; secretExpiresIn?: number },
 ) {
   const body = {
+    ...(options.id === undefined ? {} : { client_id: options.id }),
     ...metadataFrom(options),
     ...(options.secretExpiresIn === undefined
       ? {}
@@ -177,6 +178,10 @@ Examples:
       .requiredOption('--name <name>', 'display name'),
   )
     .option(
+      '--id <client_id>',
+      'register under this client_id (e.g. the one it had on another server); generated otherwise',
+    )
+    .option(
       '--secret-expires-in <duration>',
       'first secret expires after this long (90d, 12h, 3600)',
       parseDuration,
@@ -185,9 +190,12 @@ Examples:
       'after',
       `
 Without --grant-type a client gets client_credentials; without --auth-method, client_secret_basic.
+--id keeps a client's id when moving it from another server: printable ASCII without leading or
+trailing spaces, at most 200 characters; an id already taken is refused (exit 1, HTTP 409).
 
 Examples:
   $ tessera clients create --name reporting --scope "reports:read"
+  $ tessera clients create --name "Account console" --id account-console --scope openid
   $ tessera clients create --name web --public --grant-type authorization_code \\
       --redirect-uri https://web.example.com/callback --scope openid`,
     )
