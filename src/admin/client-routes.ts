@@ -46,23 +46,32 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
       summary: 'Register a client',
       description:
         'Confidential clients get a first secret, returned once in `client_secret`; public clients (`token_endpoint_auth_method: none`) get none. ' +
-        'A `client_id` may be given (a client moved from another server keeps its id); an id already taken is refused with 409.',
+        'A `client_id` may be given (a client moved from another server keeps its id); an id already taken is refused with 409. ' +
+        'A confidential client moved from another server may keep its secret too (`client_secret`): it is stored hashed and not returned.',
       body: clientCreateSchema,
       responses: { 201: { description: 'Created', body: createdClientSchema, etag: true } },
       problems: ['validation_failed', 'conflict', 'unsupported_media_type', 'payload_too_large'],
       async handle({ body }) {
-        const { client_id: clientId, name, secret_expires_at: secretExpiresAt, ...metadata } = body;
+        const {
+          client_id: clientId,
+          name,
+          secret_expires_at: secretExpiresAt,
+          client_secret: knownSecret,
+          ...metadata
+        } = body;
         const { client, secret } = await clients.create({
           clientId,
           name,
           metadata,
+          knownSecret,
           secretExpiresAt: secretExpiresAt === undefined ? undefined : Date.parse(secretExpiresAt),
         });
         return {
           status: 201,
           body: {
             ...toClientView(client),
-            ...(secret ? { client_secret: secret.secret } : {}),
+            // A known secret is the caller's own: never echoed back.
+            ...(secret && knownSecret === undefined ? { client_secret: secret.secret } : {}),
           },
           version: client.version,
           target: client.clientId,

@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 import { CLIENT_ID_SYNTAX, MAX_CLIENT_ID_LENGTH } from '../services/client-ids.ts';
 import { CLIENT_AUTH_METHODS } from '../services/client-rules.ts';
+import {
+  KNOWN_SECRET_SYNTAX,
+  MAX_KNOWN_SECRET_LENGTH,
+  MIN_KNOWN_SECRET_LENGTH,
+} from '../services/known-client-secrets.ts';
 import { pageOf, pageQueryShape, timestampSchema } from './common-schemas.ts';
 import { named } from './named-schema.ts';
 
@@ -89,6 +94,18 @@ export const clientCreateSchema = named(
         .datetime({ offset: true })
         .optional()
         .describe('When the first secret stops working; never when omitted'),
+      client_secret: z
+        .string()
+        .min(MIN_KNOWN_SECRET_LENGTH)
+        .max(MAX_KNOWN_SECRET_LENGTH)
+        .regex(KNOWN_SECRET_SYNTAX, 'must be printable ASCII')
+        .optional()
+        .describe(
+          'Confidential clients only: the first secret, when it is already known (a client ' +
+            'moved from another server keeps its secret). Stored only hashed, like a generated ' +
+            `one, and not returned. ${MIN_KNOWN_SECRET_LENGTH}-${MAX_KNOWN_SECRET_LENGTH} ` +
+            'printable ASCII characters (RFC 6749 Appendix A.2); generated when omitted',
+        ),
     })
     .strict(),
 );

@@ -22,6 +22,7 @@ import {
 import { checkClientId } from './client-ids.ts';
 import { checkClientUris } from './client-uri-rules.ts';
 import { generateId } from './ids.ts';
+import { checkKnownSecret } from './known-client-secrets.ts';
 
 /** Validates metadata the way oidc-provider does; throws AppError('validation_failed'). */
 export type ClientMetadataValidator = (metadata: ClientMetadata) => Promise<void>;
@@ -63,6 +64,11 @@ export interface NewClient {
   readonly metadata: ClientMetadata;
   /** Epoch ms at which the first secret expires; undefined = never. */
   readonly secretExpiresAt?: number | undefined;
+  /**
+   * The first secret's value, for a confidential client moved from another server
+   * (known-client-secrets.ts); generated when absent. Stored only as its hash, like any.
+   */
+  readonly knownSecret?: string | undefined;
 }
 
 export interface CreatedSecret {
@@ -105,8 +111,11 @@ const MAX_NAME_LENGTH = 200;
 export function createClientService(deps: ClientServiceDeps): ClientService {
   const { clients, hasher, newEvent, clock } = deps;
 
-  const newSecret = (expiresAt: number | undefined): [ClientSecretRecord, CreatedSecret] => {
-    const secret = hasher.generate();
+  const newSecret = (
+    expiresAt: number | undefined,
+    known?: string,
+  ): [ClientSecretRecord, CreatedSecret] => {
+    const secret = known ?? hasher.generate();
     const id = generateId('sec');
     const createdAt = clock();
     return [
@@ -173,8 +182,18 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       const metadata = normaliseClientMetadata(input.metadata);
       await validate(metadata);
       checkExpiry(input.secretExpiresAt);
+      if (input.knownSecret !== undefined) {
+        if (!usesClientSecret(metadata)) {
+          throw new AppError(
+            'validation_failed',
+            'client_secret is only for clients that authenticate with a secret',
+            { field: 'client_secret' },
+          );
+        }
+        checkKnownSecret(input.knownSecret);
+      }
       const [secretRecord, created] = usesClientSecret(metadata)
-        ? newSecret(input.secretExpiresAt)
+        ? newSecret(input.secretExpiresAt, input.knownSecret)
         : [undefined, undefined];
       const clientId =
         input.clientId === undefined ? generateId('cl') : checkClientId(input.clientId);

@@ -163,6 +163,33 @@ describe('tessera clients', () => {
     expect(stderrLines(invalid)).toEqual([expect.stringMatching(/client_id.*HTTP 400/)]);
   });
 
+  it('creates a client keeping a known secret read from --secret-from-env, printing no secret', async () => {
+    const secret = 'imported-secret-0123456789abcdef';
+    const created = await runTessera(
+      [
+        'clients',
+        'create',
+        '--name',
+        'kept',
+        '--id',
+        'kept-secret',
+        '--secret-from-env',
+        'KEPT',
+        '--json',
+      ],
+      { ...f.env, KEPT: secret },
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).not.toContain(secret);
+    expect(created.json()).not.toHaveProperty('client_secret');
+    const rp = await relyingParty(f.t, { clientId: 'kept-secret', clientSecret: secret });
+    await expect(oidc.clientCredentialsGrant(rp)).resolves.toHaveProperty('access_token');
+
+    const unset = await tessera('clients', 'create', '--name', 'x', '--secret-from-env', 'UNSET');
+    expect(unset.code).toBe(2);
+    expect(stderrLines(unset)).toEqual([expect.stringContaining('UNSET is not set')]);
+  });
+
   it('exits 2 for an update without any change', async () => {
     expect((await tessera('clients', 'update', 'cl_x')).code).toBe(2);
   });

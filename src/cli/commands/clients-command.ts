@@ -99,12 +99,22 @@ const CLIENT_COLUMNS = [
   { header: 'SCOPE', value: (c: Client) => orDash(c.scope) },
 ];
 
+/** A secret to import, from the environment: never a flag, which would land in shell history. */
+function knownSecretFrom(io: CliIo, variable: string): string {
+  const secret = io.env[variable];
+  if (!secret) throw usageError(`--secret-from-env: environment variable ${variable} is not set`);
+  return secret;
+}
+
 async function createClient(
   context: CliContext,
-  options: MetadataOptions & { id?: string; secretExpiresIn?: number },
+  options: MetadataOptions & { id?: string; secretExpiresIn?: number; secretFromEnv?: string },
 ) {
   const body = {
     ...(options.id === undefined ? {} : { client_id: options.id }),
+    ...(options.secretFromEnv === undefined
+      ? {}
+      : { client_secret: knownSecretFrom(context.io, options.secretFromEnv) }),
     ...metadataFrom(options),
     ...(options.secretExpiresIn === undefined
       ? {}
@@ -186,16 +196,23 @@ Examples:
       'first secret expires after this long (90d, 12h, 3600)',
       parseDuration,
     )
+    .option(
+      '--secret-from-env <NAME>',
+      'confidential client: keep the secret it already has, read from this environment variable (stored hashed, not printed)',
+    )
     .addHelpText(
       'after',
       `
 Without --grant-type a client gets client_credentials; without --auth-method, client_secret_basic.
 --id keeps a client's id when moving it from another server: printable ASCII without leading or
 trailing spaces, at most 200 characters; an id already taken is refused (exit 1, HTTP 409).
+--secret-from-env keeps its secret too (16-512 printable ASCII characters), read from the named
+environment variable rather than a flag, so it stays out of shell history.
 
 Examples:
   $ tessera clients create --name reporting --scope "reports:read"
   $ tessera clients create --name "Account console" --id account-console --scope openid
+  $ MY_APP_SECRET=… tessera clients create --name "My app" --id my-app --secret-from-env MY_APP_SECRET
   $ tessera clients create --name web --public --grant-type authorization_code \\
       --redirect-uri https://web.example.com/callback --scope openid`,
     )
