@@ -4,6 +4,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The command line itself is wrong. */
 export const EXIT_USAGE = 2;
+/** `tessera plan`: the request succeeded and applying the file would change something. */
+export const EXIT_CHANGES = 3;
 
 /** An error the CLI reports as one line on stderr before exiting with `exitCode`. */
 export class CliError extends Error {
@@ -17,3 +19,14 @@ export class CliError extends Error {
 }
 
 export const usageError = (message: string) => new CliError(message, EXIT_USAGE);
+
+/** Ends the run with `exitCode` and nothing more said: the command has printed its result. */
+export class CliExit extends Error {
+  override readonly name = 'CliExit';
+  readonly exitCode: number;
+
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}

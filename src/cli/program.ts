@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { DEFAULT_URL } from './cli-context.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerClientsCommand } from './commands/clients-command.ts';
+import { registerConfigCommands } from './commands/config-commands.ts';
 import { registerEventsCommand } from './commands/events-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
 import { registerKeysCommand } from './commands/keys-command.ts';
@@ -37,7 +38,8 @@ export function createProgram(io: CliIo): Command {
 Every command except init and migrate calls the admin API with a client-credentials token of an
 admin client (scope tessera:admin); \`tessera init\` creates the first one.
 
-Exit codes: 0 success, 1 refused or failed (message on stderr), 2 usage error.
+Exit codes: 0 success, 1 refused or failed (message on stderr), 2 usage error; plan: 3 when
+applying the file would change something.
 
 Examples:
   $ tessera init
@@ -54,5 +56,6 @@ Examples:
   registerUsersCommand(program, io);
   registerKeysCommand(program, io);
   registerEventsCommand(program, io);
+  registerConfigCommands(program, io);
   return program;
 }

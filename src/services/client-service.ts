@@ -69,6 +69,8 @@ export interface NewClient {
    * (known-client-secrets.ts); generated when absent. Stored only as its hash, like any.
    */
   readonly knownSecret?: string | undefined;
+  /** ClientRecord.configKey: the key of the clients-as-code entry it is created from. */
+  readonly configKey?: string | undefined;
 }
 
 export interface CreatedSecret {
@@ -206,6 +208,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         createdAt: now,
         updatedAt: now,
         version: 1,
+        ...(input.configKey === undefined ? {} : { configKey: input.configKey }),
       };
       const inserted = await clients.insert(client, {
         events: [
