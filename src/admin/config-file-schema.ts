@@ -43,13 +43,14 @@ export const configFileSchema = z
     $schema: z.string().optional().describe('Where editors find this schema'),
     resource_servers: z
       .record(entryKey, resourceServerEntrySchema)
-      .optional()
-      .describe('Matched to existing resource servers by audience'),
+      .nullish()
+      .describe('Matched to existing resource servers by audience; empty (null) is none'),
     clients: z
       .record(entryKey, clientEntrySchema)
-      .optional()
+      .nullish()
       .describe(
-        'Matched to existing clients by client_id when given, else to the client `tessera apply` created from the same key',
+        'Matched to existing clients by client_id when given, else to the client `tessera apply` ' +
+          'created from the same key; empty (null) is none',
       ),
   })
   .strict()

@@ -243,6 +243,13 @@ clients:
     expect(await eventCount()).toBe(events);
   });
 
+  it('reads empty sections as none: without --prune nothing would change', async () => {
+    const file = writeFile('resource_servers:\nclients:\n');
+    const plan = await tessera(['plan', '-f', file]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('no changes');
+  });
+
   it('refuses an invalid file with one line per problem naming the file, the entry and the field', async () => {
     const file = writeFile(`
 resource_servers:

@@ -26,15 +26,23 @@ describe('the clients-as-code schema', () => {
 
   it('describes the fields the admin API takes, refusing unknown ones and secrets', () => {
     const schema = JSON.parse(renderConfigFileJsonSchema());
-    const client = schema.properties.clients.additionalProperties;
-    expect(client.additionalProperties).toBe(false);
-    expect(Object.keys(client.properties)).toEqual(
+    // Each section is an object of entries, or null (an empty YAML section).
+    type Entries = {
+      additionalProperties: boolean;
+      properties: Record<string, unknown>;
+      required: string[];
+    };
+    const entriesOf = (section: { anyOf: { type: string; additionalProperties?: Entries }[] }) =>
+      section.anyOf.find((branch) => branch.type === 'object')?.additionalProperties;
+    const client = entriesOf(schema.properties.clients);
+    expect(client?.additionalProperties).toBe(false);
+    expect(Object.keys(client?.properties ?? {})).toEqual(
       expect.arrayContaining(['client_id', 'name', 'redirect_uris', 'secret_from_env']),
     );
-    expect(client.properties).not.toHaveProperty('client_secret');
-    expect(client.properties).not.toHaveProperty('config_key');
-    const server = schema.properties.resource_servers.additionalProperties;
-    expect(server.required).toEqual(['audience', 'scopes']);
+    expect(client?.properties).not.toHaveProperty('client_secret');
+    expect(client?.properties).not.toHaveProperty('config_key');
+    const server = entriesOf(schema.properties.resource_servers);
+    expect(server?.required).toEqual(['audience', 'scopes']);
   });
 
   it('accepts the example file of docs/clients-as-code.md', () => {
