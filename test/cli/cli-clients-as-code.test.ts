@@ -131,6 +131,34 @@ clients:
     expect((await tessera(['plan', '-f', changed])).code).toBe(0);
   });
 
+  it('updates a resource server field by field, leaving a TTL the file does not give as it is', async () => {
+    const audience = `https://ledger-${backend}.example.com`;
+    const first = writeFile(
+      `resource_servers:\n  ledger:\n    audience: ${audience}\n    scopes: [ledger:read]\n    access_token_ttl: 300\n`,
+    );
+    expect((await tessera(['apply', '-f', first])).code).toBe(0);
+    const changed = writeFile(
+      `resource_servers:\n  ledger:\n    audience: ${audience}\n    scopes: [ledger:read, ledger:write]\n    require_dpop: true\n`,
+    );
+    const plan = await tessera(['plan', '-f', changed]);
+    expect(plan.code).toBe(EXIT_CHANGES);
+    expect(plan.stdout).toMatch(/~ resource_servers\.ledger \(update rs_\S+, version 1\)/);
+    expect(plan.stdout).toContain('    scopes: ["ledger:read"] -> ["ledger:read","ledger:write"]');
+    expect(plan.stdout).toContain('    require_dpop: false -> true');
+    expect(plan.stdout).not.toContain('access_token_ttl');
+
+    expect((await tessera(['apply', '-f', changed])).code).toBe(0);
+    const server = await t.tessera.storage.resourceServers.getByAudience(audience);
+    expect(server).toMatchObject({
+      scopes: ['ledger:read', 'ledger:write'],
+      requireDpop: true,
+      accessTokenTtl: 300,
+      version: 2,
+      configKey: 'ledger',
+    });
+    expect((await tessera(['plan', '-f', changed])).code).toBe(0);
+  });
+
   it('keeps a given client_id and imports its secret from secret_from_env, printing no secret', async () => {
     const file = writeFile(`
 clients:
