@@ -11,10 +11,13 @@ export const EXIT_CHANGES = 3;
 export class CliError extends Error {
   override readonly name = 'CliError';
   readonly exitCode: number;
+  /** The admin API's HTTP status, when the error is its answer. */
+  readonly httpStatus: number | undefined;
 
-  constructor(message: string, exitCode: number = EXIT_FAILURE) {
+  constructor(message: string, exitCode: number = EXIT_FAILURE, httpStatus?: number) {
     super(message);
     this.exitCode = exitCode;
+    this.httpStatus = httpStatus;
   }
 }
 

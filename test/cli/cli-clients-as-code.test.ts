@@ -326,6 +326,31 @@ clients:
     expect((await tessera(['plan'])).code).toBe(2);
   });
 
+  it('still reports what it created, secrets included, when a later entry is refused', async () => {
+    const file = writeFile(`
+clients:
+  early:
+    name: Early
+  refused:
+    name: Refused
+    grant_types: [authorization_code]
+    redirect_uris: [https://app.example.com/cb#fragment]
+`);
+    const run = await tessera(['apply', '-f', file, '--json']);
+    expect(run.code).toBe(1);
+    const early = run.json().applied[0];
+    expect(early).toMatchObject({
+      key: 'early',
+      action: 'create',
+      client_secret: expect.any(String),
+    });
+    expect(stderrLines(run).at(-1)).toMatch(
+      new RegExp(`^tessera: ${file}: clients\\.refused: .*redirect_uris.*HTTP 400`),
+    );
+    const rp = await relyingParty(t, { clientId: early.id, clientSecret: early.client_secret });
+    await expect(oidc.clientCredentialsGrant(rp)).resolves.toHaveProperty('access_token');
+  });
+
   it('names the file, the entry and the field when Tessera refuses an entry at apply, or a secret variable is unset', async () => {
     const refused = writeFile(`
 clients:

@@ -50,8 +50,15 @@ export async function applyChanges(
     try {
       applied.push(await applyOne(api, change, env, where));
     } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      if (/HTTP 412/.test(error.message) && change.action !== 'create') {
+      if (!(error instanceof CliError)) {
+        // Whatever went wrong, what was applied before is reported (its secrets included).
+        throw new ApplyStoppedError(
+          `${where}: unexpected error: ${(error as Error).message ?? String(error)}`,
+          applied,
+        );
+      }
+      // 412: the version planned against is no longer current (RFC 9110 section 13.1.1).
+      if (error.httpStatus === 412 && change.action !== 'create') {
         const now = await describeChangeSincePlan(api, change);
         throw new ApplyStoppedError(
           `${where}: changed since the plan (it was at version ${change.version}); nothing further ` +
