@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -194,6 +202,19 @@ clients:
     });
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(applied.stdout + applied.stderr).not.toContain(secrets.quiet.client_secret);
+  });
+
+  it('refuses a --secrets-out it cannot write, or a symbolic link there, before creating anything', async () => {
+    const file = writeFile('clients:\n  unborn:\n    name: Unborn\n');
+    const link = join(dir, 'planted-link.json');
+    symlinkSync(join(dir, 'elsewhere.json'), link);
+    for (const out of [link, join(dir, 'no-such-dir', 'secrets.json')]) {
+      const run = await tessera(['apply', '-f', file, '--secrets-out', out]);
+      expect(run.code, out).toBe(1);
+      expect(stderrLines(run).at(-1)).toMatch(new RegExp(`--secrets-out ${out}: cannot write`));
+    }
+    expect(existsSync(join(dir, 'elsewhere.json'))).toBe(false);
+    expect((await tessera(['plan', '-f', file])).code).toBe(EXIT_CHANGES);
   });
 
   it('prunes only what apply created and the file no longer names, never a client made by hand', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
 
 import type { Command } from 'commander';
 
@@ -33,22 +33,21 @@ async function planFor(context: CliContext, options: PlanOptions): Promise<Plan>
   return planChanges(file.path, file.content, current, { prune: options.prune === true });
 }
 
-/** Writes the generated secrets as JSON readable by the owner only (0600, whatever the umask). */
-function writeSecrets(path: string, secrets: Record<string, unknown>): void {
-  let fd: number;
+/**
+ * Opens the --secrets-out file before anything is applied, so an unwritable path fails while no
+ * secret exists yet: owner-only (0600, set on the open file, whatever the umask or an existing
+ * file's mode), and never through a symbolic link someone else planted there.
+ */
+function openSecretsFile(path: string): number {
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fsConstants;
   try {
-    fd = openSync(path, 'w', 0o600);
+    const fd = openSync(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600);
+    fchmodSync(fd, 0o600);
+    return fd;
   } catch (error) {
     throw new CliError(
       `--secrets-out ${path}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
     );
-  }
-  try {
-    // An existing file keeps its mode on open: set it before the secrets go in.
-    fchmodSync(fd, 0o600);
-    writeSync(fd, `${JSON.stringify(secrets, null, 2)}\n`);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -56,21 +55,19 @@ function writeSecrets(path: string, secrets: Record<string, unknown>): void {
 function reportApplied(
   context: CliContext,
   applied: readonly AppliedChange[],
-  options: ApplyOptions,
+  secretsFile: { path: string; fd: number } | undefined,
 ): void {
   const withSecrets = applied.filter((change) => change.clientSecret !== undefined);
-  if (options.secretsOut !== undefined && withSecrets.length > 0) {
-    writeSecrets(
-      options.secretsOut,
-      Object.fromEntries(
-        withSecrets.map((change) => [
-          change.key,
-          { client_id: change.id, client_secret: change.clientSecret },
-        ]),
-      ),
+  if (secretsFile) {
+    const secrets = Object.fromEntries(
+      withSecrets.map((change) => [
+        change.key,
+        { client_id: change.id, client_secret: change.clientSecret },
+      ]),
     );
+    writeSync(secretsFile.fd, `${JSON.stringify(secrets, null, 2)}\n`);
   }
-  const printSecrets = options.secretsOut === undefined;
+  const printSecrets = secretsFile === undefined;
   if (context.json) {
     printJson(context.io, {
       applied: applied.map(({ clientSecret, ...change }) => ({
@@ -88,14 +85,14 @@ function reportApplied(
         context.io.stdout.write(`    client_secret  ${change.clientSecret}\n`);
       }
     }
-    if (applied.length === 0) context.io.stdout.write(`${options.file}: no changes.\n`);
+    if (applied.length === 0) context.io.stdout.write('No changes.\n');
   }
   if (withSecrets.length > 0) {
-    if (printSecrets) warnSecretShownOnce(context.io, 'client secrets');
-    else
+    if (secretsFile) {
       context.io.stderr.write(
-        `Wrote ${withSecrets.length} client secret(s) to ${options.secretsOut}.\n`,
+        `Wrote ${withSecrets.length} client secret(s) to ${secretsFile.path}.\n`,
       );
+    } else warnSecretShownOnce(context.io, 'client secrets');
   }
 }
 
@@ -153,14 +150,26 @@ Examples:
       action(io, async (context, options: ApplyOptions) => {
         const plan = await planFor(context, options);
         if (!context.json) printPlan(context.io, options.file, plan);
-        let applied: AppliedChange[];
+        const secretsFile =
+          options.secretsOut === undefined
+            ? undefined
+            : { path: options.secretsOut, fd: openSecretsFile(options.secretsOut) };
         try {
-          applied = await applyChanges(context.api(), options.file, plan.changes, context.io.env);
-        } catch (error) {
-          if (error instanceof ApplyStoppedError) reportApplied(context, error.applied, options);
-          throw error;
+          const applied = await applyChanges(
+            context.api(),
+            options.file,
+            plan.changes,
+            context.io.env,
+          ).catch((error: unknown) => {
+            if (error instanceof ApplyStoppedError) {
+              reportApplied(context, error.applied, secretsFile);
+            }
+            throw error;
+          });
+          reportApplied(context, applied, secretsFile);
+        } finally {
+          if (secretsFile) closeSync(secretsFile.fd);
         }
-        reportApplied(context, applied, options);
       }),
     );
 
