@@ -184,16 +184,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       const metadata = normaliseClientMetadata(input.metadata);
       await validate(metadata);
       checkExpiry(input.secretExpiresAt);
-      if (input.knownSecret !== undefined) {
-        if (!usesClientSecret(metadata)) {
-          throw new AppError(
-            'validation_failed',
-            'client_secret is only for clients that authenticate with a secret',
-            { field: 'client_secret' },
-          );
-        }
-        checkKnownSecret(input.knownSecret);
-      }
+      if (input.knownSecret !== undefined) checkKnownSecret(input.knownSecret, metadata);
       const [secretRecord, created] = usesClientSecret(metadata)
         ? newSecret(input.secretExpiresAt, input.knownSecret)
         : [undefined, undefined];
