@@ -57,6 +57,7 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
           name,
           secret_expires_at: secretExpiresAt,
           client_secret: knownSecret,
+          config_key: configKey,
           ...metadata
         } = body;
         const { client, secret } = await clients.create({
@@ -64,6 +65,7 @@ export function createClientRoutes(clients: ClientService): AdminRoute[] {
           name,
           metadata,
           knownSecret,
+          configKey,
           secretExpiresAt: secretExpiresAt === undefined ? undefined : Date.parse(secretExpiresAt),
         });
         return {

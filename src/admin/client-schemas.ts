@@ -7,7 +7,13 @@ import {
   MAX_KNOWN_SECRET_LENGTH,
   MIN_KNOWN_SECRET_LENGTH,
 } from '../services/known-client-secrets.ts';
-import { pageOf, pageQueryShape, timestampSchema } from './common-schemas.ts';
+import {
+  configKeyInput,
+  configKeyOutput,
+  pageOf,
+  pageQueryShape,
+  timestampSchema,
+} from './common-schemas.ts';
 import { named } from './named-schema.ts';
 
 const uri = z.string().min(1).max(2000);
@@ -106,6 +112,7 @@ export const clientCreateSchema = named(
             `one, and not returned. ${MIN_KNOWN_SECRET_LENGTH}-${MAX_KNOWN_SECRET_LENGTH} ` +
             'printable ASCII characters (RFC 6749 Appendix A.2); generated when omitted',
         ),
+      config_key: configKeyInput.optional(),
     })
     .strict(),
 );
@@ -181,6 +188,7 @@ export const clientSchema = named(
         'When every token of the client was last revoked (POST /clients/{client_id}/revoke-tokens): ' +
           'tokens issued at or before this second are refused. Absent if that never happened',
       ),
+    config_key: configKeyOutput,
   }),
 );
 

@@ -29,6 +29,7 @@ export function toClientView(client: ClientRecord) {
     ...(client.tokensRevokedAt === undefined
       ? {}
       : { tokens_revoked_at: toTimestamp(client.tokensRevokedAt * 1000) }),
+    ...(client.configKey === undefined ? {} : { config_key: client.configKey }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { AppError } from '../services/app-error.ts';
+import { CLIENT_ID_SYNTAX } from '../services/client-ids.ts';
 import { named } from './named-schema.ts';
 
 /** The largest page a list operation returns. */
@@ -21,6 +22,26 @@ export const problemSchema = named(
     })
     .describe('RFC 9457 problem details'),
 );
+
+/**
+ * `config_key` of clients and resource servers: the object's key in the clients-as-code file
+ * `tessera apply` created it from (docs/clients-as-code.md). `--prune` deletes only objects that
+ * carry one, never those made by hand. Same syntax as a client id.
+ */
+export const configKeyInput = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(CLIENT_ID_SYNTAX, 'must be printable ASCII without leading or trailing spaces')
+  .describe(
+    'Marks the object as created by `tessera apply` from this key of a clients-as-code file, ' +
+      'so `tessera apply --prune` may delete it once the file no longer names it. Fixed once created',
+  );
+
+export const configKeyOutput = z
+  .string()
+  .optional()
+  .describe('Set when `tessera apply` created the object: its key in the file. Absent otherwise');
 
 /** RFC 3339 UTC timestamp, as every admin resource renders its times. */
 export const timestampSchema = z.iso.datetime();

@@ -5,6 +5,8 @@ import { MAX_INTROSPECTORS } from '../services/resource-server-introspectors.ts'
 import type { ResourceServerService } from '../services/resource-server-service.ts';
 import { defineRoute, type AdminRoute } from './admin-route.ts';
 import {
+  configKeyInput,
+  configKeyOutput,
   fetchPage,
   idParams,
   pageOf,
@@ -66,10 +68,11 @@ export const resourceServerSchema = named(
     created_at: timestampSchema,
     updated_at: timestampSchema,
     version: z.int().min(1),
+    config_key: configKeyOutput,
   }),
 );
 
-const resourceServerCreateSchema = named(
+export const resourceServerCreateSchema = named(
   'ResourceServerCreate',
   z
     .object({
@@ -80,6 +83,7 @@ const resourceServerCreateSchema = named(
       access_token_ttl: ttl.optional().describe('Default TESSERA_ACCESS_TOKEN_TTL'),
       introspectors: introspectors.optional().describe('Default none'),
       require_dpop: requireDpop.optional().describe('Default false'),
+      config_key: configKeyInput.optional(),
     })
     .strict(),
 );
@@ -121,6 +125,7 @@ export function toResourceServerView(record: ResourceServerRecord) {
     created_at: toTimestamp(record.createdAt),
     updated_at: toTimestamp(record.updatedAt),
     version: record.version,
+    ...(record.configKey === undefined ? {} : { config_key: record.configKey }),
   };
 }
 
@@ -145,6 +150,7 @@ export function createResourceServerRoutes(resourceServers: ResourceServerServic
           accessTokenTtl: body.access_token_ttl,
           introspectors: body.introspectors,
           requireDpop: body.require_dpop,
+          configKey: body.config_key,
         });
         return {
           status: 201,

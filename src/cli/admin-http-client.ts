@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 import { ADMIN_SCOPE } from '../provider/scopes.ts';
-import { CliError, usageError } from './cli-error.ts';
+import { CliError, EXIT_FAILURE, usageError } from './cli-error.ts';
 
 export interface Connection {
   readonly url: string;
@@ -144,7 +144,11 @@ function problemError(status: number, problem: Problem): CliError {
   const detail = problem.detail ?? problem.error_description ?? problem.error ?? 'request failed';
   const field = problem.field && !detail.includes(problem.field) ? ` [${problem.field}]` : '';
   const code = problem.code ?? problem.error;
-  return new CliError(`${detail}${field} (HTTP ${status}${code ? ` ${code}` : ''})`);
+  return new CliError(
+    `${detail}${field} (HTTP ${status}${code ? ` ${code}` : ''})`,
+    EXIT_FAILURE,
+    status,
+  );
 }
 
 function describeNetworkError(error: unknown): string {

@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error.ts';
+import { CliError, CliExit, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error.ts';
 import type { CliIo } from './cli-io.ts';
 import { createProgram } from './program.ts';
 
@@ -15,6 +15,7 @@ async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
       // else it refuses — unknown command or option, missing argument — is a usage error.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
+    if (error instanceof CliExit) return error.exitCode;
     if (error instanceof CliError) {
       io.stderr.write(`tessera: ${error.message}\n`);
       return error.exitCode;

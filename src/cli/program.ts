@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { DEFAULT_URL } from './cli-context.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerClientsCommand } from './commands/clients-command.ts';
+import { registerConfigCommands } from './commands/config-commands.ts';
 import { registerEventsCommand } from './commands/events-command.ts';
 import { registerImportCommand } from './commands/import-command.ts';
 import { registerInitCommand } from './commands/init-command.ts';
@@ -38,7 +39,8 @@ export function createProgram(io: CliIo): Command {
 Every command except init and migrate calls the admin API with a client-credentials token of an
 admin client (scope tessera:admin); \`tessera init\` creates the first one.
 
-Exit codes: 0 success, 1 refused or failed (message on stderr), 2 usage error.
+Exit codes: 0 success, 1 refused or failed (message on stderr), 2 usage error; plan: 3 when
+applying the file would change something.
 
 Examples:
   $ tessera init
@@ -56,5 +58,6 @@ Examples:
   registerKeysCommand(program, io);
   registerEventsCommand(program, io);
   registerImportCommand(program, io);
+  registerConfigCommands(program, io);
   return program;
 }

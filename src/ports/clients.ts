@@ -36,6 +36,11 @@ export interface ClientRecord {
    * refused. Absent until that happens.
    */
   readonly tokensRevokedAt?: number | undefined;
+  /**
+   * The client's key in the clients-as-code file `tessera apply` created it from
+   * (docs/clients-as-code.md); absent for a client made otherwise. Never changes.
+   */
+  readonly configKey?: string | undefined;
 }
 
 export interface Page {

@@ -34,6 +34,8 @@ export interface ResourceServerRecord {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly version: number;
+  /** As ClientRecord.configKey: set when `tessera apply` created it, never changed. */
+  readonly configKey?: string | undefined;
 }
 
 /**

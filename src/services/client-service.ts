@@ -69,6 +69,8 @@ export interface NewClient {
    * (known-client-secrets.ts); generated when absent. Stored only as its hash, like any.
    */
   readonly knownSecret?: string | undefined;
+  /** ClientRecord.configKey: the key of the clients-as-code entry it is created from. */
+  readonly configKey?: string | undefined;
 }
 
 export interface CreatedSecret {
@@ -182,16 +184,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       const metadata = normaliseClientMetadata(input.metadata);
       await validate(metadata);
       checkExpiry(input.secretExpiresAt);
-      if (input.knownSecret !== undefined) {
-        if (!usesClientSecret(metadata)) {
-          throw new AppError(
-            'validation_failed',
-            'client_secret is only for clients that authenticate with a secret',
-            { field: 'client_secret' },
-          );
-        }
-        checkKnownSecret(input.knownSecret);
-      }
+      if (input.knownSecret !== undefined) checkKnownSecret(input.knownSecret, metadata);
       const [secretRecord, created] = usesClientSecret(metadata)
         ? newSecret(input.secretExpiresAt, input.knownSecret)
         : [undefined, undefined];
@@ -206,6 +199,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         createdAt: now,
         updatedAt: now,
         version: 1,
+        ...(input.configKey === undefined ? {} : { configKey: input.configKey }),
       };
       const inserted = await clients.insert(client, {
         events: [

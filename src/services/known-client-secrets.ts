@@ -1,4 +1,6 @@
+import type { ClientMetadata } from '../ports/clients.ts';
 import { AppError } from './app-error.ts';
+import { usesClientSecret } from './client-rules.ts';
 
 /**
  * A secret imported with a client moved from another server is kept, not generated, so the client
@@ -12,8 +14,18 @@ export const MAX_KNOWN_SECRET_LENGTH = 512;
 
 export const KNOWN_SECRET_SYNTAX = /^[\x20-\x7e]*$/;
 
-/** Throws AppError('validation_failed', field client_secret) unless `secret` may be imported. */
-export function checkKnownSecret(secret: string): string {
+/**
+ * Throws AppError('validation_failed', field client_secret) unless `secret` may be imported as
+ * the first secret of a client with `metadata`: only one that authenticates with a secret.
+ */
+export function checkKnownSecret(secret: string, metadata: ClientMetadata): string {
+  if (!usesClientSecret(metadata)) {
+    throw new AppError(
+      'validation_failed',
+      'client_secret is only for clients that authenticate with a secret',
+      { field: 'client_secret' },
+    );
+  }
   if (secret.length < MIN_KNOWN_SECRET_LENGTH || secret.length > MAX_KNOWN_SECRET_LENGTH) {
     throw new AppError(
       'validation_failed',

@@ -22,6 +22,8 @@ export interface NewResourceServer {
   readonly introspectors?: readonly string[] | undefined;
   /** Only DPoP-bound tokens (RFC 9449) for this audience; default false. */
   readonly requireDpop?: boolean | undefined;
+  /** ResourceServerRecord.configKey: the key of the clients-as-code entry it is created from. */
+  readonly configKey?: string | undefined;
 }
 
 export interface ResourceServerUpdate {
@@ -141,6 +143,7 @@ export function createResourceServerService(
         createdAt: now,
         updatedAt: now,
         version: 1,
+        ...(input.configKey === undefined ? {} : { configKey: input.configKey }),
       };
       const inserted = await resourceServers.insert(record, {
         events: [
