@@ -46,7 +46,8 @@ describe('the benchmark suite', () => {
     expect(report.results.map((result) => result.name)).toEqual(['cc-jwt-sqlite', 'login-sqlite']);
 
     const [tokens, signIns] = report.results;
-    expect(tokens?.rows.map((row) => row.target)).toEqual(['tessera', 'baseline']);
+    expect(tokens?.rows.map((row) => row.target)).toEqual(['tessera', 'baseline', 'floor']);
+    expect(tokens?.ratios['cpu/req vs floor']).toBeGreaterThan(0);
     for (const row of [...(tokens?.rows ?? []), ...(signIns?.rows ?? [])]) {
       expect(row.failures).toBe(0);
       expect(row.completed).toBeGreaterThan(0);
