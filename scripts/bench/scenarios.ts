@@ -2,6 +2,7 @@
  * The benchmark's scenarios. Each starts its own servers (Tessera as `src/main.ts`, the baseline
  * as bare oidc-provider), measures them one after the other with the same load, and stops them.
  */
+import { measureArgon2Hash } from './argon2-cost.ts';
 import { measure, measureInterleaved, observe, toRow, type Row } from './measure.ts';
 import { runLoad } from './load.ts';
 import {
@@ -270,12 +271,19 @@ const signIns = (store: Store): Scenario => ({
         settings.durationS,
         storePidFor(settings, store),
       );
+      const hash = measureArgon2Hash(settings.tesseraEnv);
       return {
         name: this.name,
         description: this.description,
-        rows: [row],
-        ratios: { 'logins/s vs 80': row.rate / 80 },
-        notes: [`${settings.signInConnections} concurrent sign-ins`],
+        rows: [row, hash],
+        ratios: {
+          'logins/s vs 80': row.rate / 80,
+          'cpu ms/sign-in − argon2 hash': row.cpuMsPerUnit - hash.cpuMsPerUnit,
+        },
+        notes: [
+          `${settings.signInConnections} concurrent sign-ins`,
+          'argon2 hash: one argon2id hash at the same parameters, in the bench process after the load (argon2-cost.ts)',
+        ],
       };
     } finally {
       await target.stop();
