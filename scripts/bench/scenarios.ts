@@ -93,9 +93,8 @@ async function againstBaseline(
     targets.push(await startTesseraTarget(tesseraOptions(settings, store)));
     targets.push(await startBaselineTarget(settings.baselineEnv));
     if (floor) targets.push(await startFloorTarget(settings.baselineEnv));
-    process.stderr.write(
-      `  pids: ${targets.map((target) => target.pid).join(', ')} (tessera, baseline, floor)\n`,
-    );
+    const labels = ['tessera', 'baseline', 'floor'].slice(0, targets.length).join(', ');
+    process.stderr.write(`  pids: ${targets.map((target) => target.pid).join(', ')} (${labels})\n`);
     const [tesseraTarget, baselineTarget, floorTarget] = targets as [Target, Target, Target?];
     const contenders = [
       {
