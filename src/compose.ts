@@ -23,6 +23,7 @@ import {
   type KeysComponent,
 } from './composition/keys-component.ts';
 import { buildRelayComponent, type RelayComponent } from './composition/relay-component.ts';
+import { loadPublisherFactory, type PublisherFactory } from './composition/open-relay.ts';
 import { buildRequestListener } from './composition/request-listener.ts';
 import { openStoreComponent, type StoreComponent } from './composition/store-component.ts';
 import { createEventFactoryFor } from './events/event-factory.ts';
@@ -40,7 +41,7 @@ import type { ResourceServerService } from './services/resource-server-service.t
 import type { CatalogCache } from './storage/catalog-cache.ts';
 import type { CatalogChangePoller } from './storage/catalog-change-poller.ts';
 import { runDataMigrations } from './storage/data-migrations.ts';
-import { dataMigrationsFor } from './storage/migrate-storage.ts';
+import { dataMigrationsFor } from './storage/data-migration-list.ts';
 import { logUsernameRekey, rekeyUsernames } from './services/usernames/username-rekey.ts';
 
 export interface TesseraOptions {
@@ -197,7 +198,8 @@ async function buildComponents(config: Config, context: Context): Promise<Compon
     }),
   );
   const built = { store, http, argon2, services, keys };
-  return { ...built, ...buildDuties(config, context, built, holderId) };
+  const createPublisher = await loadPublisherFactory(config);
+  return { ...built, ...buildDuties(config, context, built, holderId, createPublisher) };
 }
 
 /**
@@ -210,6 +212,7 @@ function buildDuties(
   context: Context,
   built: Pick<Components, 'store' | 'http' | 'services' | 'keys'>,
   holderId: string,
+  createPublisher: PublisherFactory | undefined,
 ): Pick<Components, 'shutdownSteps' | 'relay' | 'housekeeping' | 'catalogChanges'> {
   const { logger, clock, metrics, options, startup } = context;
   const { storage } = built.store;
@@ -223,6 +226,7 @@ function buildDuties(
       logger,
       clock,
       holderId,
+      createPublisher,
       runsSingletonDuties,
       shutdownSteps,
     }),

@@ -1,6 +1,9 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+// The module's own, not the global a test's fake timers replace: a grouped write must not wait
+// for a test to advance its clock.
+import { setImmediate } from 'node:timers';
 
 import { MIGRATIONS } from './migrations.ts';
 
@@ -15,6 +18,12 @@ function createOwnerOnly(path: string): void {
   closeSync(openSync(path, 'a', 0o600));
 }
 
+interface GroupedWrite {
+  readonly write: () => void;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
  * A node:sqlite connection with a statement cache and a transaction helper. node:sqlite is
  * synchronous, so a transaction here never interleaves with another one in this process; other
@@ -23,6 +32,9 @@ function createOwnerOnly(path: string): void {
 export class SqliteDatabase {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  /** Writes grouped into one transaction (groupWrite), run at the latest on the next turn. */
+  #grouped: GroupedWrite[] = [];
+  #flushing = false;
 
   constructor(path: string) {
     if (path !== ':memory:') createOwnerOnly(path);
@@ -35,6 +47,7 @@ export class SqliteDatabase {
   }
 
   statement(sql: string): StatementSync {
+    this.#flushGrouped();
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
@@ -45,6 +58,7 @@ export class SqliteDatabase {
 
   /** Runs `work` in a write transaction; rolls back if it throws. */
   transaction<T>(work: () => T): T {
+    this.#flushGrouped();
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const result = work();
@@ -56,11 +70,67 @@ export class SqliteDatabase {
     }
   }
 
+  /**
+   * Runs `write` with the other writes grouped in this turn of the event loop, in one
+   * transaction, resolving once that transaction committed (so a caller sees its write durable
+   * exactly as with `statement(...).run`). Each commit of a single-row write costs a WAL frame
+   * per page it touches plus lock calls (fcntl) and the WAL header: grouping shares the index
+   * pages, the locks and the header among the writes of one turn (docs/benchmarks.md
+   * "Performance"). Order is kept: any other statement or transaction on this connection first
+   * runs what is grouped, so nothing overtakes a write called before it. When the group's
+   * transaction fails, each write is retried alone and settles with its own outcome.
+   */
+  groupWrite(write: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#grouped.length === 0) setImmediate(() => this.#flushGrouped());
+      this.#grouped.push({ write, resolve, reject });
+    });
+  }
+
+  #flushGrouped(): void {
+    if (this.#flushing || this.#grouped.length === 0) return;
+    const group = this.#grouped;
+    this.#grouped = [];
+    this.#flushing = true;
+    try {
+      if (group.length > 1 && this.#runGroup(group)) return;
+      for (const entry of group) {
+        try {
+          entry.write();
+          entry.resolve();
+        } catch (error) {
+          entry.reject(error);
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  /** The group in one transaction; false (rolled back, nothing settled) if any write threw. */
+  #runGroup(group: readonly GroupedWrite[]): boolean {
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch {
+      return false;
+    }
+    try {
+      for (const entry of group) entry.write();
+      this.#db.exec('COMMIT');
+    } catch {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      return false;
+    }
+    for (const entry of group) entry.resolve();
+    return true;
+  }
+
   get isOpen(): boolean {
     return this.#db.isOpen;
   }
 
   close(): void {
+    this.#flushGrouped();
     if (this.#db.isOpen) this.#db.close();
   }
 

@@ -108,6 +108,17 @@ export function createSqliteOidcModelStore(
         old.consumed_at,
       );
 
+  const upsertStatement = () =>
+    db.statement(
+      `INSERT INTO oidc_models
+         (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (model, id) DO UPDATE SET
+         payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+         user_code = excluded.user_code, account_id = excluded.account_id,
+         client_id = excluded.client_id, expires_at = excluded.expires_at`,
+    );
+
   const findBy = (column: 'id' | 'uid' | 'user_code', model: OidcModelName, value: string) =>
     toPayload(
       db
@@ -121,15 +132,7 @@ export function createSqliteOidcModelStore(
     async upsert(model, id, payload, expiresInSeconds) {
       const now = clock();
       const expiresAt = expiresInSeconds === undefined ? null : now + expiresInSeconds * 1000;
-      db.statement(
-        `INSERT INTO oidc_models
-           (model, id, payload, grant_id, uid, user_code, account_id, client_id, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (model, id) DO UPDATE SET
-           payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-           user_code = excluded.user_code, account_id = excluded.account_id,
-           client_id = excluded.client_id, expires_at = excluded.expires_at`,
-      ).run(
+      const row = [
         model,
         id,
         JSON.stringify(payload),
@@ -139,7 +142,9 @@ export function createSqliteOidcModelStore(
         accountIdOf(model, payload),
         clientIdOf(model, payload),
         expiresAt,
-      );
+      ] as const;
+      // Issued tokens are the hot write: grouped with the turn's others (database.ts).
+      await db.groupWrite(() => void upsertStatement().run(...row));
     },
 
     async insertIfAbsent(model, id, payload, expiresInSeconds) {

@@ -11,8 +11,8 @@ import type { Target } from './targets.ts';
 export interface Row {
   /** `tessera`, `baseline`, or a phase label within a scenario. */
   readonly target: string;
-  /** What `rate` counts: requests, or whole sign-ins. */
-  readonly unit: 'req' | 'login';
+  /** What `rate` counts: requests, whole sign-ins, or argon2id hashes (argon2-cost.ts). */
+  readonly unit: 'req' | 'login' | 'hash';
   readonly rate: number;
   readonly p50Ms: number;
   readonly p99Ms: number;

@@ -13,6 +13,7 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     'p50 ms'.padStart(8),
     'p99 ms'.padStart(8),
     'cpu ms/unit'.padStart(12),
+    'per cpu-s'.padStart(10),
     'store ms'.padStart(9),
     'peak RSS'.padStart(9),
     'idle RSS'.padStart(9),
@@ -24,11 +25,12 @@ export function formatTable(results: readonly ScenarioResult[]): string {
       lines.push(
         [
           row.target.padEnd(16),
-          fixed(row.rate, row.unit === 'login' ? 1 : 0).padStart(9),
+          fixed(row.rate, row.unit === 'req' ? 0 : 1).padStart(9),
           `${row.unit}/s`.padEnd(7),
           fixed(row.p50Ms, 2).padStart(8),
           fixed(row.p99Ms, 2).padStart(8),
           fixed(row.cpuMsPerUnit, 3).padStart(12),
+          fixed(1000 / row.cpuMsPerUnit, row.unit === 'req' ? 0 : 1).padStart(10),
           fixed(row.storeCpuMsPerUnit ?? NaN, 3).padStart(9),
           `${fixed(row.peakRssMb, 0)} MB`.padStart(9),
           `${fixed(row.idleRssMb, 0)} MB`.padStart(9),

@@ -2,6 +2,7 @@
  * The benchmark's scenarios. Each starts its own servers (Tessera as `src/main.ts`, the baseline
  * as bare oidc-provider), measures them one after the other with the same load, and stops them.
  */
+import { measureArgon2Hash } from './argon2-cost.ts';
 import { measure, measureInterleaved, observe, toRow, type Row } from './measure.ts';
 import { runLoad } from './load.ts';
 import {
@@ -14,7 +15,13 @@ import {
   signInPlan,
 } from './request-plans.ts';
 import { signInOnce } from './sign-in-flow.ts';
-import { startBaselineTarget, startTesseraTarget, type Store, type Target } from './targets.ts';
+import {
+  startBaselineTarget,
+  startFloorTarget,
+  startTesseraTarget,
+  type Store,
+  type Target,
+} from './targets.ts';
 import type { BenchFixtures } from './fixtures.ts';
 
 export interface BenchSettings {
@@ -71,44 +78,62 @@ const ROUNDS = 3;
 
 /**
  * Runs Tessera and the baseline side by side (both processes up, loaded in alternating rounds)
- * with the same plan; ratios Tessera / baseline.
+ * with the same plan; ratios Tessera / baseline. With `floor`, the minimal Koa + jose endpoint
+ * (scripts/bench/floor-server.ts) runs in the same rounds, and Tessera / floor is added.
  */
 async function againstBaseline(
   settings: BenchSettings,
   store: Store,
   planFor: PlanFor,
   notes: string[] = [],
+  floor = false,
 ): Promise<Pick<ScenarioResult, 'rows' | 'ratios' | 'notes'>> {
   const targets: Target[] = [];
   try {
     targets.push(await startTesseraTarget(tesseraOptions(settings, store)));
     targets.push(await startBaselineTarget(settings.baselineEnv));
-    process.stderr.write(`  tessera pid ${targets[0]?.pid}, baseline pid ${targets[1]?.pid}\n`);
-    const [tesseraTarget, baselineTarget] = targets as [Target, Target];
-    const rows = await measureInterleaved(
-      [
-        {
-          label: 'tessera',
-          target: tesseraTarget,
-          options: { ...(await planFor(tesseraTarget)), storePid: storePidFor(settings, store) },
-        },
-        {
-          label: 'baseline',
-          target: baselineTarget,
-          options: { ...(await planFor(baselineTarget)), storePid: undefined },
-        },
-      ],
-      ROUNDS,
-    );
-    const [tessera, baseline] = rows as [Row, Row];
+    if (floor) targets.push(await startFloorTarget(settings.baselineEnv));
+    const labels = ['tessera', 'baseline', 'floor'].slice(0, targets.length).join(', ');
+    process.stderr.write(`  pids: ${targets.map((target) => target.pid).join(', ')} (${labels})\n`);
+    const [tesseraTarget, baselineTarget, floorTarget] = targets as [Target, Target, Target?];
+    const contenders = [
+      {
+        label: 'tessera',
+        target: tesseraTarget,
+        options: { ...(await planFor(tesseraTarget)), storePid: storePidFor(settings, store) },
+      },
+      {
+        label: 'baseline',
+        target: baselineTarget,
+        options: { ...(await planFor(baselineTarget)), storePid: undefined },
+      },
+    ];
+    if (floorTarget) {
+      contenders.push({
+        label: 'floor',
+        target: floorTarget,
+        options: { ...(await planFor(floorTarget)), storePid: undefined },
+      });
+    }
+    const rows = await measureInterleaved(contenders, ROUNDS);
+    const [tessera, baseline, floorRow] = rows as [Row, Row, Row?];
     return {
       rows,
       ratios: {
         'req/s': tessera.rate / baseline.rate,
         p99: tessera.p99Ms / baseline.p99Ms,
         'cpu/req': tessera.cpuMsPerUnit / baseline.cpuMsPerUnit,
+        ...(floorRow
+          ? {
+              'cpu/req vs floor': tessera.cpuMsPerUnit / floorRow.cpuMsPerUnit,
+              'baseline cpu/req vs floor': baseline.cpuMsPerUnit / floorRow.cpuMsPerUnit,
+            }
+          : {}),
       },
-      notes: [...notes, `Tessera and baseline alternate in ${ROUNDS} rounds`],
+      notes: [
+        ...notes,
+        `${contenders.map((contender) => contender.label).join(', ')} alternate in ${ROUNDS} rounds`,
+      ],
     };
   } finally {
     for (const target of targets) await target.stop();
@@ -122,14 +147,20 @@ const clientCredentials = (store: Store, format: 'jwt' | 'opaque'): Scenario => 
     return {
       name: this.name,
       description: this.description,
-      ...(await againstBaseline(settings, store, async (target) => ({
-        ...settings,
-        requests: () =>
-          clientCredentialsPlan(
-            target.fixtures,
-            format === 'jwt' ? target.fixtures.jwtApi : target.fixtures.opaqueApi,
-          ),
-      }))),
+      ...(await againstBaseline(
+        settings,
+        store,
+        async (target) => ({
+          ...settings,
+          requests: () =>
+            clientCredentialsPlan(
+              target.fixtures,
+              format === 'jwt' ? target.fixtures.jwtApi : target.fixtures.opaqueApi,
+            ),
+        }),
+        [],
+        format === 'jwt',
+      )),
     };
   },
 });
@@ -239,12 +270,19 @@ const signIns = (store: Store): Scenario => ({
         settings.durationS,
         storePidFor(settings, store),
       );
+      const hash = measureArgon2Hash(settings.tesseraEnv);
       return {
         name: this.name,
         description: this.description,
-        rows: [row],
-        ratios: { 'logins/s vs 80': row.rate / 80 },
-        notes: [`${settings.signInConnections} concurrent sign-ins`],
+        rows: [row, hash],
+        ratios: {
+          'logins/s vs 80': row.rate / 80,
+          'cpu ms/sign-in − argon2 hash': row.cpuMsPerUnit - hash.cpuMsPerUnit,
+        },
+        notes: [
+          `${settings.signInConnections} concurrent sign-ins`,
+          'argon2 hash: one argon2id hash at the same parameters, in the bench process after the load (argon2-cost.ts)',
+        ],
       };
     } finally {
       await target.stop();

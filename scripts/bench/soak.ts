@@ -11,6 +11,7 @@ import { runLoad } from './load.ts';
 import { observe } from './measure.ts';
 import { clientCredentialsPlan } from './request-plans.ts';
 import { tesseraOptions, type BenchSettings } from './scenarios.ts';
+import { rssMb } from './process-stats.ts';
 import { startTesseraTarget, type Store } from './targets.ts';
 
 export interface SoakResult {
@@ -22,6 +23,8 @@ export interface SoakResult {
   readonly firstRssMb: number;
   readonly lastRssMb: number;
   readonly peakRssMb: number;
+  /** RSS a minute (REST_S) after the load stopped, idle all along. */
+  readonly restedRssMb: number;
   /** Least-squares slope of RSS over the whole run and over its second half, MB per minute. */
   readonly slopeMbPerMin: number;
   readonly secondHalfSlopeMbPerMin: number;
@@ -31,6 +34,8 @@ export interface SoakResult {
 const SAMPLE_MS = 2000;
 /** Load before the sampled run, so JIT and pool start-up are not the first samples. */
 const WARMUP_S = 5;
+/** How long the server rests after the load before its RSS is read again (issue target: 1 minute). */
+const REST_S = 60;
 
 function slope(points: readonly { atMs: number; mb: number }[]): number {
   const n = points.length;
@@ -73,6 +78,8 @@ const createSoak = (store: Store): Soak => ({
       const observed = await observe(target, () => load(minutes * 60), undefined, SAMPLE_MS);
       const samples = observed.rssSamples;
       const half = samples.filter((s) => s.atMs >= (minutes * 60_000) / 2);
+      await new Promise((resolveRest) => setTimeout(resolveRest, REST_S * 1000));
+      const restedRssMb = rssMb(target.pid);
       return {
         name: `soak-${store}`,
         minutes,
@@ -82,6 +89,7 @@ const createSoak = (store: Store): Soak => ({
         firstRssMb: samples[0]?.mb ?? NaN,
         lastRssMb: samples.at(-1)?.mb ?? NaN,
         peakRssMb: observed.peakRssMb,
+        restedRssMb,
         slopeMbPerMin: slope(samples),
         secondHalfSlopeMbPerMin: slope(half),
         cpuMsPerRequest: observed.cpuMs / observed.result.responses,
@@ -100,6 +108,7 @@ export function formatSoak(result: SoakResult): string {
   return [
     `${result.name}: ${result.minutes} min of client credentials at ${result.rate.toFixed(0)} req/s (${result.failures} failed, ${result.cpuMsPerRequest.toFixed(3)} ms CPU/req)`,
     `  RSS idle ${mb(result.idleRssMb)}, at start of load ${mb(result.firstRssMb)}, at end ${mb(result.lastRssMb)}, peak ${mb(result.peakRssMb)}`,
+    `  RSS ${REST_S} s after the load stopped ${mb(result.restedRssMb)}: ${(result.restedRssMb / result.idleRssMb).toFixed(2)}× idle`,
     `  RSS slope ${result.slopeMbPerMin.toFixed(2)} MB/min over the run, ${result.secondHalfSlopeMbPerMin.toFixed(2)} MB/min over its second half`,
   ].join('\n');
 }

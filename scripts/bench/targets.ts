@@ -21,6 +21,7 @@ import {
 } from '../test-services/process.ts';
 import { waitUntilReady } from '../test-services/wait-until-ready.ts';
 import type { BaselineFixtures } from './baseline-provider.ts';
+import type { FloorFixtures } from './floor-server.ts';
 import {
   BENCH_JWT_API,
   BENCH_OPAQUE_API,
@@ -86,6 +87,31 @@ export async function startBaselineTarget(env: Record<string, string> = {}): Pro
     args: [join(ROOT, 'scripts/bench/baseline-provider.ts')],
     env: { PATH: process.env['PATH'] ?? '', ...env, BENCH_BASELINE: JSON.stringify(fixtures) },
     ready: `${origin}/.well-known/openid-configuration`,
+  });
+  return finishStart(server, origin, fixtures, async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * The floor (scripts/bench/floor-server.ts): a minimal Koa + jose client-credentials endpoint
+ * with the same service client, scope and JWT resource.
+ */
+export async function startFloorTarget(env: Record<string, string> = {}): Promise<Target> {
+  const port = await findFreePort();
+  const fixtures: FloorFixtures = {
+    ...baseFixtures,
+    port,
+    service: { clientId: 'floor-service', clientSecret: randomBytes(32).toString('base64url') },
+    app: { clientId: 'floor-app', clientSecret: '', redirectUri: BENCH_REDIRECT_URI },
+  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-floor-'));
+  const origin = `http://127.0.0.1:${port}`;
+  const server = await startServer('floor', dataDir, {
+    command: process.execPath,
+    args: [join(ROOT, 'scripts/bench/floor-server.ts')],
+    env: { PATH: process.env['PATH'] ?? '', ...env, BENCH_FLOOR: JSON.stringify(fixtures) },
+    ready: `${origin}/ready`,
   });
   return finishStart(server, origin, fixtures, async () => {
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
-import { createKafkaPublisher } from '../../adapters/kafka/kafka-publisher.ts';
-import type { Config } from '../config/config.ts';
+import type { Config, KafkaConfig } from '../config/config.ts';
+import type { EventPublisher } from '../ports/event-publisher.ts';
 import type { OutboxMetrics } from '../metrics/create-metrics.ts';
 import type { Storage } from '../ports/storage.ts';
 import { createOutboxRelay, type OutboxRelay } from '../relay/outbox-relay.ts';
@@ -13,6 +13,20 @@ export interface OpenRelayDeps {
   readonly clock: () => number;
   /** This process's lease-holder id. */
   readonly holderId: string;
+  /** From loadPublisherFactory: undefined without KAFKA_BROKERS. */
+  readonly createPublisher: PublisherFactory | undefined;
+}
+
+export type PublisherFactory = (config: KafkaConfig, logger: Logger) => EventPublisher;
+
+/**
+ * The Kafka publisher's factory, imported only when KAFKA_BROKERS names brokers: kafkajs costs a
+ * replica without Kafka idle memory it would never use (docs/benchmarks.md "Performance").
+ */
+export async function loadPublisherFactory(config: Config): Promise<PublisherFactory | undefined> {
+  if (!config.kafka) return undefined;
+  const { createKafkaPublisher } = await import('../../adapters/kafka/kafka-publisher.ts');
+  return createKafkaPublisher;
 }
 
 /**
@@ -21,13 +35,13 @@ export interface OpenRelayDeps {
  * Not started: the composition root starts it once the server is up.
  */
 export function openRelay(config: Config, deps: OpenRelayDeps): OutboxRelay | undefined {
-  if (!config.kafka) return undefined;
+  if (!config.kafka || !deps.createPublisher) return undefined;
   const logger = deps.logger.child({ component: 'outbox-relay' });
   return createOutboxRelay(
     {
       outbox: deps.storage.outbox,
       leases: deps.storage.leases,
-      publisher: createKafkaPublisher(config.kafka, logger),
+      publisher: deps.createPublisher(config.kafka, logger),
       metrics: deps.metrics,
       logger,
       clock: deps.clock,

@@ -7,7 +7,7 @@ import type { StartedComponent } from '../lifecycle/startup.ts';
 import type { OutboxMetrics } from '../metrics/create-metrics.ts';
 import type { Storage } from '../ports/storage.ts';
 import { createBacklogReader } from '../relay/backlog-reader.ts';
-import { openRelay } from './open-relay.ts';
+import { openRelay, type PublisherFactory } from './open-relay.ts';
 import type { OutboxRelay } from '../relay/outbox-relay.ts';
 
 export interface RelayComponentDeps {
@@ -16,6 +16,8 @@ export interface RelayComponentDeps {
   readonly logger: Logger;
   readonly clock: () => number;
   readonly holderId: string;
+  /** The Kafka publisher's factory, loaded when KAFKA_BROKERS is set (open-relay.ts). */
+  readonly createPublisher: PublisherFactory | undefined;
   /** False in every cluster worker but worker 0: one relay per replica is enough. */
   readonly runsSingletonDuties: boolean;
   /** Where the relay's flush is registered, to run once in-flight requests have drained. */

@@ -10,9 +10,8 @@ import { toStoreError } from '../../adapters/mongodb/store-errors.ts';
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import type { Config } from '../config/config.ts';
 import type { Storage } from '../ports/storage.ts';
-import { protectLegacyRecords } from '../provider/legacy-record-protection.ts';
-import { createRecordSealer } from '../provider/model-record-protection.ts';
 import { rekeyUsernames, type RekeyReport } from '../services/usernames/username-rekey.ts';
+import { dataMigrationsFor } from './data-migration-list.ts';
 import { runDataMigrations, type DataMigrationReport } from './data-migrations.ts';
 
 export type MigrationReport = (
@@ -24,11 +23,6 @@ export type MigrationReport = (
   /** What the username re-key did (services/usernames/username-rekey.ts). */
   readonly usernames: RekeyReport;
 };
-
-/** The data migrations of this version, in order (src/storage/data-migrations.ts). */
-export const dataMigrationsFor = (config: Config) => [
-  protectLegacyRecords(createRecordSealer(config.secrets.keyEncryptionKey)),
-];
 
 /** The data migrations, then the username re-key, through the store's ports; closes the store. */
 async function migrateDataAndClose(

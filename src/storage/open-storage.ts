@@ -1,8 +1,5 @@
 import type { Logger } from 'pino';
 
-import { openMongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
-import { migrateMongoDatabase } from '../../adapters/mongodb/run-migrations.ts';
-import { toStoreError } from '../../adapters/mongodb/store-errors.ts';
 import { openSqliteStorage } from '../../adapters/sqlite/open-sqlite-storage.ts';
 import type { Config } from '../config/config.ts';
 import type { Storage } from '../ports/storage.ts';
@@ -23,6 +20,13 @@ export async function openStorage(config: Config, deps: OpenStorageDeps): Promis
   if (config.storage.kind === 'sqlite') {
     return openSqliteStorage({ path: config.storage.path, ...clockOption });
   }
+  // Loaded only here: the MongoDB driver (with bson's 17 MB serialisation buffer) costs a SQLite
+  // Tessera ~30 MB of idle RSS it would never use (docs/benchmarks.md "Performance").
+  const [{ openMongoStorage }, { migrateMongoDatabase }, { toStoreError }] = await Promise.all([
+    import('../../adapters/mongodb/open-mongodb-storage.ts'),
+    import('../../adapters/mongodb/run-migrations.ts'),
+    import('../../adapters/mongodb/store-errors.ts'),
+  ]);
   const { uri, dbName, ensureIndexes } = config.storage;
   const storage = await openMongoStorage({ uri, dbName, logger: deps.logger, ...clockOption });
   if (ensureIndexes) {

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { SqliteDatabase } from '../../adapters/sqlite/database.ts';
+import { createSqliteOidcModelStore } from '../../adapters/sqlite/oidc-model-store.ts';
+
+/**
+ * oidc-model upserts are grouped per event-loop turn into one transaction (database.ts,
+ * groupWrite): what a caller can observe must stay what it was when each ran on its own.
+ */
+describe('grouped SQLite writes', () => {
+  let root: string;
+  let db: SqliteDatabase;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'tessera-grouped-'));
+    db = new SqliteDatabase(join(root, 'tessera.sqlite'));
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const store = () => createSqliteOidcModelStore(db, () => Date.now());
+
+  it('stores every upsert of one turn, each readable once its promise resolves', async () => {
+    const models = store();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        models.upsert('AccessToken', `token-${index}`, { jti: `token-${index}` }, 60),
+      ),
+    );
+    for (let index = 0; index < 20; index += 1) {
+      expect(await models.find('AccessToken', `token-${index}`)).toMatchObject({
+        jti: `token-${index}`,
+      });
+    }
+  });
+
+  it('lets no later operation overtake an upsert called before it', async () => {
+    const models = store();
+    const written = models.upsert('Session', 'session-1', { jti: 'session-1' }, 60);
+    // Called in the same turn, before the group ran: the upsert must apply first, as it did
+    // when it ran at once.
+    const seen = models.find('Session', 'session-1');
+    const destroyed = models.destroy('Session', 'session-1');
+    await Promise.all([written, destroyed]);
+    expect(await seen).toMatchObject({ jti: 'session-1' });
+    expect(await models.find('Session', 'session-1')).toBeUndefined();
+  });
+
+  it('settles each write of a failed group with its own outcome', async () => {
+    const models = store();
+    const good = models.upsert('AccessToken', 'kept', { jti: 'kept' }, 60);
+    const bad = db.groupWrite(() => {
+      throw new Error('this write fails');
+    });
+    const alsoGood = models.upsert('AccessToken', 'also-kept', { jti: 'also-kept' }, 60);
+    await expect(bad).rejects.toThrow('this write fails');
+    await expect(good).resolves.toBeUndefined();
+    await expect(alsoGood).resolves.toBeUndefined();
+    expect(await models.find('AccessToken', 'kept')).toMatchObject({ jti: 'kept' });
+    expect(await models.find('AccessToken', 'also-kept')).toMatchObject({ jti: 'also-kept' });
+  });
+
+  it('writes what is grouped before the connection closes', async () => {
+    const path = join(root, 'tessera.sqlite');
+    const written = store().upsert('Grant', 'grant-1', { jti: 'grant-1' }, 60);
+    db.close();
+    await written;
+    db = new SqliteDatabase(path);
+    expect(await store().find('Grant', 'grant-1')).toMatchObject({ jti: 'grant-1' });
+  });
+});
