@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 
+import { createKeyEncrypter } from '../keys/key-encryption.ts';
 import type { SigningKeyRing } from '../keys/signing-key-ring.ts';
 import type { Config } from './config/config.ts';
 import type { EventFactory } from './events/event-factory.ts';
@@ -21,6 +22,11 @@ import { createRemovalEvents, type RemovalEvents } from './provider/removal-even
 import { createAccountService, type AccountService } from './services/account-service.ts';
 import { createClientSecretHasher, type ClientSecretHasher } from './services/client-secrets.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
+import { createFactorService, type FactorService } from './services/factors/factor-service.ts';
+import {
+  createSecondFactorCheck,
+  type SecondFactorCheck,
+} from './services/factors/second-factor.ts';
 import type { Argon2Pool } from './services/passwords/argon2-pool.ts';
 import { createPasswordHasher } from './services/passwords/password-hasher.ts';
 import {
@@ -53,6 +59,9 @@ export interface Services {
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
   readonly accounts: AccountService;
+  /** Second factors of accounts (/account, the second sign-in step, the admin API). */
+  readonly factors: FactorService;
+  readonly secondFactorCheck: SecondFactorCheck;
   readonly holder: ProviderHolder;
   /** A provider instance for another key ring, for the holder to swap in on rotation. */
   readonly buildInstance: (keyRing: SigningKeyRing) => ProviderInstance;
@@ -101,7 +110,27 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
       return built.holder;
     },
   });
-  const accounts = buildAccountService(config, deps, removalEvents);
+  const factors = createFactorService({
+    factors: storage.accountFactors,
+    // Sealed as the private signing keys are (keys/key-encryption.ts), under the same key.
+    sealer: createKeyEncrypter(config.secrets.keyEncryptionKey),
+    pepper: config.secrets.secretPepper,
+    newEvent,
+    clock,
+    issuerName: new URL(issuer).host,
+  });
+  const accounts = buildAccountService(config, deps, removalEvents, factors);
+  const secondFactorCheck = createSecondFactorCheck({
+    accounts: storage.accounts,
+    throttle: storage.loginThrottle,
+    outbox: storage.outbox,
+    factors,
+    policy: config.login,
+    pepper: config.secrets.secretPepper,
+    newEvent,
+    clock,
+    metrics: deps.metrics.logins,
+  });
   const pageRenderer = createPageRenderer();
   const pages = createProviderPages(pageRenderer);
   const buildInstance = (ring: SigningKeyRing) =>
@@ -125,7 +154,17 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     );
   const holder = createProviderHolder(buildInstance(deps.keyRing));
   built.holder = holder;
-  return { clients, resourceServers, accounts, holder, buildInstance, pageRenderer, catalogCache };
+  return {
+    clients,
+    resourceServers,
+    accounts,
+    factors,
+    secondFactorCheck,
+    holder,
+    buildInstance,
+    pageRenderer,
+    catalogCache,
+  };
 }
 
 function buildClientService(
@@ -171,6 +210,7 @@ function buildAccountService(
   config: Config,
   deps: ServiceDeps,
   removalEvents: RemovalEvents,
+  factors: FactorService,
 ): AccountService {
   const { storage } = deps;
   return createAccountService({
@@ -185,5 +225,6 @@ function buildAccountService(
     clock: deps.clock,
     metrics: deps.metrics.logins,
     production: config.production,
+    needsSecondFactor: async (accountId) => (await factors.secondFactorsOf(accountId)).size > 0,
   });
 }

@@ -46,6 +46,9 @@ export function defineEventData(object: ObjectFactory) {
     .positive()
     .describe('The account record version after the change: a consumer keeps the highest');
 
+  /** A second factor or passkey (src/ports/account-factors.ts FactorKind). */
+  const factorKind = z.enum(['totp', 'recovery_codes', 'passkey']);
+
   /** An administrator's change that ends all of an account's access (tessera.account.updated). */
   const accountRevocation = z.enum(['account_disabled', 'password_changed']);
   /** Why tokens or a grant stopped being valid. */
@@ -88,9 +91,14 @@ export function defineEventData(object: ObjectFactory) {
       account_id: id,
       client_id: nullableId.describe('The client the person signed in to'),
       ip_hash: digest.describe('HMAC-SHA-256 of the client IP under a server secret'),
+      // Optional for consumers: events recorded before second factors lack it.
+      amr: z
+        .array(z.string())
+        .optional()
+        .describe('How the person authenticated: RFC 8176 method names, as in the ID token'),
     }),
     'tessera.login.failed': object({
-      reason: z.enum(['unknown_user', 'wrong_password', 'account_disabled']),
+      reason: z.enum(['unknown_user', 'wrong_password', 'account_disabled', 'wrong_second_factor']),
       account_id: nullableId.describe('null when no account has the typed username'),
       client_id: nullableId,
       ip_hash: digest,
@@ -157,6 +165,22 @@ export function defineEventData(object: ObjectFactory) {
         ),
       disabled: z.boolean().describe('Whether the account is disabled after the change'),
       version: accountVersion,
+    }),
+    'tessera.account.factor_added': object({
+      account_id: id,
+      kind: factorKind,
+    }),
+    'tessera.account.factor_removed': object({
+      account_id: id,
+      kind: factorKind,
+      by: z.enum(['user', 'admin']).describe('Who removed it: the person on /account, or an admin'),
+    }),
+    'tessera.account.factors_reset': object({
+      account_id: id,
+      removed: z
+        .int()
+        .nonnegative()
+        .describe('How many factors went (recovery codes count as one)'),
     }),
     'tessera.client.created': clientSummary,
     'tessera.client.updated': clientSummary,

@@ -6,7 +6,8 @@ import { Eta } from 'eta';
 import { contentSecurityPolicy, createNonceSource } from './content-security-policy.ts';
 import { formatMessage, type Messages } from './messages/catalog.ts';
 
-export type PageView = 'login' | 'consent' | 'logout' | 'logged-out' | 'error';
+export type PageView =
+  'login' | 'second-factor' | 'account' | 'consent' | 'logout' | 'logged-out' | 'error';
 
 export interface Page {
   readonly view: PageView;

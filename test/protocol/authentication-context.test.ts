@@ -58,7 +58,7 @@ describe.each(STORAGE_BACKENDS)('acr and amr in ID tokens (%s store)', (backend)
     const metadata = (await (
       await fetch(`${t.issuer}/.well-known/openid-configuration`)
     ).json()) as Record<string, unknown>;
-    expect(metadata.acr_values_supported).toEqual([ACR.singleFactor]);
+    expect(metadata.acr_values_supported).toEqual([ACR.singleFactor, ACR.multiFactor]);
     expect(metadata.claims_parameter_supported).toBe(true);
     expect(metadata.claims_supported).toEqual(expect.arrayContaining(['acr', 'amr']));
   });
