@@ -19,9 +19,14 @@ import {
   type ProviderInstance,
 } from './provider/provider-holder.ts';
 import { createRemovalEvents, type RemovalEvents } from './provider/removal-events.ts';
-import { createAccountService, type AccountService } from './services/account-service.ts';
+import {
+  createAccountService,
+  type AccountAccessRevoker,
+  type AccountService,
+} from './services/account-service.ts';
 import { createClientSecretHasher, type ClientSecretHasher } from './services/client-secrets.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
+import { createFactorAdmin, type FactorAdmin } from './services/factors/factor-admin.ts';
 import { createFactorService, type FactorService } from './services/factors/factor-service.ts';
 import {
   createSecondFactorCheck,
@@ -62,6 +67,8 @@ export interface Services {
   /** Second factors of accounts (/account, the second sign-in step, the admin API). */
   readonly factors: FactorService;
   readonly secondFactorCheck: SecondFactorCheck;
+  /** The admin API's view and reset of an account's factors. */
+  readonly factorAdmin: FactorAdmin;
   readonly holder: ProviderHolder;
   /** A provider instance for another key ring, for the holder to swap in on rotation. */
   readonly buildInstance: (keyRing: SigningKeyRing) => ProviderInstance;
@@ -119,7 +126,9 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     clock,
     issuerName: new URL(issuer).host,
   });
-  const accounts = buildAccountService(config, deps, removalEvents, factors);
+  const accessRevoker = createAccountAccessRevoker({ models: storage.oidcModels, removalEvents });
+  const accounts = buildAccountService(config, deps, accessRevoker, factors);
+  const factorAdmin = createFactorAdmin({ accounts, factors, accessRevoker });
   const secondFactorCheck = createSecondFactorCheck({
     accounts: storage.accounts,
     throttle: storage.loginThrottle,
@@ -160,6 +169,7 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     accounts,
     factors,
     secondFactorCheck,
+    factorAdmin,
     holder,
     buildInstance,
     pageRenderer,
@@ -209,7 +219,7 @@ function buildClientService(
 function buildAccountService(
   config: Config,
   deps: ServiceDeps,
-  removalEvents: RemovalEvents,
+  accessRevoker: AccountAccessRevoker,
   factors: FactorService,
 ): AccountService {
   const { storage } = deps;
@@ -221,7 +231,7 @@ function buildAccountService(
     policy: config.login,
     pepper: config.secrets.secretPepper,
     newEvent: deps.newEvent,
-    accessRevoker: createAccountAccessRevoker({ models: storage.oidcModels, removalEvents }),
+    accessRevoker,
     clock: deps.clock,
     metrics: deps.metrics.logins,
     production: config.production,

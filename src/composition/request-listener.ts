@@ -85,6 +85,7 @@ function adminApiDeps(deps: RequestListenerDeps): AdminApiDeps {
     resourceServers: services.resourceServers,
     outbox: storage.outbox,
     accounts: services.accounts,
+    factorAdmin: services.factorAdmin,
     signingKeyAdmin: deps.keys.admin,
     lookupToken: createClientCredentialsTokenLookup({ holder: services.holder, clock: deps.clock }),
   };

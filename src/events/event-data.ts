@@ -50,7 +50,7 @@ export function defineEventData(object: ObjectFactory) {
   const factorKind = z.enum(['totp', 'recovery_codes', 'passkey']);
 
   /** An administrator's change that ends all of an account's access (tessera.account.updated). */
-  const accountRevocation = z.enum(['account_disabled', 'password_changed']);
+  const accountRevocation = z.enum(['account_disabled', 'password_changed', 'factors_reset']);
   /** Why tokens or a grant stopped being valid. */
   const revocationReason = z
     .enum([
@@ -67,8 +67,9 @@ export function defineEventData(object: ObjectFactory) {
       'revocation_endpoint: RFC 7009 request; refresh_token_reuse / code_reuse: a used refresh ' +
         'token or authorization code was presented again, so its whole grant is revoked ' +
         '(RFC 9700 section 4.14.2, RFC 6749 section 4.1.2); logout: RP-initiated logout; ' +
-        'account_disabled / password_changed: an administrator disabled the account or set ' +
-        'its password, which revokes everything it holds; client_deleted: an administrator ' +
+        'account_disabled / password_changed / factors_reset: an administrator disabled the ' +
+        'account, set its password or removed its second factors, which revokes everything it ' +
+        'holds; client_deleted: an administrator ' +
         'deleted the client the token or grant was issued to; client_tokens_revoked: an ' +
         'administrator revoked every token of that client, keeping the client; other: any ' +
         'other removal',
@@ -112,7 +113,7 @@ export function defineEventData(object: ObjectFactory) {
         .enum(['logout', ...accountRevocation.options])
         .describe(
           'logout: the person confirmed RP-initiated logout; account_disabled / ' +
-            'password_changed: an administrator ended every session of the account',
+            'password_changed / factors_reset: an administrator ended every session of the account',
         ),
       sid: nullableId.describe(
         "The `sid` claim of that client's ID tokens for the session (OIDC Back-Channel Logout)",
