@@ -235,6 +235,8 @@ function buildAccountService(
     clock: deps.clock,
     metrics: deps.metrics.logins,
     production: config.production,
-    needsSecondFactor: async (accountId) => (await factors.secondFactorsOf(accountId)).size > 0,
+    // TESSERA_MFA=required: an account without a factor sets one up at its next sign-in.
+    needsSecondFactor: async (accountId) =>
+      config.mfa === 'required' || (await factors.secondFactorsOf(accountId)).size > 0,
   });
 }

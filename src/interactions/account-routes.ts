@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
 
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import type { AccountService } from '../services/account-service.ts';
@@ -14,6 +13,7 @@ import { readForm } from './form-body.ts';
 import { selectMessages } from './messages/catalog.ts';
 import type { PageRenderer } from './page-renderer.ts';
 import { PageError, renderFailure } from './page-failure.ts';
+import { totpQrSvg } from './totp-qr.ts';
 
 export interface AccountRouteDeps {
   readonly holder: ProviderHolder;
@@ -29,9 +29,6 @@ interface SignedIn {
   /** What the forms' CSRF tokens are bound to: this browser session. */
   readonly csrfScope: string;
 }
-
-/** The QR code an authenticator app scans, drawn here as SVG markup (no image fetched). */
-const qrSvgOf = (uri: string) => QRCode.toString(uri, { type: 'svg', margin: 1 });
 
 /**
  * The account security page, /account: a signed-in person sets up and removes an authenticator
@@ -83,7 +80,7 @@ export function createAccountRoutes(deps: AccountRouteDeps): Router {
         username: who.username,
         csrf: csrf.tokenFor(ctx, who.csrfScope),
         totp: totp && { created: new Date(totp.createdAt).toISOString().slice(0, 10) },
-        pending: pending && { secret: pending.secret, qrSvg: await qrSvgOf(pending.uri) },
+        pending: pending && { secret: pending.secret, qrSvg: await totpQrSvg(pending.uri) },
         recoveryRemaining: recovery?.remaining,
         recoveryCodes: options.recoveryCodes,
         error: options.error,

@@ -191,6 +191,7 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     if (result.outcome === 'second_factor') {
       await holdForSecondFactor(ctx, interaction, {
         accountId: result.account.id,
+        username: result.account.username,
         methods: result.methods,
         remember: form.remember === 'yes',
       });

@@ -10,6 +10,7 @@ import type { SecondFactorCheck } from '../services/factors/second-factor.ts';
 import type { CsrfGuard } from './csrf.ts';
 import type { Messages } from './messages/catalog.ts';
 import type { PageRenderer } from './page-renderer.ts';
+import { totpQrSvg } from './totp-qr.ts';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -50,8 +51,12 @@ export interface SecondFactorStepDeps {
  */
 const PENDING_KEY = 'tessera:second_factor';
 
+const METHODS = ['totp', 'recovery_code', 'totp_enrolment'] as const;
+
 interface PendingSecondFactor {
   readonly accountId: string;
+  /** What an authenticator app set up at this step names the entry. */
+  readonly username: string;
   readonly methods: readonly AuthenticationMethod[];
   readonly remember: boolean;
 }
@@ -85,6 +90,12 @@ export function secondFactorStep(deps: SecondFactorStepDeps, tools: InteractionT
   ) {
     const { interaction, messages } = loaded;
     const kinds = await factors.secondFactorsOf(pending.accountId);
+    // No factor to ask for (TESSERA_MFA=required): the person sets up an app here and now.
+    const enrolment =
+      kinds.size === 0
+        ? ((await factors.pendingTotp(pending.accountId, pending.username)) ??
+          (await factors.startTotp(pending.accountId, pending.username)))
+        : undefined;
     pages.render(ctx, {
       view: 'second-factor',
       status,
@@ -96,6 +107,10 @@ export function secondFactorStep(deps: SecondFactorStepDeps, tools: InteractionT
         csrf: csrf.tokenFor(ctx, interaction.uid),
         totp: kinds.has('totp'),
         recovery: kinds.has('recovery_codes'),
+        enrol: enrolment && {
+          secret: enrolment.secret,
+          qrSvg: await totpQrSvg(enrolment.uri),
+        },
         error,
       },
     });
@@ -112,7 +127,7 @@ export function secondFactorStep(deps: SecondFactorStepDeps, tools: InteractionT
         if (interaction.prompt.name !== 'login' || !pending) {
           throw new errors.SessionNotFound('no sign-in is waiting for a second factor');
         }
-        const method = form.method === 'recovery_code' ? 'recovery_code' : 'totp';
+        const method = METHODS.find((name) => name === form.method) ?? 'totp';
         const code = (form.code ?? '').slice(0, 64);
         const result = await deps.check.check({
           accountId: pending.accountId,

@@ -246,3 +246,47 @@ describe.each(STORAGE_BACKENDS)('second factor on the hosted pages (%s store)', 
     expect(right.page.status).toBe(429);
   });
 });
+
+describe('TESSERA_MFA=required', () => {
+  let t: TestTessera;
+  let app: AppClient;
+
+  beforeAll(async () => {
+    t = await startTestTesseraOn('sqlite', { ...CHEAP_ARGON2, TESSERA_MFA: 'required' });
+    app = await registerAppClient(t, { public: true });
+  });
+  afterAll(() => t.stop());
+
+  it('makes an account without a factor set up an app at sign-in, then asks for it', async () => {
+    await createUser(t, 'joan');
+    const browser = new BrowserSession();
+    const request = await authorizationRequest(app);
+    const login = await browser.follow(request.url.href, t.issuer);
+    const { page } = await submitLogin(browser, t, login.page, 'joan', PASSWORD);
+    expect(page.body).toContain('<svg');
+    expect(page.body).toContain('value="totp_enrolment"');
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.body)![1]!;
+    const action = /action="(\/interaction\/[^"]+\/second-factor)"/.exec(page.body)![1]!;
+    let answer = await browser.follow(`${t.issuer}${action}`, t.issuer, {
+      form: {
+        csrf: formValue(page.body, 'csrf'),
+        method: 'totp_enrolment',
+        code: await totpCode(secret),
+      },
+    });
+    if (!answer.leftTo) answer = await submitConsent(browser, t, answer.page);
+    const tokens = await oidc.authorizationCodeGrant(app.rp, answer.leftTo!, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
+    expect(tokens.claims()).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: ACR.multiFactor });
+
+    // The app is now the account's: the next sign-in asks for its code, not for a new app.
+    const again = new BrowserSession();
+    const next = await again.follow((await authorizationRequest(app)).url.href, t.issuer);
+    const second = await submitLogin(again, t, next.page, 'joan', PASSWORD);
+    expect(second.page.body).toContain('value="totp"');
+    expect(second.page.body).not.toContain('totp_enrolment');
+  });
+});

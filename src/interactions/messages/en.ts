@@ -31,6 +31,7 @@ export const en = {
     title: 'Confirm it is you',
     heading: 'Confirm it is you',
     intro: 'Your account is protected with a second step.',
+    enrolIntro: 'This service requires a second step at sign-in. Set up an authenticator app now.',
     code: 'Code from your authenticator app',
     submitCode: 'Verify',
     recoveryIntro: 'Lost your authenticator app? Use one of your recovery codes instead.',

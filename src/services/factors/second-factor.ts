@@ -26,8 +26,11 @@ export interface SecondFactorDeps {
 /** A second-factor attempt, after the account's password was verified (authenticator.ts). */
 export interface SecondFactorAttempt {
   readonly accountId: string;
-  /** An authenticator app's code, or one of the account's recovery codes. */
-  readonly method: 'totp' | 'recovery_code';
+  /**
+   * An authenticator app's code, one of the account's recovery codes, or the first code of an
+   * app being set up at sign-in (TESSERA_MFA=required, for an account without a factor).
+   */
+  readonly method: 'totp' | 'recovery_code' | 'totp_enrolment';
   readonly code: string;
   readonly ip: string;
   readonly clientId: string | undefined;
@@ -54,6 +57,12 @@ export function createSecondFactorCheck(deps: SecondFactorDeps) {
   const { accounts, throttle, policy, newEvent, clock, factors } = deps;
   const turns = createSignInReservations({ accounts, throttle, policy });
   const digest = createLoginDigest(deps.pepper);
+  const verifierOf = (method: SecondFactorAttempt['method']) =>
+    ({
+      totp: (id: string, code: string) => factors.verifyTotp(id, code),
+      recovery_code: (id: string, code: string) => factors.useRecoveryCode(id, code),
+      totp_enrolment: (id: string, code: string) => factors.confirmTotp(id, code),
+    })[method];
 
   return {
     async check(attempt: SecondFactorAttempt): Promise<SecondFactorResult> {
@@ -79,10 +88,7 @@ export function createSecondFactorCheck(deps: SecondFactorDeps) {
         return { outcome: 'throttled' };
       }
 
-      const verified =
-        attempt.method === 'totp'
-          ? await factors.verifyTotp(account.id, attempt.code)
-          : await factors.useRecoveryCode(account.id, attempt.code);
+      const verified = await verifierOf(attempt.method)(account.id, attempt.code);
       if (verified) {
         // RFC 8176 section 2: `otp` for a one-time code (a recovery code is one too), `mfa`
         // as the sign-in used more than one factor.
