@@ -1,3 +1,5 @@
+import { createHash, createSecretKey } from 'node:crypto';
+
 import type { Logger } from 'pino';
 
 import { createKeyEncrypter } from '../keys/key-encryption.ts';
@@ -28,6 +30,9 @@ import { createClientSecretHasher, type ClientSecretHasher } from './services/cl
 import { createClientService, type ClientService } from './services/client-service.ts';
 import { createFactorAdmin, type FactorAdmin } from './services/factors/factor-admin.ts';
 import { createFactorService, type FactorService } from './services/factors/factor-service.ts';
+import { createPasskeySignIn, type PasskeySignIn } from './services/factors/passkey-sign-in.ts';
+import { createPasskeyService, type PasskeyService } from './services/factors/passkeys.ts';
+import { createWebAuthnChallenges } from './services/factors/webauthn-challenges.ts';
 import {
   createSecondFactorCheck,
   type SecondFactorCheck,
@@ -69,6 +74,9 @@ export interface Services {
   readonly secondFactorCheck: SecondFactorCheck;
   /** The admin API's view and reset of an account's factors. */
   readonly factorAdmin: FactorAdmin;
+  /** Passkeys (WebAuthn): set up on /account, used on the sign-in pages. */
+  readonly passkeys: PasskeyService;
+  readonly passkeySignIn: PasskeySignIn;
   readonly holder: ProviderHolder;
   /** A provider instance for another key ring, for the holder to swap in on rotation. */
   readonly buildInstance: (keyRing: SigningKeyRing) => ProviderInstance;
@@ -129,6 +137,15 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   const accessRevoker = createAccountAccessRevoker({ models: storage.oidcModels, removalEvents });
   const accounts = buildAccountService(config, deps, accessRevoker, factors);
   const factorAdmin = createFactorAdmin({ accounts, factors, accessRevoker });
+  const passkeys = buildPasskeyService(config, deps);
+  const passkeySignIn = createPasskeySignIn({
+    passkeys,
+    accounts: storage.accounts,
+    outbox: storage.outbox,
+    newEvent,
+    pepper: config.secrets.secretPepper,
+    metrics: deps.metrics.logins,
+  });
   const secondFactorCheck = createSecondFactorCheck({
     accounts: storage.accounts,
     throttle: storage.loginThrottle,
@@ -170,11 +187,39 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     factors,
     secondFactorCheck,
     factorAdmin,
+    passkeys,
+    passkeySignIn,
     holder,
     buildInstance,
     pageRenderer,
     catalogCache,
   };
+}
+
+function buildPasskeyService(config: Config, deps: ServiceDeps): PasskeyService {
+  const { storage, clock } = deps;
+  const challenges = createWebAuthnChallenges({
+    key: createSecretKey(config.secrets.secretPepper),
+    clock,
+    // One atomic insert per challenge (OidcModelStore.insertIfAbsent): used once, at any replica.
+    markUsed: (challenge, expiresAt) => {
+      const id = createHash('sha256').update(`tessera-webauthn\0${challenge}`).digest('hex');
+      const expiresIn = Math.max(Math.ceil((expiresAt - clock()) / 1000), 1);
+      return storage.oidcModels.insertIfAbsent(
+        'ReplayDetection',
+        id,
+        { jti: id, kind: 'ReplayDetection' },
+        expiresIn,
+      );
+    },
+  });
+  return createPasskeyService({
+    factors: storage.accountFactors,
+    challenges,
+    origin: new URL(deps.issuer).origin,
+    newEvent: deps.newEvent,
+    clock,
+  });
 }
 
 function buildClientService(

@@ -66,11 +66,13 @@ function hostedPageRoutes(config: Config, services: Services, https: boolean) {
     pages,
     csrf,
     secondFactor: { factors: services.factors, check: services.secondFactorCheck },
+    passkeys: { passkeys: services.passkeys, signIn: services.passkeySignIn },
   });
   const account = createAccountRoutes({
     holder: services.holder,
     accounts: services.accounts,
     factors: services.factors,
+    passkeys: services.passkeys,
     pages,
     csrf,
   });

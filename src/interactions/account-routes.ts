@@ -1,5 +1,7 @@
 import Router from '@koa/router';
+import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context } from 'koa';
+import { z } from 'zod';
 
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import type { AccountService } from '../services/account-service.ts';
@@ -8,7 +10,9 @@ import {
   type FactorService,
   type TotpEnrolment,
 } from '../services/factors/factor-service.ts';
+import type { PasskeyService } from '../services/factors/passkeys.ts';
 import type { CsrfGuard } from './csrf.ts';
+import { parseCeremonyAnswer } from './passkey-step.ts';
 import { readForm } from './form-body.ts';
 import { selectMessages } from './messages/catalog.ts';
 import type { PageRenderer } from './page-renderer.ts';
@@ -19,9 +23,23 @@ export interface AccountRouteDeps {
   readonly holder: ProviderHolder;
   readonly accounts: AccountService;
   readonly factors: FactorService;
+  readonly passkeys: PasskeyService;
   readonly pages: PageRenderer;
   readonly csrf: CsrfGuard;
 }
+
+/** A browser's answer to `navigator.credentials.create`, as @simplewebauthn/browser gives it. */
+const registrationSchema = z.looseObject({
+  id: z.string().min(1).max(1024),
+  rawId: z.string().max(1024),
+  type: z.literal('public-key'),
+  response: z.looseObject({
+    clientDataJSON: z.string().max(8192),
+    attestationObject: z.string().max(8192),
+    transports: z.array(z.string().max(32)).max(10).optional(),
+  }),
+  clientExtensionResults: z.looseObject({}),
+});
 
 interface SignedIn {
   readonly accountId: string;
@@ -68,6 +86,16 @@ export function createAccountRoutes(deps: AccountRouteDeps): Router {
     const list = await factors.list(who.accountId);
     const totp = list.find((factor) => factor.kind === 'totp');
     const recovery = list.find((factor) => factor.kind === 'recovery_codes');
+    const day = (epochMs: number | undefined) =>
+      epochMs === undefined ? undefined : new Date(epochMs).toISOString().slice(0, 10);
+    const passkeys = list
+      .filter((factor) => factor.kind === 'passkey')
+      .map((factor) => ({
+        id: factor.id,
+        name: factor.name ?? '',
+        created: day(factor.createdAt),
+        lastUsed: day(factor.lastUsedAt),
+      }));
     const pending: TotpEnrolment | undefined = totp
       ? undefined
       : await factors.pendingTotp(who.accountId, who.username);
@@ -82,6 +110,7 @@ export function createAccountRoutes(deps: AccountRouteDeps): Router {
         totp: totp && { created: new Date(totp.createdAt).toISOString().slice(0, 10) },
         pending: pending && { secret: pending.secret, qrSvg: await totpQrSvg(pending.uri) },
         recoveryRemaining: recovery?.remaining,
+        passkeys,
         recoveryCodes: options.recoveryCodes,
         error: options.error,
       },
@@ -137,6 +166,42 @@ export function createAccountRoutes(deps: AccountRouteDeps): Router {
     backToAccount(ctx);
   });
 
+  router.post('/account/passkeys/options', async (ctx) => {
+    const { who } = await submitter(ctx);
+    ctx.body = await deps.passkeys.registrationOptions(
+      { id: who.accountId, username: who.username },
+      who.csrfScope,
+    );
+  });
+
+  router.post('/account/passkeys', async (ctx) => {
+    const { form, who } = await submitter(ctx);
+    const response = parseCeremonyAnswer(registrationSchema, form.response);
+    const added =
+      response !== undefined &&
+      (await deps.passkeys.register(
+        who.accountId,
+        (form.name ?? '').slice(0, 200),
+        response as unknown as RegistrationResponseJSON,
+        who.csrfScope,
+      ));
+    if (added) {
+      backToAccount(ctx);
+      return;
+    }
+    const messages = selectMessages(undefined, ctx.get('accept-language'));
+    await render(ctx, who, { status: 400, error: messages.account.passkeyFailed });
+  });
+
+  router.post('/account/passkeys/remove', async (ctx) => {
+    const { form, who } = await submitter(ctx);
+    const factor = (await factors.list(who.accountId)).find(
+      (candidate) => candidate.kind === 'passkey' && candidate.id === form.id,
+    );
+    if (factor) await factors.remove(who.accountId, factor.id, 'user');
+    backToAccount(ctx);
+  });
+
   router.post('/account/recovery-codes', async (ctx) => {
     const { who } = await submitter(ctx);
     // Shown in this response only: the store keeps their hashes (recovery-codes.ts).
@@ -161,4 +226,7 @@ const ACCOUNT_METHODS: Readonly<Record<string, string>> = {
   '/account/totp/confirm': 'POST',
   '/account/totp/remove': 'POST',
   '/account/recovery-codes': 'POST',
+  '/account/passkeys/options': 'POST',
+  '/account/passkeys': 'POST',
+  '/account/passkeys/remove': 'POST',
 };

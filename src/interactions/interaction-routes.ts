@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
+import { STEP_UP_REASON } from '../provider/acr-step-up.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import type { AccountService } from '../services/account-service.ts';
 import { achievedContext } from '../services/authentication-context.ts';
@@ -13,6 +14,7 @@ import { sourceOf } from './content-security-policy.ts';
 import type { CsrfGuard } from './csrf.ts';
 import { readForm } from './form-body.ts';
 import { selectMessages, type Messages } from './messages/catalog.ts';
+import { passkeyStep, type PasskeyStepDeps } from './passkey-step.ts';
 import {
   holdForSecondFactor,
   pendingSecondFactorOf,
@@ -29,6 +31,8 @@ export interface InteractionRouteDeps {
   readonly csrf: CsrfGuard;
   /** The second step of a password sign-in, for accounts with a second factor. */
   readonly secondFactor: Omit<SecondFactorStepDeps, 'pages' | 'csrf'>;
+  /** Passkey sign-in, alone or as the second factor. */
+  readonly passkeys: PasskeyStepDeps;
 }
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -45,6 +49,8 @@ const urls = (uid: string) => ({
   loginAction: `/interaction/${uid}/login`,
   confirmAction: `/interaction/${uid}/confirm`,
   abortAction: `/interaction/${uid}/abort`,
+  passkeyOptionsAction: `/interaction/${uid}/passkey/options`,
+  passkeyAction: `/interaction/${uid}/passkey`,
 });
 
 /**
@@ -61,6 +67,13 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     ctx.set('cache-control', 'public, max-age=86400');
     ctx.body = pages.stylesheet;
   });
+  for (const [route, script] of pages.scripts) {
+    router.get(route, (ctx) => {
+      ctx.type = 'text/javascript; charset=utf-8';
+      ctx.set('cache-control', 'public, max-age=86400');
+      ctx.body = script;
+    });
+  }
 
   async function load(ctx: Context): Promise<Loaded> {
     const { provider } = deps.holder.current();
@@ -99,6 +112,8 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
         loginHint:
           typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : '',
         error,
+        // An application asked for a phishing-resistant sign-in inside a live session.
+        stepUp: interaction.prompt.reasons.includes(STEP_UP_REASON),
       },
     });
   }
@@ -222,6 +237,15 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
   });
 
   secondFactor.register(router);
+  passkeyStep(deps.passkeys, { load, loadSubmission, finish, formActionOf }).register(
+    router,
+    async (ctx, loaded) => {
+      const pending = pendingSecondFactorOf(loaded.interaction);
+      const message = loaded.messages.login.passkeyRefused;
+      if (pending) await secondFactor.render(ctx, loaded, pending, 400, message);
+      else renderLogin(ctx, loaded as Loaded, 400, message);
+    },
+  );
 
   router.post('/interaction/:uid/confirm', async (ctx) => {
     const { loaded } = await loadSubmission(ctx);
@@ -280,6 +304,8 @@ const PAGE_METHODS: Readonly<Record<string, string>> = {
   '/interaction/:uid': 'GET, HEAD',
   '/interaction/:uid/login': 'POST',
   '/interaction/:uid/second-factor': 'POST',
+  '/interaction/:uid/passkey/options': 'POST',
+  '/interaction/:uid/passkey': 'POST',
   '/interaction/:uid/confirm': 'POST',
   '/interaction/:uid/abort': 'POST',
 };

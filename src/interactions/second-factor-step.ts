@@ -104,6 +104,9 @@ export function secondFactorStep(deps: SecondFactorStepDeps, tools: InteractionT
       data: {
         secondFactorAction: `/interaction/${interaction.uid}/second-factor`,
         abortAction: `/interaction/${interaction.uid}/abort`,
+        passkeyOptionsAction: `/interaction/${interaction.uid}/passkey/options`,
+        passkeyAction: `/interaction/${interaction.uid}/passkey`,
+        passkey: kinds.has('passkey'),
         csrf: csrf.tokenFor(ctx, interaction.uid),
         totp: kinds.has('totp'),
         recovery: kinds.has('recovery_codes'),

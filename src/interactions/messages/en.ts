@@ -26,6 +26,10 @@ export const en = {
     busy: 'The service is busy. Try again in a moment.',
     unavailable: 'Signing in is temporarily unavailable. Try again in a few minutes.',
     missingFields: 'Enter your username and password.',
+    passkey: 'Sign in with a passkey',
+    stepUp: '{client} asks you to confirm it is you with a passkey.',
+    passkeyRefused: 'That passkey could not be used to sign in.',
+    passkeyFailed: 'The passkey did not work. Try again, or sign in with your password.',
   },
   secondFactor: {
     title: 'Confirm it is you',
@@ -37,6 +41,7 @@ export const en = {
     recoveryIntro: 'Lost your authenticator app? Use one of your recovery codes instead.',
     recoveryCode: 'Recovery code',
     submitRecovery: 'Use recovery code',
+    passkey: 'Use a passkey',
     invalidCode: 'That code is not valid.',
     throttled: 'Too many attempts. Wait a few minutes, then try again.',
   },
@@ -62,6 +67,14 @@ export const en = {
     recoveryShownOnce:
       'Keep these codes somewhere safe. Each works once. They are shown only now; generating new ones voids these.',
     back: 'Back to account security',
+    passkeysHeading: 'Passkeys',
+    passkeysNone: 'You have no passkeys.',
+    passkeyName: 'Name for a new passkey',
+    passkeyAdd: 'Add a passkey',
+    passkeyRemove: 'Remove',
+    passkeyCreated: 'added {created}',
+    passkeyLastUsed: 'last used {used}',
+    passkeyFailed: 'The passkey could not be added.',
     never: 'never',
   },
   consent: {
