@@ -226,6 +226,46 @@ describe.each(STORAGE_BACKENDS)('second factor on the hosted pages (%s store)', 
     expect((await accountPage(browser)).body).toContain('No authenticator app is set up.');
   });
 
+  it('refuses a passkey answer the same for a credential nobody has and for a known one', async () => {
+    const owner = await createUser(t, 'mary');
+    await t.tessera.storage.accountFactors.insert({
+      id: 'known-credential',
+      accountId: owner,
+      kind: 'passkey',
+      name: 'Laptop',
+      data: { publicKey: 'pQECAyYgASFYIA', transports: [], backupEligible: false, backedUp: false },
+      counter: 0,
+      createdAt: Date.now(),
+      lastUsedAt: undefined,
+    });
+    const browser = new BrowserSession();
+    const request = await authorizationRequest(app);
+    const { page } = await browser.follow(request.url.href, t.issuer);
+    const action = /data-action="(\/interaction\/[^"]+\/passkey)"/.exec(page.body)?.[1];
+    expect(action, page.body).toBeDefined();
+    const bogus = (id: string) =>
+      JSON.stringify({
+        id,
+        rawId: id,
+        type: 'public-key',
+        response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' },
+        clientExtensionResults: {},
+      });
+    const answers = await Promise.all(
+      ['nobody-has-this-credential', 'known-credential'].map((id) =>
+        browser.request(`${t.issuer}${action!}`, {
+          form: { csrf: formValue(page.body, 'csrf'), response: bogus(id) },
+        }),
+      ),
+    );
+    const withoutNonce = (body: string) => body.replace(/ nonce="[^"]*"/g, '');
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect(answer.body).toContain('That passkey could not be used to sign in.');
+    }
+    expect(withoutNonce(answers[1]!.body)).toBe(withoutNonce(answers[0]!.body));
+  });
+
   it('keeps wrong codes counted when the password is entered again', async () => {
     const { secret } = await enrolTotp('annie');
     for (let attempt = 1; attempt <= 2; attempt += 1) {
