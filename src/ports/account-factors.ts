@@ -64,9 +64,5 @@ export interface AccountFactorStore {
    * Deletes every factor of `accountId` (only those of `kind` when given) and answers how many
    * went; the events are recorded with the deletion, even when there was nothing to delete.
    */
-  deleteByAccount(
-    accountId: string,
-    kind?: FactorKind,
-    options?: WriteOptions,
-  ): Promise<number>;
+  deleteByAccount(accountId: string, kind?: FactorKind, options?: WriteOptions): Promise<number>;
 }
