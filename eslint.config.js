@@ -107,4 +107,19 @@ export default tseslint.config(
   },
   { files: ['eslint.config.js', 'bin/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['bin/*.js'], languageOptions: { globals: { process: 'readonly' } } },
+  // Scripts the hosted pages load in the browser (passkeys): plain scripts, no type checking.
+  {
+    files: ['src/interactions/assets/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        URLSearchParams: 'readonly',
+      },
+    },
+  },
 );

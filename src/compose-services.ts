@@ -1,5 +1,8 @@
+import { createHash, createSecretKey } from 'node:crypto';
+
 import type { Logger } from 'pino';
 
+import { createKeyEncrypter } from '../keys/key-encryption.ts';
 import type { SigningKeyRing } from '../keys/signing-key-ring.ts';
 import type { Config } from './config/config.ts';
 import type { EventFactory } from './events/event-factory.ts';
@@ -18,9 +21,22 @@ import {
   type ProviderInstance,
 } from './provider/provider-holder.ts';
 import { createRemovalEvents, type RemovalEvents } from './provider/removal-events.ts';
-import { createAccountService, type AccountService } from './services/account-service.ts';
+import {
+  createAccountService,
+  type AccountAccessRevoker,
+  type AccountService,
+} from './services/account-service.ts';
 import { createClientSecretHasher, type ClientSecretHasher } from './services/client-secrets.ts';
 import { createClientService, type ClientService } from './services/client-service.ts';
+import { createFactorAdmin, type FactorAdmin } from './services/factors/factor-admin.ts';
+import { createFactorService, type FactorService } from './services/factors/factor-service.ts';
+import { createPasskeySignIn, type PasskeySignIn } from './services/factors/passkey-sign-in.ts';
+import { createPasskeyService, type PasskeyService } from './services/factors/passkeys.ts';
+import { createWebAuthnChallenges } from './services/factors/webauthn-challenges.ts';
+import {
+  createSecondFactorCheck,
+  type SecondFactorCheck,
+} from './services/factors/second-factor.ts';
 import type { Argon2Pool } from './services/passwords/argon2-pool.ts';
 import { createPasswordHasher } from './services/passwords/password-hasher.ts';
 import {
@@ -53,6 +69,14 @@ export interface Services {
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
   readonly accounts: AccountService;
+  /** Second factors of accounts (/account, the second sign-in step, the admin API). */
+  readonly factors: FactorService;
+  readonly secondFactorCheck: SecondFactorCheck;
+  /** The admin API's view and reset of an account's factors. */
+  readonly factorAdmin: FactorAdmin;
+  /** Passkeys (WebAuthn): set up on /account, used on the sign-in pages. */
+  readonly passkeys: PasskeyService;
+  readonly passkeySignIn: PasskeySignIn;
   readonly holder: ProviderHolder;
   /** A provider instance for another key ring, for the holder to swap in on rotation. */
   readonly buildInstance: (keyRing: SigningKeyRing) => ProviderInstance;
@@ -101,7 +125,38 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
       return built.holder;
     },
   });
-  const accounts = buildAccountService(config, deps, removalEvents);
+  const factors = createFactorService({
+    factors: storage.accountFactors,
+    // Sealed as the private signing keys are (keys/key-encryption.ts), under the same key.
+    sealer: createKeyEncrypter(config.secrets.keyEncryptionKey),
+    pepper: config.secrets.secretPepper,
+    newEvent,
+    clock,
+    issuerName: new URL(issuer).host,
+  });
+  const accessRevoker = createAccountAccessRevoker({ models: storage.oidcModels, removalEvents });
+  const accounts = buildAccountService(config, deps, accessRevoker, factors);
+  const factorAdmin = createFactorAdmin({ accounts, factors, accessRevoker });
+  const passkeys = buildPasskeyService(config, deps);
+  const passkeySignIn = createPasskeySignIn({
+    passkeys,
+    accounts: storage.accounts,
+    outbox: storage.outbox,
+    newEvent,
+    pepper: config.secrets.secretPepper,
+    metrics: deps.metrics.logins,
+  });
+  const secondFactorCheck = createSecondFactorCheck({
+    accounts: storage.accounts,
+    throttle: storage.loginThrottle,
+    outbox: storage.outbox,
+    factors,
+    policy: config.login,
+    pepper: config.secrets.secretPepper,
+    newEvent,
+    clock,
+    metrics: deps.metrics.logins,
+  });
   const pageRenderer = createPageRenderer();
   const pages = createProviderPages(pageRenderer);
   const buildInstance = (ring: SigningKeyRing) =>
@@ -125,7 +180,46 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
     );
   const holder = createProviderHolder(buildInstance(deps.keyRing));
   built.holder = holder;
-  return { clients, resourceServers, accounts, holder, buildInstance, pageRenderer, catalogCache };
+  return {
+    clients,
+    resourceServers,
+    accounts,
+    factors,
+    secondFactorCheck,
+    factorAdmin,
+    passkeys,
+    passkeySignIn,
+    holder,
+    buildInstance,
+    pageRenderer,
+    catalogCache,
+  };
+}
+
+function buildPasskeyService(config: Config, deps: ServiceDeps): PasskeyService {
+  const { storage, clock } = deps;
+  const challenges = createWebAuthnChallenges({
+    key: createSecretKey(config.secrets.secretPepper),
+    clock,
+    // One atomic insert per challenge (OidcModelStore.insertIfAbsent): used once, at any replica.
+    markUsed: (challenge, expiresAt) => {
+      const id = createHash('sha256').update(`tessera-webauthn\0${challenge}`).digest('hex');
+      const expiresIn = Math.max(Math.ceil((expiresAt - clock()) / 1000), 1);
+      return storage.oidcModels.insertIfAbsent(
+        'ReplayDetection',
+        id,
+        { jti: id, kind: 'ReplayDetection' },
+        expiresIn,
+      );
+    },
+  });
+  return createPasskeyService({
+    factors: storage.accountFactors,
+    challenges,
+    origin: new URL(deps.issuer).origin,
+    newEvent: deps.newEvent,
+    clock,
+  });
 }
 
 function buildClientService(
@@ -170,7 +264,8 @@ function buildClientService(
 function buildAccountService(
   config: Config,
   deps: ServiceDeps,
-  removalEvents: RemovalEvents,
+  accessRevoker: AccountAccessRevoker,
+  factors: FactorService,
 ): AccountService {
   const { storage } = deps;
   return createAccountService({
@@ -181,9 +276,12 @@ function buildAccountService(
     policy: config.login,
     pepper: config.secrets.secretPepper,
     newEvent: deps.newEvent,
-    accessRevoker: createAccountAccessRevoker({ models: storage.oidcModels, removalEvents }),
+    accessRevoker,
     clock: deps.clock,
     metrics: deps.metrics.logins,
     production: config.production,
+    // TESSERA_MFA=required: an account without a factor sets one up at its next sign-in.
+    needsSecondFactor: async (accountId) =>
+      config.mfa === 'required' || (await factors.secondFactorsOf(accountId)).size > 0,
   });
 }

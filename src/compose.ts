@@ -37,6 +37,7 @@ import type { ProviderHolder } from './provider/provider-holder.ts';
 import type { OutboxRelay } from './relay/outbox-relay.ts';
 import type { AccountService } from './services/account-service.ts';
 import type { ClientService } from './services/client-service.ts';
+import type { FactorService } from './services/factors/factor-service.ts';
 import type { ResourceServerService } from './services/resource-server-service.ts';
 import type { CatalogCache } from './storage/catalog-cache.ts';
 import type { CatalogChangePoller } from './storage/catalog-change-poller.ts';
@@ -66,6 +67,8 @@ export interface Tessera {
   readonly clients: ClientService;
   readonly resourceServers: ResourceServerService;
   readonly accounts: AccountService;
+  /** Second factors of accounts (what /account and the second sign-in step use). */
+  readonly factors: FactorService;
   readonly holder: ProviderHolder;
   /** Operator actions on the signing keys (list, rotate, emergency retire). */
   readonly signingKeyAdmin: SigningKeyAdmin;
@@ -288,6 +291,7 @@ function tesseraOf(config: Config, components: Components, context: Context): Te
     clients: services.clients,
     resourceServers: services.resourceServers,
     accounts: services.accounts,
+    factors: services.factors,
     holder: services.holder,
     signingKeyAdmin: keys.admin,
     keyRotation: keys.rotation,

@@ -39,6 +39,8 @@ export const COLLECTIONS = {
   schemaMigrations: 'schema_migrations',
   /** The `jti`s of JWT access tokens revoked on their own (revoked-jwt-store.ts). */
   revokedJwts: 'revoked_jwts',
+  /** Second factors and passkeys of accounts (account-factor-store.ts). */
+  accountFactors: 'account_factors',
 } as const;
 
 /** One collection per oidc-provider model, so each lookup index serves exactly one model. */
@@ -187,6 +189,17 @@ export interface RevokedJwtDocument {
   expiresAt: Date;
 }
 
+export interface AccountFactorDocument {
+  /** The factor's id: unique across accounts (a passkey's credential id). */
+  _id: string;
+  accountId: string;
+  /** What recordUse compares and sets (AccountFactor.counter). */
+  counter: number;
+  createdAt: number;
+  /** JSON text of the AccountFactor. */
+  record: string;
+}
+
 export interface CounterDocument {
   _id: string;
   value: number;
@@ -247,5 +260,7 @@ export const schemaMigrationsOf = (db: Db): Collection<SchemaMigrationDocument> 
   db.collection<SchemaMigrationDocument>(COLLECTIONS.schemaMigrations);
 export const revokedJwtsOf = (db: Db): Collection<RevokedJwtDocument> =>
   db.collection<RevokedJwtDocument>(COLLECTIONS.revokedJwts);
+export const accountFactorsOf = (db: Db): Collection<AccountFactorDocument> =>
+  db.collection<AccountFactorDocument>(COLLECTIONS.accountFactors);
 export const oidcModelsOf = (db: Db, model: OidcModelName): Collection<OidcModelDocument> =>
   db.collection<OidcModelDocument>(OIDC_MODEL_COLLECTIONS[model]);

@@ -118,4 +118,12 @@ export const MONGODB_MIGRATIONS: readonly MongoMigration[] = [
     everyRun: true,
     run: async (db) => ({ backfilled: await backfillClientIds(db) }),
   },
+  {
+    version: 5,
+    name: 'account factors by account',
+    run: (db) =>
+      createMissingIndexes(db, {
+        account_factors: [{ key: { accountId: 1, createdAt: 1, _id: 1 }, name: 'account_order' }],
+      }),
+  },
 ];

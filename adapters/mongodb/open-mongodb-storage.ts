@@ -2,6 +2,7 @@ import type { MongoClient, MongoClientOptions } from 'mongodb';
 import type { Logger } from 'pino';
 
 import type { Storage } from '../../src/ports/storage.ts';
+import { createMongoAccountFactorStore } from './account-factor-store.ts';
 import { createMongoAccountStore } from './account-store.ts';
 import { createMongoCatalogGenerationStore } from './catalog-generation-store.ts';
 import { createMongoClientStore } from './client-store.ts';
@@ -107,6 +108,7 @@ export async function openMongoStorage(options: MongoStorageOptions): Promise<Mo
     loginThrottle: guard(createMongoLoginThrottleStore(ctx)),
     dataMigrations: guard(createMongoDataMigrationStore(ctx)),
     revokedJwts: guard(createMongoRevokedJwtStore(ctx)),
+    accountFactors: guard(createMongoAccountFactorStore(ctx)),
     ping: health.ping,
     async close() {
       await connection.close();

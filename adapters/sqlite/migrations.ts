@@ -145,4 +145,16 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX revoked_jwts_expires_at ON revoked_jwts (expires_at);
   `,
+  `
+  -- AccountFactorStore: second factors and passkeys, one row each, keyed by an id unique across
+  -- accounts (a passkey's credential id), with the counter recordUse compares and sets.
+  CREATE TABLE account_factors (
+    id         TEXT    PRIMARY KEY,
+    account_id TEXT    NOT NULL,
+    counter    INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    record     TEXT    NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX account_factors_account_id ON account_factors (account_id, created_at, id);
+  `,
 ];

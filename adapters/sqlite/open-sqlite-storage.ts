@@ -1,4 +1,5 @@
 import type { Storage } from '../../src/ports/storage.ts';
+import { createSqliteAccountFactorStore } from './account-factor-store.ts';
 import { createSqliteAccountStore } from './account-store.ts';
 import { createSqliteCatalogGenerationStore } from './catalog-generation-store.ts';
 import { createSqliteDataMigrationStore } from './data-migration-store.ts';
@@ -34,6 +35,7 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     loginThrottle: createSqliteLoginThrottleStore(db),
     dataMigrations: createSqliteDataMigrationStore(db),
     revokedJwts: createSqliteRevokedJwtStore(db, clock),
+    accountFactors: createSqliteAccountFactorStore(db, clock),
     async ping() {
       if (!db.isOpen) throw new Error('SQLite database is closed');
       db.statement('SELECT 1').get();

@@ -8,6 +8,7 @@ import type { ClientCredentialsTokenLookup } from '../provider/client-credential
 import { AppError } from '../services/app-error.ts';
 import type { AccountService } from '../services/account-service.ts';
 import type { ClientService } from '../services/client-service.ts';
+import type { FactorAdmin } from '../services/factors/factor-admin.ts';
 import type { ResourceServerService } from '../services/resource-server-service.ts';
 import { requireAdminToken } from './admin-auth.ts';
 import { mountRoutes, type AdminRoute } from './admin-route.ts';
@@ -17,6 +18,7 @@ import { createEventRoutes } from './event-routes.ts';
 import { createKeyRoutes } from './key-routes.ts';
 import { buildOpenApiDocument } from './openapi-document.ts';
 import { createResourceServerRoutes } from './resource-server-routes.ts';
+import { createUserFactorRoutes } from './user-factor-routes.ts';
 import { createUserRoutes } from './user-routes.ts';
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -27,6 +29,7 @@ export interface AdminApiDeps {
   readonly resourceServers: ResourceServerService;
   readonly outbox: OutboxStore;
   readonly accounts: AccountService;
+  readonly factorAdmin: FactorAdmin;
   readonly signingKeyAdmin: SigningKeyAdmin;
   readonly lookupToken: ClientCredentialsTokenLookup;
 }
@@ -38,6 +41,7 @@ export function createAdminRoutes(deps: AdminApiDeps): AdminRoute[] {
     ...createClientSecretRoutes(deps.clients),
     ...createResourceServerRoutes(deps.resourceServers),
     ...createUserRoutes(deps.accounts),
+    ...createUserFactorRoutes(deps.factorAdmin),
     ...createKeyRoutes(deps.signingKeyAdmin),
     ...createEventRoutes(deps.outbox),
   ];

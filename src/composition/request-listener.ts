@@ -5,6 +5,7 @@ import type { Services } from '../compose-services.ts';
 import type { AdminApiDeps } from '../admin/admin-api.ts';
 import { createRequestListener } from '../http/create-app.ts';
 import type { OutboxReadiness } from '../http/health-routes.ts';
+import { createAccountRoutes } from '../interactions/account-routes.ts';
 import { createCsrfGuard } from '../interactions/csrf.ts';
 import { createInteractionRoutes } from '../interactions/interaction-routes.ts';
 import type { ClusterWorkerLink } from '../metrics/cluster-metrics.ts';
@@ -49,15 +50,33 @@ export function buildRequestListener(config: Config, deps: RequestListenerDeps):
       : () => metrics.registry.metrics(),
     metricsToken: config.metrics.token,
     pages: services.pageRenderer,
-    interactions: createInteractionRoutes({
-      holder: services.holder,
-      accounts: services.accounts,
-      pages: services.pageRenderer,
-      csrf: createCsrfGuard({ keys: config.secrets.cookieKeys, https }),
-    }),
+    interactions: hostedPageRoutes(config, services, https),
     admin: adminApiDeps(deps),
     outbox: deps.outbox,
   });
+}
+
+/** The sign-in pages and the account security page, sharing one CSRF guard. */
+function hostedPageRoutes(config: Config, services: Services, https: boolean) {
+  const csrf = createCsrfGuard({ keys: config.secrets.cookieKeys, https });
+  const pages = services.pageRenderer;
+  const routes = createInteractionRoutes({
+    holder: services.holder,
+    accounts: services.accounts,
+    pages,
+    csrf,
+    secondFactor: { factors: services.factors, check: services.secondFactorCheck },
+    passkeys: { passkeys: services.passkeys, signIn: services.passkeySignIn },
+  });
+  const account = createAccountRoutes({
+    holder: services.holder,
+    accounts: services.accounts,
+    factors: services.factors,
+    passkeys: services.passkeys,
+    pages,
+    csrf,
+  });
+  return routes.use(account.routes());
 }
 
 function adminApiDeps(deps: RequestListenerDeps): AdminApiDeps {
@@ -68,6 +87,7 @@ function adminApiDeps(deps: RequestListenerDeps): AdminApiDeps {
     resourceServers: services.resourceServers,
     outbox: storage.outbox,
     accounts: services.accounts,
+    factorAdmin: services.factorAdmin,
     signingKeyAdmin: deps.keys.admin,
     lookupToken: createClientCredentialsTokenLookup({ holder: services.holder, clock: deps.clock }),
   };

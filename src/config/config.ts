@@ -174,6 +174,8 @@ export function arrangeConfig(env: Env, loaded: LoadedSettings) {
       /** Failures from one client IP within the window after which that IP is refused. */
       ipMaxFailures: env.TESSERA_LOGIN_IP_MAX_FAILURES,
     },
+    /** Whether every account must have a second factor (src/services/factors/). */
+    mfa: env.TESSERA_MFA,
     log: { level: env.LOG_LEVEL },
     metrics: {
       /** When set, GET /metrics requires `Authorization: Bearer <token>`. */

@@ -46,8 +46,11 @@ export function defineEventData(object: ObjectFactory) {
     .positive()
     .describe('The account record version after the change: a consumer keeps the highest');
 
+  /** A second factor or passkey (src/ports/account-factors.ts FactorKind). */
+  const factorKind = z.enum(['totp', 'recovery_codes', 'passkey']);
+
   /** An administrator's change that ends all of an account's access (tessera.account.updated). */
-  const accountRevocation = z.enum(['account_disabled', 'password_changed']);
+  const accountRevocation = z.enum(['account_disabled', 'password_changed', 'factors_reset']);
   /** Why tokens or a grant stopped being valid. */
   const revocationReason = z
     .enum([
@@ -64,8 +67,9 @@ export function defineEventData(object: ObjectFactory) {
       'revocation_endpoint: RFC 7009 request; refresh_token_reuse / code_reuse: a used refresh ' +
         'token or authorization code was presented again, so its whole grant is revoked ' +
         '(RFC 9700 section 4.14.2, RFC 6749 section 4.1.2); logout: RP-initiated logout; ' +
-        'account_disabled / password_changed: an administrator disabled the account or set ' +
-        'its password, which revokes everything it holds; client_deleted: an administrator ' +
+        'account_disabled / password_changed / factors_reset: an administrator disabled the ' +
+        'account, set its password or removed its second factors, which revokes everything it ' +
+        'holds; client_deleted: an administrator ' +
         'deleted the client the token or grant was issued to; client_tokens_revoked: an ' +
         'administrator revoked every token of that client, keeping the client; other: any ' +
         'other removal',
@@ -88,9 +92,14 @@ export function defineEventData(object: ObjectFactory) {
       account_id: id,
       client_id: nullableId.describe('The client the person signed in to'),
       ip_hash: digest.describe('HMAC-SHA-256 of the client IP under a server secret'),
+      // Optional for consumers: events recorded before second factors lack it.
+      amr: z
+        .array(z.string())
+        .optional()
+        .describe('How the person authenticated: RFC 8176 method names, as in the ID token'),
     }),
     'tessera.login.failed': object({
-      reason: z.enum(['unknown_user', 'wrong_password', 'account_disabled']),
+      reason: z.enum(['unknown_user', 'wrong_password', 'account_disabled', 'wrong_second_factor']),
       account_id: nullableId.describe('null when no account has the typed username'),
       client_id: nullableId,
       ip_hash: digest,
@@ -104,7 +113,7 @@ export function defineEventData(object: ObjectFactory) {
         .enum(['logout', ...accountRevocation.options])
         .describe(
           'logout: the person confirmed RP-initiated logout; account_disabled / ' +
-            'password_changed: an administrator ended every session of the account',
+            'password_changed / factors_reset: an administrator ended every session of the account',
         ),
       sid: nullableId.describe(
         "The `sid` claim of that client's ID tokens for the session (OIDC Back-Channel Logout)",
@@ -157,6 +166,22 @@ export function defineEventData(object: ObjectFactory) {
         ),
       disabled: z.boolean().describe('Whether the account is disabled after the change'),
       version: accountVersion,
+    }),
+    'tessera.account.factor_added': object({
+      account_id: id,
+      kind: factorKind,
+    }),
+    'tessera.account.factor_removed': object({
+      account_id: id,
+      kind: factorKind,
+      by: z.enum(['user', 'admin']).describe('Who removed it: the person on /account, or an admin'),
+    }),
+    'tessera.account.factors_reset': object({
+      account_id: id,
+      removed: z
+        .int()
+        .nonnegative()
+        .describe('How many factors went (recovery codes count as one)'),
     }),
     'tessera.client.created': clientSummary,
     'tessera.client.updated': clientSummary,

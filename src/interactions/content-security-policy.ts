@@ -41,6 +41,8 @@ export function contentSecurityPolicy(options: {
     `script-src 'nonce-${options.nonce}'`,
     "style-src 'self'",
     "img-src 'self'",
+    // The passkey scripts fetch their WebAuthn options from Tessera itself (assets/passkeys.js).
+    "connect-src 'self'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ];

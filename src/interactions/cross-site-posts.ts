@@ -9,14 +9,19 @@ import type { PageRenderer } from './page-renderer.ts';
 /**
  * The POST handlers that act on the browser's session and are only ever the target of
  * Tessera's own forms: the sign-in, consent and cancel forms (/interaction/<uid>/…) and the
- * sign-out confirmation (/session/end/confirm, oidc-provider's, whose form Tessera renders).
+ * sign-out confirmation (/session/end/confirm, oidc-provider's, whose form Tessera renders), and
+ * the account security page's forms (/account/…).
  * Not /auth nor /session/end, which applications post to from their own sites (OIDC Core 1.0
  * section 3.1.2.1, RP-Initiated Logout 1.0 section 2). Matched in any case and with a trailing
  * slash, as both routers match.
  */
 function takesOnlyOwnForms(path: string): boolean {
   const lower = path.toLowerCase();
-  return lower.startsWith('/interaction/') || /^\/session\/end\/confirm\/?$/.test(lower);
+  return (
+    lower.startsWith('/interaction/') ||
+    lower.startsWith('/account/') ||
+    /^\/session\/end\/confirm\/?$/.test(lower)
+  );
 }
 
 /**

@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
-import { StoreUnavailableError } from '../ports/storage.ts';
+import { STEP_UP_REASON } from '../provider/acr-step-up.ts';
 import type { ProviderHolder } from '../provider/provider-holder.ts';
 import type { AccountService } from '../services/account-service.ts';
 import { achievedContext } from '../services/authentication-context.ts';
@@ -12,31 +12,31 @@ import type { LoginResult } from '../services/authenticator.ts';
 import { applyConsent, describePermissions } from './consent.ts';
 import { sourceOf } from './content-security-policy.ts';
 import type { CsrfGuard } from './csrf.ts';
-import { errorPage } from './error-messages.ts';
-import { FormBodyError, readForm } from './form-body.ts';
+import { readForm } from './form-body.ts';
 import { selectMessages, type Messages } from './messages/catalog.ts';
+import { passkeyStep, type PasskeyStepDeps } from './passkey-step.ts';
+import {
+  holdForSecondFactor,
+  pendingSecondFactorOf,
+  secondFactorStep,
+  type SecondFactorStepDeps,
+} from './second-factor-step.ts';
 import { STYLESHEET_ROUTE, type PageRenderer } from './page-renderer.ts';
+import { PageError, renderFailure } from './page-failure.ts';
 
 export interface InteractionRouteDeps {
   readonly holder: ProviderHolder;
   readonly accounts: AccountService;
   readonly pages: PageRenderer;
   readonly csrf: CsrfGuard;
+  /** The second step of a password sign-in, for accounts with a second factor. */
+  readonly secondFactor: Omit<SecondFactorStepDeps, 'pages' | 'csrf'>;
+  /** Passkey sign-in, alone or as the second factor. */
+  readonly passkeys: PasskeyStepDeps;
 }
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
-
-/** A refusal shown on the error page: a status and an error code for the catalog. */
-class PageError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string) {
-    super(code);
-    this.status = status;
-    this.code = code;
-  }
-}
 
 interface Loaded {
   readonly provider: Provider;
@@ -49,6 +49,8 @@ const urls = (uid: string) => ({
   loginAction: `/interaction/${uid}/login`,
   confirmAction: `/interaction/${uid}/confirm`,
   abortAction: `/interaction/${uid}/abort`,
+  passkeyOptionsAction: `/interaction/${uid}/passkey/options`,
+  passkeyAction: `/interaction/${uid}/passkey`,
 });
 
 /**
@@ -65,6 +67,13 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     ctx.set('cache-control', 'public, max-age=86400');
     ctx.body = pages.stylesheet;
   });
+  for (const [route, script] of pages.scripts) {
+    router.get(route, (ctx) => {
+      ctx.type = 'text/javascript; charset=utf-8';
+      ctx.set('cache-control', 'public, max-age=86400');
+      ctx.body = script;
+    });
+  }
 
   async function load(ctx: Context): Promise<Loaded> {
     const { provider } = deps.holder.current();
@@ -103,6 +112,8 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
         loginHint:
           typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : '',
         error,
+        // An application asked for a phishing-resistant sign-in inside a live session.
+        stepUp: interaction.prompt.reasons.includes(STEP_UP_REASON),
       },
     });
   }
@@ -158,10 +169,22 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     }
   });
 
+  const secondFactor = secondFactorStep(
+    { ...deps.secondFactor, pages, csrf },
+    {
+      load,
+      loadSubmission,
+      finish,
+      formActionOf,
+    },
+  );
+
   router.get('/interaction/:uid', async (ctx) => {
     const loaded = await load(ctx);
     const prompt = loaded.interaction.prompt.name;
-    if (prompt === 'login') renderLogin(ctx, loaded);
+    const pending = pendingSecondFactorOf(loaded.interaction);
+    if (prompt === 'login' && pending) await secondFactor.render(ctx, loaded, pending);
+    else if (prompt === 'login') renderLogin(ctx, loaded);
     else if (prompt === 'consent') await renderConsent(ctx, loaded);
     else throw new PageError(400, 'unsupported_prompt');
   });
@@ -180,6 +203,15 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
       ip: ctx.ip,
       clientId: loaded.client.clientId,
     });
+    if (result.outcome === 'second_factor') {
+      await holdForSecondFactor(ctx, interaction, {
+        accountId: result.account.id,
+        username: result.account.username,
+        methods: result.methods,
+        remember: form.remember === 'yes',
+      });
+      return;
+    }
     if (result.outcome !== 'success') {
       const refusal = LOGIN_REFUSALS[result.outcome];
       renderLogin(ctx, loaded, refusal.status, messages.login[refusal.message]);
@@ -203,6 +235,17 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
       false,
     );
   });
+
+  secondFactor.register(router);
+  passkeyStep(deps.passkeys, { load, loadSubmission, finish, formActionOf }).register(
+    router,
+    async (ctx, loaded) => {
+      const pending = pendingSecondFactorOf(loaded.interaction);
+      const message = loaded.messages.login.passkeyRefused;
+      if (pending) await secondFactor.render(ctx, loaded, pending, 400, message);
+      else renderLogin(ctx, loaded as Loaded, 400, message);
+    },
+  );
 
   router.post('/interaction/:uid/confirm', async (ctx) => {
     const { loaded } = await loadSubmission(ctx);
@@ -252,7 +295,7 @@ const LOGIN_REFUSALS = {
   busy: { status: 503, message: 'busy' },
   unavailable: { status: 503, message: 'unavailable' },
 } as const satisfies Record<
-  Exclude<LoginResult['outcome'], 'success'>,
+  Exclude<LoginResult['outcome'], 'success' | 'second_factor'>,
   { status: number; message: keyof Messages['login'] }
 >;
 
@@ -260,38 +303,9 @@ const LOGIN_REFUSALS = {
 const PAGE_METHODS: Readonly<Record<string, string>> = {
   '/interaction/:uid': 'GET, HEAD',
   '/interaction/:uid/login': 'POST',
+  '/interaction/:uid/second-factor': 'POST',
+  '/interaction/:uid/passkey/options': 'POST',
+  '/interaction/:uid/passkey': 'POST',
   '/interaction/:uid/confirm': 'POST',
   '/interaction/:uid/abort': 'POST',
 };
-
-function renderFailure(ctx: Context, pages: PageRenderer, error: unknown): void {
-  const messages = selectMessages(undefined, ctx.get('accept-language'));
-  let status = 500;
-  let code = 'server_error';
-  let sessionNotFound = false;
-  if (error instanceof PageError) {
-    ({ status, code } = error);
-  } else if (error instanceof FormBodyError) {
-    ({ status } = error);
-    code = 'invalid_request';
-  } else if (error instanceof errors.SessionNotFound) {
-    status = 400;
-    code = 'invalid_request';
-    sessionNotFound = true;
-  } else if (
-    error instanceof StoreUnavailableError ||
-    (error instanceof errors.OIDCProviderError && error.statusCode === 503)
-  ) {
-    status = 503;
-    code = 'temporarily_unavailable';
-  } else if (error instanceof errors.OIDCProviderError && error.statusCode < 500) {
-    status = error.statusCode;
-    code = error.error;
-  }
-  if (status >= 500) ctx.state.log.error({ err: error }, 'interaction failed');
-  else ctx.state.log.info({ code, reason: (error as Error).message }, 'interaction refused');
-  pages.render(
-    ctx,
-    errorPage(messages, { code, status, sessionNotFound, requestId: ctx.state.requestId }),
-  );
-}

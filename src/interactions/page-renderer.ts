@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 import { Eta } from 'eta';
 
 import { contentSecurityPolicy, createNonceSource } from './content-security-policy.ts';
 import { formatMessage, type Messages } from './messages/catalog.ts';
 
-export type PageView = 'login' | 'consent' | 'logout' | 'logged-out' | 'error';
+export type PageView =
+  'login' | 'second-factor' | 'account' | 'consent' | 'logout' | 'logged-out' | 'error';
 
 export interface Page {
   readonly view: PageView;
@@ -31,9 +34,23 @@ export interface PageRenderer {
   /** Path of the stylesheet, versioned by its content so it can be cached for long. */
   readonly stylesheetPath: string;
   readonly stylesheet: string;
+  /** The scripts the passkey buttons run, by route (served by interaction-routes.ts). */
+  readonly scripts: ReadonlyMap<string, string>;
 }
 
 export const STYLESHEET_ROUTE = '/assets/tessera.css';
+/** @simplewebauthn/browser's own browser bundle, served from Tessera (no third-party origin). */
+export const WEBAUTHN_SCRIPT_ROUTE = '/assets/webauthn.js';
+/** What the passkey buttons and the username autofill do (assets/passkeys.js). */
+export const PASSKEYS_SCRIPT_ROUTE = '/assets/passkeys.js';
+
+const versioned = (route: string, content: string) =>
+  `${route}?v=${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
+
+function readWebAuthnBundle(): string {
+  const entry = createRequire(import.meta.url).resolve('@simplewebauthn/browser');
+  return readFileSync(join(dirname(entry), '..', 'dist', 'bundle', 'index.umd.min.js'), 'utf8');
+}
 
 /**
  * Server-rendered pages with Eta: auto-escaping on by default (`<%= %>` escapes, only `<%~ %>`
@@ -50,11 +67,22 @@ export function createPageRenderer(): PageRenderer {
   const stylesheet = readFileSync(new URL('./assets/tessera.css', import.meta.url), 'utf8');
   const version = createHash('sha256').update(stylesheet).digest('hex').slice(0, 12);
   const stylesheetPath = `${STYLESHEET_ROUTE}?v=${version}`;
+  const webauthn = readWebAuthnBundle();
+  const passkeys = readFileSync(new URL('./assets/passkeys.js', import.meta.url), 'utf8');
+  const scripts = new Map([
+    [WEBAUTHN_SCRIPT_ROUTE, webauthn],
+    [PASSKEYS_SCRIPT_ROUTE, passkeys],
+  ]);
+  const scriptPaths = {
+    webauthn: versioned(WEBAUTHN_SCRIPT_ROUTE, webauthn),
+    passkeys: versioned(PASSKEYS_SCRIPT_ROUTE, passkeys),
+  };
   const newNonce = createNonceSource();
 
   return {
     stylesheetPath,
     stylesheet,
+    scripts,
     render(target, page) {
       const nonce = newNonce();
       const html = eta.render(page.view, {
@@ -63,6 +91,7 @@ export function createPageRenderer(): PageRenderer {
         format: formatMessage,
         nonce,
         stylesheet: stylesheetPath,
+        scripts: scriptPaths,
       });
       target.status = page.status;
       target.set(

@@ -1,3 +1,4 @@
+import type { AccountFactorStore } from './account-factors.ts';
 import type { AccountStore } from './accounts.ts';
 import type { CatalogGenerationStore } from './catalog-generation.ts';
 import type { ClientStore } from './clients.ts';
@@ -23,6 +24,8 @@ export interface Storage {
   readonly leases: LeaseStore;
   readonly accounts: AccountStore;
   readonly loginThrottle: LoginThrottleStore;
+  /** Second factors and passkeys (services/factors/). */
+  readonly accountFactors: AccountFactorStore;
   readonly dataMigrations: DataMigrationStore;
   readonly revokedJwts: RevokedJwtStore;
   /** Resolves when the store answers; rejects with the reason otherwise. */

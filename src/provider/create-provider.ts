@@ -14,6 +14,7 @@ import type { SigningKeyRing } from '../../keys/signing-key-ring.ts';
 import { pinOriginToIssuer } from '../http/issuer-origin.ts';
 import { SUPPORTED_ACR_VALUES } from '../services/authentication-context.ts';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './account-claims.ts';
+import { installPhishingResistantStepUp } from './acr-step-up.ts';
 import { assertClientAssertionAudience } from './client-assertion-audience.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
@@ -78,6 +79,7 @@ const interactionPath = (uid: string): string => `/interaction/${uid}`;
 function endUserPolicy() {
   const policy = interactionPolicy.base();
   installEssentialAcrCheck(policy);
+  installPhishingResistantStepUp(policy);
   policy
     .get('login')
     ?.checks.add(

@@ -70,7 +70,7 @@ export interface AccountService {
 }
 
 /** An administrator's change that takes away everything the account holds. */
-export type AccessRevocationReason = 'account_disabled' | 'password_changed';
+export type AccessRevocationReason = 'account_disabled' | 'password_changed' | 'factors_reset';
 
 /**
  * Revokes an account's grants (with every token issued under them) and ends its sessions,

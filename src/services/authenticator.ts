@@ -1,15 +1,15 @@
-import { createHmac, createSecretKey } from 'node:crypto';
-
 import type { LoginThrottleConfig } from '../config/config.ts';
 import type { EventFactory } from '../events/event-factory.ts';
 import type { LoginMetrics } from '../metrics/create-metrics.ts';
 import type { AccountRecord, AccountStore, FailureWindow } from '../ports/accounts.ts';
+import { recordLoginSuccess } from './login-success.ts';
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
 import type { OutboxStore } from '../ports/outbox.ts';
 import { MAX_USERNAME_LENGTH, usernameKeyOf } from './account-rules.ts';
 import { saveAccountChange } from './account-update.ts';
 import { toAccountView, type AccountView } from './account-view.ts';
 import type { AuthenticationMethod } from './authentication-context.ts';
+import { createLoginDigest } from './login-digest.ts';
 import { ipTurn, lockedUntilFor, usernameTurn, type Refusal } from './login-throttle-policy.ts';
 import { Argon2PoolBusyError, Argon2PoolUnavailableError } from './passwords/argon2-pool.ts';
 import type { PasswordHasher } from './passwords/password-hasher.ts';
@@ -39,6 +39,15 @@ export type LoginResult =
       /** How the person proved who they are (RFC 8176 values; authentication-context.ts). */
       readonly methods: readonly [AuthenticationMethod, ...AuthenticationMethod[]];
     }
+  /**
+   * The password was right and the account has a second factor: the sign-in is finished by
+   * second-factor.ts. Nothing was counted as a success yet (no event, failures kept).
+   */
+  | {
+      readonly outcome: 'second_factor';
+      readonly account: AccountView;
+      readonly methods: readonly [AuthenticationMethod, ...AuthenticationMethod[]];
+    }
   | { readonly outcome: 'invalid_credentials' }
   | { readonly outcome: 'throttled' }
   | { readonly outcome: 'busy' }
@@ -60,6 +69,8 @@ export interface AuthenticatorDeps {
   readonly clock: () => number;
   /** tessera_logins_total / tessera_lockouts_total (none when omitted). */
   readonly metrics?: LoginMetrics | undefined;
+  /** Whether a password sign-in of the account must be completed by a second factor. */
+  readonly needsSecondFactor?: ((accountId: string) => Promise<boolean>) | undefined;
 }
 
 const NO_METRICS: LoginMetrics = {
@@ -76,13 +87,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
   const metrics = deps.metrics ?? NO_METRICS;
   const turns = createSignInReservations({ accounts, throttle, policy });
 
-  /** Keyed hash, so neither raw IPs nor mistyped usernames are ever stored or published. */
-  // A KeyObject once, as client-secrets.ts does: createHmac would import the Buffer every call.
-  const pepperKey = createSecretKey(deps.pepper);
-  const digest = (purpose: string, value: string) =>
-    createHmac('sha256', pepperKey)
-      .update(`tessera-login:${purpose}\0${value}`)
-      .digest('base64url');
+  const digest = createLoginDigest(deps.pepper);
 
   /** The same answer for every refusal before the password check: no reason is revealed. */
   const refuse = (reason: Refusal): LoginResult => {
@@ -107,25 +112,25 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     account: AccountRecord,
     attempt: LoginAttempt,
     ipHash: string,
-    ipTurnHeld: HeldTurn,
+    turns: { readonly user: HeldTurn; readonly ip: HeldTurn },
   ): Promise<LoginResult> {
-    const event = newEvent({
-      type: 'tessera.login.succeeded',
-      subject: account.id,
-      data: { account_id: account.id, client_id: attempt.clientId ?? null, ip_hash: ipHash },
-    });
     const passwordHash = await rehashed(account.passwordHash, attempt.password);
-    metrics.succeeded();
-    // Only failures count against an IP, so its turn goes back; the account's turn goes with
-    // every failure before it, as a success always cleared them.
-    await Promise.all([
-      ipTurnHeld.release(),
-      accounts.changeSignInState(
-        account.id,
-        () => ({ next: { failedLogins: undefined, lockedUntil: undefined }, result: true }),
-        { events: [event] },
-      ),
-    ]);
+    const secondFactor = (await deps.needsSecondFactor?.(account.id)) ?? false;
+    if (secondFactor) {
+      // Both turns go back, but the failures before them stay: a right password must not clear
+      // the count the second factor's wrong codes add to (second-factor.ts), or knowing the
+      // password would buy endless guesses at the code.
+      await Promise.all([turns.user.release(), turns.ip.release()]);
+    } else {
+      await recordLoginSuccess(accounts, newEvent, {
+        accountId: account.id,
+        clientId: attempt.clientId,
+        ipHash,
+        amr: ['pwd'],
+        ipTurn: turns.ip,
+      });
+      metrics.succeeded();
+    }
     if (passwordHash !== account.passwordHash) {
       await saveAccountChange(
         accounts,
@@ -139,7 +144,11 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         () => [],
       );
     }
-    return { outcome: 'success', account: viewOf(account), methods: ['pwd'] };
+    return {
+      outcome: secondFactor ? 'second_factor' : 'success',
+      account: viewOf(account),
+      methods: ['pwd'],
+    };
   }
 
   const viewOf = (account: AccountRecord): AccountView => toAccountView(account, clock());
@@ -202,7 +211,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         return { outcome: error instanceof Argon2PoolBusyError ? 'busy' : 'unavailable' };
       }
       if (account && verified && !account.disabled) {
-        return succeed(account, attempt, ipHash, ip.held);
+        return succeed(account, attempt, ipHash, { user: user.held, ip: ip.held });
       }
 
       const reason: LoginFailureReason = !account

@@ -28,6 +28,8 @@ const OPERATIONS = [
   'POST /users/{id}/enable',
   'POST /users/{id}/unlock',
   'PUT /users/{id}/password',
+  'GET /users/{id}/factors',
+  'POST /users/{id}/reset-factors',
   'GET /keys',
   'POST /keys/rotate',
   'POST /keys/{kid}/retire',

@@ -103,7 +103,7 @@ describe('requests an application posts from its own site, in a real browser', (
     await expect.poll(() => page.title()).toContain('Sign in');
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page
       .getByRole('heading', { name: 'Photo Gallery wants to access your account' })
       .waitFor();

@@ -75,7 +75,7 @@ describe('signing in with a real browser', () => {
     await expect.poll(() => page.title()).toContain('Sign in');
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
     await page
       .getByRole('heading', { name: 'Photo Gallery wants to access your account' })
@@ -97,7 +97,7 @@ describe('signing in with a real browser', () => {
     await page.goto(url.href);
     await page.getByLabel('Username').fill('alice');
     await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect
       .poll(() => page.getByRole('alert').textContent())
       .toBe('The username or password is incorrect.');

@@ -1,4 +1,5 @@
 import { describeLeaseStoreContract } from './lease-store.contract.ts';
+import { describeAccountFactorStoreContract } from './account-factor-store.contract.ts';
 import { describeAccountStoreContract } from './account-store.contract.ts';
 import { describeAccountUsernameKeysContract } from './account-username-keys.contract.ts';
 import { describeCatalogGenerationStoreContract } from './catalog-generation-store.contract.ts';
@@ -33,4 +34,5 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeLoginThrottleStoreContract(adapter, open);
   describeDataMigrationStoreContract(adapter, open);
   describeRevokedJwtStoreContract(adapter, open);
+  describeAccountFactorStoreContract(adapter, open);
 }

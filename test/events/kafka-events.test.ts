@@ -95,6 +95,11 @@ describe.each(STORAGE_BACKENDS)('events on Kafka (%s store)', (backend) => {
     await t.tessera.clients.delete(service.client.clientId);
     await t.tessera.resourceServers.delete(resource!.id);
     await t.tessera.signingKeyAdmin.rotate({ force: true });
+
+    // Second factors: recovery codes made, removed, then a reset.
+    await t.tessera.factors.generateRecoveryCodes(aliceId);
+    await t.tessera.factors.remove(aliceId, `recovery:${aliceId}`, 'user');
+    await t.tessera.factors.reset(aliceId);
   }
 
   it('publishes every event type under its documented key, as a schema-valid CloudEvent', async () => {

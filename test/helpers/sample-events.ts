@@ -7,7 +7,7 @@ export const SAMPLE_EVENTS: readonly NewEvent[] = [
   {
     type: 'tessera.login.succeeded',
     subject: 'acct_1',
-    data: { account_id: 'acct_1', client_id: 'cl_1', ip_hash: DIGEST },
+    data: { account_id: 'acct_1', client_id: 'cl_1', ip_hash: DIGEST, amr: ['pwd', 'otp', 'mfa'] },
   },
   {
     type: 'tessera.login.failed',
@@ -60,6 +60,21 @@ export const SAMPLE_EVENTS: readonly NewEvent[] = [
     type: 'tessera.account.updated',
     subject: 'acct_1',
     data: { account_id: 'acct_1', change: 'disabled', disabled: true, version: 2 },
+  },
+  {
+    type: 'tessera.account.factor_added',
+    subject: 'acct_1',
+    data: { account_id: 'acct_1', kind: 'totp' },
+  },
+  {
+    type: 'tessera.account.factor_removed',
+    subject: 'acct_1',
+    data: { account_id: 'acct_1', kind: 'totp', by: 'user' },
+  },
+  {
+    type: 'tessera.account.factors_reset',
+    subject: 'acct_1',
+    data: { account_id: 'acct_1', removed: 2 },
   },
   {
     type: 'tessera.client.created',

@@ -11,6 +11,7 @@ describe('content security policy', () => {
   it('allows scripts only by nonce and forbids framing', () => {
     expect(contentSecurityPolicy({ nonce: 'abc', formAction: 'none' })).toBe(
       "default-src 'none'; script-src 'nonce-abc'; style-src 'self'; img-src 'self'; " +
+        "connect-src 'self'; " +
         "base-uri 'none'; frame-ancestors 'none'; form-action 'none'",
     );
   });

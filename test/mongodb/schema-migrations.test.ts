@@ -17,6 +17,7 @@ const ALL_STEPS = [
   '2 expiry indexes',
   '3 accountId on grants and sessions',
   '4 clientId on client-bound models',
+  '5 account factors by account',
 ];
 
 describe('MongoDB schema migrations', () => {

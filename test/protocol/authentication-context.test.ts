@@ -15,8 +15,11 @@ import {
 import { STORAGE_BACKENDS, startTestTesseraOn } from '../helpers/storage-backends.ts';
 import { CHEAP_ARGON2, type TestTessera } from '../helpers/test-tessera.ts';
 
-/** OpenID Connect EAP ACR Values 1.0: phishing-resistant, which a password sign-in is not. */
-const PHISHING_RESISTANT = 'phr';
+/**
+ * OpenID Connect EAP ACR Values 1.0 `phrh`: phishing-resistant and hardware-protected, which
+ * Tessera never claims (a passkey may be synced: it states `phr`).
+ */
+const PHISHING_RESISTANT = 'phrh';
 
 const essentialAcr = (values: unknown) =>
   JSON.stringify({ id_token: { acr: { essential: true, values } } });
@@ -58,7 +61,11 @@ describe.each(STORAGE_BACKENDS)('acr and amr in ID tokens (%s store)', (backend)
     const metadata = (await (
       await fetch(`${t.issuer}/.well-known/openid-configuration`)
     ).json()) as Record<string, unknown>;
-    expect(metadata.acr_values_supported).toEqual([ACR.singleFactor]);
+    expect(metadata.acr_values_supported).toEqual([
+      ACR.singleFactor,
+      ACR.multiFactor,
+      ACR.phishingResistant,
+    ]);
     expect(metadata.claims_parameter_supported).toBe(true);
     expect(metadata.claims_supported).toEqual(expect.arrayContaining(['acr', 'amr']));
   });

@@ -52,14 +52,14 @@ describe('the essential acr login check', () => {
   });
 
   it('fails at once for values no sign-in can achieve', async () => {
-    const ctx = contextWith({ claims: essential(['phr']), acr: ACR.singleFactor });
+    const ctx = contextWith({ claims: essential(['phrh']), acr: ACR.singleFactor });
     expect(() => essentialAcrCheck().check.check(ctx)).toThrow(
       errors.UnmetAuthenticationRequirements,
     );
   });
 
   it('ignores a voluntary acr request and a request without claims', async () => {
-    const voluntary = contextWith({ claims: { id_token: { acr: { values: ['phr'] } } } });
+    const voluntary = contextWith({ claims: { id_token: { acr: { values: ['phrh'] } } } });
     expect(await essentialAcrCheck().check.check(voluntary)).toBe(
       interactionPolicy.Check.NO_NEED_TO_PROMPT,
     );

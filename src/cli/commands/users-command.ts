@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
 
+import { factorResetSchema, userFactorsSchema } from '../../admin/user-factor-routes.ts';
 import { userPageSchema, userSchema } from '../../admin/user-routes.ts';
 import { usageError } from '../cli-error.ts';
 import { action, type CliContext } from '../cli-context.ts';
@@ -218,6 +219,61 @@ Examples:
         await context.api().call('PUT', `${path(id)}/password`, { body: { password } });
         if (context.json) printJson(context.io, { id, password_changed: true });
         else context.io.stdout.write(`Changed the password of user ${id}.\n`);
+      }),
+    );
+
+  registerFactorCommands(users, io);
+}
+
+/** `tessera users factors` and `tessera users reset-factors`: an account's second factors. */
+function registerFactorCommands(users: Command, io: CliIo): void {
+  users
+    .command('factors')
+    .description("list a user's second factors (authenticator app, recovery codes)")
+    .argument('<id>')
+    .addHelpText('after', '\nExample:\n  $ tessera users factors acc_abc')
+    .action(
+      action(io, async (context, id: string) => {
+        const { body } = await context
+          .api()
+          .call('GET', `${path(id)}/factors`, { response: userFactorsSchema.schema });
+        if (context.json) {
+          printJson(context.io, body);
+          return;
+        }
+        printTable(
+          context.io,
+          body.items,
+          [
+            { header: 'KIND', value: (f) => f.kind },
+            { header: 'NAME', value: (f) => orDash(f.name) },
+            { header: 'CREATED_AT', value: (f) => f.created_at },
+            { header: 'LAST_USED_AT', value: (f) => orDash(f.last_used_at) },
+            { header: 'REMAINING', value: (f) => orDash(f.remaining?.toString() ?? null) },
+          ],
+          'No second factors.',
+        );
+      }),
+    );
+
+  users
+    .command('reset-factors')
+    .description(
+      'remove every second factor of a user; its sessions end and its tokens are revoked',
+    )
+    .argument('<id>')
+    .addHelpText('after', '\nExample:\n  $ tessera users reset-factors acc_abc')
+    .action(
+      action(io, async (context, id: string) => {
+        const { body } = await context
+          .api()
+          .call('POST', `${path(id)}/reset-factors`, { response: factorResetSchema.schema });
+        if (context.json) printJson(context.io, { id, ...body });
+        else {
+          context.io.stdout.write(
+            `Removed ${body.removed} second factor(s) of user ${id}; ended ${body.sessions_ended} session(s).\n`,
+          );
+        }
       }),
     );
 }

@@ -1,4 +1,4 @@
-import { defineGroup, integer } from '../env-variable.ts';
+import { defineGroup, integer, oneOf } from '../env-variable.ts';
 
 export const signInVariables = defineGroup({
   title: 'Sign-in',
@@ -43,6 +43,11 @@ export const signInVariables = defineGroup({
     TESSERA_LOGIN_IP_MAX_FAILURES: {
       ...integer({ min: 1, max: 1_000_000, default: 100 }),
       description: 'failed sign-ins from one client IP within the window before that IP is refused',
+    },
+    TESSERA_MFA: {
+      ...oneOf(['optional', 'required'], 'optional'),
+      description:
+        'second factor: `optional` asks for it when the account has one; `required` also makes an account without one set up an authenticator app at its next sign-in',
     },
   },
   rules: [

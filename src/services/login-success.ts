@@ -1,0 +1,40 @@
+import type { EventFactory } from '../events/event-factory.ts';
+import type { AccountStore } from '../ports/accounts.ts';
+import type { AuthenticationMethod } from './authentication-context.ts';
+import type { HeldTurn } from './sign-in-reservations.ts';
+
+/**
+ * What a finished sign-in records: `tessera.login.succeeded` with how it was done (`amr`), the
+ * account's failures cleared with it, and the client IP's turn given back (only failures count
+ * against an IP). The account's turn goes with every failure before it, as a success clears them.
+ */
+export async function recordLoginSuccess(
+  accounts: AccountStore,
+  newEvent: EventFactory,
+  success: {
+    readonly accountId: string;
+    readonly clientId: string | undefined;
+    readonly ipHash: string;
+    readonly amr: readonly AuthenticationMethod[];
+    readonly ipTurn: HeldTurn;
+  },
+): Promise<void> {
+  const event = newEvent({
+    type: 'tessera.login.succeeded',
+    subject: success.accountId,
+    data: {
+      account_id: success.accountId,
+      client_id: success.clientId ?? null,
+      ip_hash: success.ipHash,
+      amr: [...success.amr],
+    },
+  });
+  await Promise.all([
+    success.ipTurn.release(),
+    accounts.changeSignInState(
+      success.accountId,
+      () => ({ next: { failedLogins: undefined, lockedUntil: undefined }, result: true }),
+      { events: [event] },
+    ),
+  ]);
+}
