@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
 import { errors } from 'oidc-provider';
 
+import { PROBLEM_STATUS } from '../http/problem.ts';
 import { StoreUnavailableError } from '../ports/storage.ts';
+import { AppError } from '../services/app-error.ts';
 import { errorPage } from './error-messages.ts';
 import { FormBodyError } from './form-body.ts';
 import { selectMessages } from './messages/catalog.ts';
@@ -26,6 +28,9 @@ export function renderFailure(ctx: Context, pages: PageRenderer, error: unknown)
   let sessionNotFound = false;
   if (error instanceof PageError) {
     ({ status, code } = error);
+  } else if (error instanceof AppError && PROBLEM_STATUS[error.code] < 500) {
+    status = PROBLEM_STATUS[error.code];
+    code = error.code;
   } else if (error instanceof FormBodyError) {
     ({ status } = error);
     code = 'invalid_request';

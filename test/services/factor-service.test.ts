@@ -123,6 +123,21 @@ describe('second factors (authenticator app and recovery codes)', () => {
     expect(await factors.useRecoveryCode('acc_1', first[0]!)).toBe(false);
   });
 
+  it('answers concurrent regenerations with one stored set and conflicts, never a lost set', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => factors.generateRecoveryCodes('acc_1')),
+    );
+    const made = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const refused = results.flatMap((result) =>
+      result.status === 'rejected' ? [result.reason] : [],
+    );
+    expect(made.length).toBeGreaterThan(0);
+    for (const reason of refused)
+      expect(reason).toMatchObject({ name: 'AppError', code: 'conflict' });
+    // The set the store kept is the last one handed out.
+    expect(await factors.useRecoveryCode('acc_1', made.at(-1)![0]!)).toBe(true);
+  });
+
   it('announces what is added, removed and reset', async () => {
     await enrol();
     await factors.generateRecoveryCodes('acc_1');

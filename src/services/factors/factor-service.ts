@@ -1,6 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 
 import type { EventFactory } from '../../events/event-factory.ts';
+import { AppError } from '../app-error.ts';
 import type { AccountFactor, AccountFactorStore, FactorKind } from '../../ports/account-factors.ts';
 import type { EncryptedPrivateKey } from '../../ports/signing-keys.ts';
 import {
@@ -204,8 +205,14 @@ export function createFactorService(deps: FactorServiceDeps) {
         },
         { events: [added(accountId, 'recovery_codes')] },
       );
-      // Another request made a set between the delete and the insert: that set stands.
-      if (!stored) throw new Error('recovery codes were replaced concurrently; try again');
+      // Another request made a set between the delete and the insert: that set stands, and this
+      // request's codes, never stored, must not be shown as if they worked (409, not 500).
+      if (!stored) {
+        throw new AppError(
+          'conflict',
+          'new recovery codes were made at the same moment; try again',
+        );
+      }
       return codes;
     },
 
