@@ -129,7 +129,7 @@ describe('second factors (authenticator app and recovery codes)', () => {
     );
     const made = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const refused = results.flatMap((result) =>
-      result.status === 'rejected' ? [result.reason] : [],
+      result.status === 'rejected' ? [result.reason as unknown] : [],
     );
     expect(made.length).toBeGreaterThan(0);
     for (const reason of refused)
