@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } fr
 
 import { launchChromium, type ChromiumSession } from '../helpers/chromium.ts';
 import {
+  registerBrowserApp,
   startRelyingPartyServer,
   type RelyingPartyServer,
 } from '../helpers/relying-party-server.ts';
@@ -20,7 +21,6 @@ describe('requests an application posts from its own site, in a real browser', (
   let t: TestTessera;
   let rpServer: RelyingPartyServer;
   let rp: oidc.Configuration;
-  let clientId: string;
   let aliceId: string;
   let chrome: ChromiumSession;
   let idToken: string;
@@ -29,20 +29,10 @@ describe('requests an application posts from its own site, in a real browser', (
     t = await startTestTessera();
     rpServer = await startRelyingPartyServer();
     aliceId = await createUser(t);
-    const { client } = await t.tessera.clients.create({
-      name: 'Photo Gallery',
-      metadata: {
-        grant_types: ['authorization_code', 'refresh_token'],
-        redirect_uris: [`${rpServer.origin}/callback`],
-        post_logout_redirect_uris: [`${rpServer.origin}/signed-out`],
-        token_endpoint_auth_method: 'none',
-        scope: 'openid profile email',
-      },
-    });
-    clientId = client.clientId;
-    rp = await oidc.discovery(new URL(t.issuer), clientId, undefined, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    ({ rp } = await registerBrowserApp(t, rpServer, {
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scope: 'openid profile email',
+    }));
     chrome = await launchChromium();
   });
   afterEach((context) => {

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } fr
 import { ACR } from '../../src/services/authentication-context.ts';
 import { launchChromium, type ChromiumSession } from '../helpers/chromium.ts';
 import {
+  registerBrowserApp,
   startRelyingPartyServer,
   type RelyingPartyServer,
 } from '../helpers/relying-party-server.ts';
@@ -30,20 +31,10 @@ describe('passkeys in a real browser', () => {
     t = await startTestTessera(CHEAP_ARGON2);
     rpServer = await startRelyingPartyServer();
     aliceId = await createUser(t);
-    const { client } = await t.tessera.clients.create({
-      name: 'Photo Gallery',
-      metadata: {
-        grant_types: ['authorization_code'],
-        redirect_uris: [`${rpServer.origin}/callback`],
-        post_logout_redirect_uris: [`${rpServer.origin}/signed-out`],
-        token_endpoint_auth_method: 'none',
-        scope: 'openid profile',
-      },
-    });
-    clientId = client.clientId;
-    rp = await oidc.discovery(new URL(t.issuer), clientId, undefined, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    ({ clientId, rp } = await registerBrowserApp(t, rpServer, {
+      grantTypes: ['authorization_code'],
+      scope: 'openid profile',
+    }));
     chrome = await launchChromium();
     cdp = await chrome.context.newCDPSession(chrome.page);
     await cdp.send('WebAuthn.enable', { enableUI: false });

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } fr
 
 import { launchChromium, type ChromiumSession } from '../helpers/chromium.ts';
 import {
+  registerBrowserApp,
   startRelyingPartyServer,
   type RelyingPartyServer,
 } from '../helpers/relying-party-server.ts';
@@ -21,20 +22,10 @@ describe('signing in with a real browser', () => {
     t = await startTestTessera();
     rpServer = await startRelyingPartyServer();
     aliceId = await createUser(t);
-    const { client } = await t.tessera.clients.create({
-      name: 'Photo Gallery',
-      metadata: {
-        grant_types: ['authorization_code', 'refresh_token'],
-        redirect_uris: [`${rpServer.origin}/callback`],
-        post_logout_redirect_uris: [`${rpServer.origin}/signed-out`],
-        token_endpoint_auth_method: 'none',
-        scope: 'openid profile email',
-      },
-    });
-    clientId = client.clientId;
-    rp = await oidc.discovery(new URL(t.issuer), clientId, undefined, oidc.None(), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    ({ clientId, rp } = await registerBrowserApp(t, rpServer, {
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scope: 'openid profile email',
+    }));
     chrome = await launchChromium();
   });
   afterEach((context) => {

@@ -2,6 +2,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import * as oidc from 'openid-client';
+
+import type { TestTessera } from './test-tessera.ts';
+
 export interface ReceivedRequest {
   readonly method: string;
   readonly url: URL;
@@ -74,4 +78,29 @@ export async function startRelyingPartyServer(): Promise<RelyingPartyServer> {
       server.close();
     },
   };
+}
+
+/**
+ * A public browser application of `rpServer` registered in Tessera (code flow, PKCE, its
+ * callback and signed-out pages), and its openid-client configuration.
+ */
+export async function registerBrowserApp(
+  t: TestTessera,
+  rpServer: RelyingPartyServer,
+  options: { grantTypes: string[]; scope: string },
+): Promise<{ clientId: string; rp: oidc.Configuration }> {
+  const { client } = await t.tessera.clients.create({
+    name: 'Photo Gallery',
+    metadata: {
+      grant_types: options.grantTypes,
+      redirect_uris: [`${rpServer.origin}/callback`],
+      post_logout_redirect_uris: [`${rpServer.origin}/signed-out`],
+      token_endpoint_auth_method: 'none',
+      scope: options.scope,
+    },
+  });
+  const rp = await oidc.discovery(new URL(t.issuer), client.clientId, undefined, oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
+  return { clientId: client.clientId, rp };
 }
