@@ -141,7 +141,6 @@ export function composeServices(config: Config, deps: ServiceDeps): Services {
   const passkeySignIn = createPasskeySignIn({
     passkeys,
     accounts: storage.accounts,
-    outbox: storage.outbox,
     newEvent,
     pepper: config.secrets.secretPepper,
     metrics: deps.metrics.logins,

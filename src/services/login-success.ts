@@ -16,7 +16,8 @@ export async function recordLoginSuccess(
     readonly clientId: string | undefined;
     readonly ipHash: string;
     readonly amr: readonly AuthenticationMethod[];
-    readonly ipTurn: HeldTurn;
+    /** The client IP's turn, when the sign-in took one (a passkey takes none). */
+    readonly ipTurn?: HeldTurn | undefined;
   },
 ): Promise<void> {
   const event = newEvent({
@@ -30,7 +31,7 @@ export async function recordLoginSuccess(
     },
   });
   await Promise.all([
-    success.ipTurn.release(),
+    success.ipTurn?.release(),
     accounts.changeSignInState(
       success.accountId,
       () => ({ next: { failedLogins: undefined, lockedUntil: undefined }, result: true }),

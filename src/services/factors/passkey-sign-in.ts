@@ -3,15 +3,14 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import type { EventFactory } from '../../events/event-factory.ts';
 import type { LoginMetrics } from '../../metrics/create-metrics.ts';
 import type { AccountStore } from '../../ports/accounts.ts';
-import type { OutboxStore } from '../../ports/outbox.ts';
 import type { AuthenticationMethod } from '../authentication-context.ts';
 import { createLoginDigest } from '../login-digest.ts';
+import { recordLoginSuccess } from '../login-success.ts';
 import type { PasskeyService } from './passkeys.ts';
 
 export interface PasskeySignInDeps {
   readonly passkeys: PasskeyService;
   readonly accounts: AccountStore;
-  readonly outbox: OutboxStore;
   readonly newEvent: EventFactory;
   readonly pepper: Buffer;
   readonly metrics?: LoginMetrics | undefined;
@@ -63,18 +62,14 @@ export function createPasskeySignIn(deps: PasskeySignInDeps) {
           ...(attempt.after ? (['mfa'] as const) : []),
         ]),
       ] as [AuthenticationMethod, ...AuthenticationMethod[]];
-      await deps.outbox.append([
-        deps.newEvent({
-          type: 'tessera.login.succeeded',
-          subject: account.id,
-          data: {
-            account_id: account.id,
-            client_id: attempt.clientId ?? null,
-            ip_hash: digest('ip', attempt.ip),
-            amr: methods,
-          },
-        }),
-      ]);
+      // The same record as any other sign-in: the event, and the account's failures cleared
+      // (wrong codes counted before a passkey completed a password sign-in included).
+      await recordLoginSuccess(deps.accounts, deps.newEvent, {
+        accountId: account.id,
+        clientId: attempt.clientId,
+        ipHash: digest('ip', attempt.ip),
+        amr: methods,
+      });
       deps.metrics?.succeeded();
       return { outcome: 'success', accountId: account.id, methods };
     },
