@@ -24,6 +24,16 @@ interface GroupedWrite {
   readonly reject: (error: unknown) => void;
 }
 
+/** One grouped write in its own (autocommit) statement. */
+function settleAlone(entry: GroupedWrite): void {
+  try {
+    entry.write();
+    entry.resolve();
+  } catch (error) {
+    entry.reject(error);
+  }
+}
+
 /**
  * A node:sqlite connection with a statement cache and a transaction helper. node:sqlite is
  * synchronous, so a transaction here never interleaves with another one in this process; other
@@ -34,7 +44,6 @@ export class SqliteDatabase {
   readonly #statements = new Map<string, StatementSync>();
   /** Writes grouped into one transaction (groupWrite), run at the latest on the next turn. */
   #grouped: GroupedWrite[] = [];
-  #flushing = false;
 
   constructor(path: string) {
     if (path !== ':memory:') createOwnerOnly(path);
@@ -81,48 +90,47 @@ export class SqliteDatabase {
    * transaction fails, each write is retried alone and settles with its own outcome.
    */
   groupWrite(write: () => void): Promise<void> {
+    // Inside an open transaction the write would resolve, then roll back with it.
+    if (this.#db.isTransaction) {
+      return Promise.reject(new Error('groupWrite is not for use inside a transaction'));
+    }
     return new Promise((resolve, reject) => {
       if (this.#grouped.length === 0) setImmediate(() => this.#flushGrouped());
       this.#grouped.push({ write, resolve, reject });
     });
   }
 
+  /**
+   * Runs what is grouped. The queue is swapped out first, so the statements the writes prepare
+   * (which flush too) find it empty.
+   */
   #flushGrouped(): void {
-    if (this.#flushing || this.#grouped.length === 0) return;
+    if (this.#grouped.length === 0) return;
     const group = this.#grouped;
     this.#grouped = [];
-    this.#flushing = true;
-    try {
-      if (group.length > 1 && this.#runGroup(group)) return;
-      for (const entry of group) {
-        try {
-          entry.write();
-          entry.resolve();
-        } catch (error) {
-          entry.reject(error);
-        }
-      }
-    } finally {
-      this.#flushing = false;
-    }
-  }
-
-  /** The group in one transaction; false (rolled back, nothing settled) if any write threw. */
-  #runGroup(group: readonly GroupedWrite[]): boolean {
+    if (group.length === 1) return settleAlone(group[0]!);
     try {
       this.#db.exec('BEGIN IMMEDIATE');
-    } catch {
-      return false;
+    } catch (error) {
+      // Locked past the busy timeout: each write alone would wait that long again, so all fail.
+      for (const entry of group) entry.reject(error);
+      return;
     }
     try {
       for (const entry of group) entry.write();
       this.#db.exec('COMMIT');
     } catch {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      return false;
+      try {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      } catch (rollbackError) {
+        for (const entry of group) entry.reject(rollbackError);
+        return;
+      }
+      // One write threw: the others are fine, so each goes alone and settles with its outcome.
+      for (const entry of group) settleAlone(entry);
+      return;
     }
     for (const entry of group) entry.resolve();
-    return true;
   }
 
   get isOpen(): boolean {

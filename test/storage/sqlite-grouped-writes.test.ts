@@ -65,6 +65,14 @@ describe('grouped SQLite writes', () => {
     expect(await models.find('AccessToken', 'also-kept')).toMatchObject({ jti: 'also-kept' });
   });
 
+  it('refuses a grouped write inside a transaction, which could roll it back after it resolved', async () => {
+    let grouped: Promise<void> | undefined;
+    db.transaction(() => {
+      grouped = db.groupWrite(() => undefined);
+    });
+    await expect(grouped).rejects.toThrow('not for use inside a transaction');
+  });
+
   it('writes what is grouped before the connection closes', async () => {
     const path = join(root, 'tessera.sqlite');
     const written = store().upsert('Grant', 'grant-1', { jti: 'grant-1' }, 60);
