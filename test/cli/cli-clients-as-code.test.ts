@@ -204,6 +204,16 @@ clients:
     expect(applied.stdout + applied.stderr).not.toContain(secrets.quiet.client_secret);
   });
 
+  it('keeps the secrets an earlier apply wrote to --secrets-out when the next one makes none', async () => {
+    const file = writeFile('clients:\n  kept:\n    name: Kept\n');
+    const out = join(dir, 'kept-secrets.json');
+    expect((await tessera(['apply', '-f', file, '--secrets-out', out])).code).toBe(0);
+    const written = readFileSync(out, 'utf8');
+    expect(JSON.parse(written).kept.client_secret).toEqual(expect.any(String));
+    expect((await tessera(['apply', '-f', file, '--secrets-out', out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(written);
+  });
+
   it('refuses a --secrets-out it cannot write, or a symbolic link there, before creating anything', async () => {
     const file = writeFile('clients:\n  unborn:\n    name: Unborn\n');
     const link = join(dir, 'planted-link.json');

@@ -1,4 +1,12 @@
-import { closeSync, fchmodSync, constants as fsConstants, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  ftruncateSync,
+  constants as fsConstants,
+  openSync,
+  writeSync,
+} from 'node:fs';
 
 import type { Command } from 'commander';
 
@@ -39,9 +47,11 @@ async function planFor(context: CliContext, options: PlanOptions): Promise<Plan>
  * file's mode), and never through a symbolic link someone else planted there.
  */
 function openSecretsFile(path: string): number {
-  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = fsConstants;
+  // Not truncated here: an apply that makes no secret leaves the file, and the secrets an
+  // earlier apply wrote there (shown only once), as they were.
+  const { O_WRONLY, O_CREAT, O_NOFOLLOW } = fsConstants;
   try {
-    const fd = openSync(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600);
+    const fd = openSync(path, O_WRONLY | O_CREAT | O_NOFOLLOW, 0o600);
     fchmodSync(fd, 0o600);
     return fd;
   } catch (error) {
@@ -58,14 +68,17 @@ function reportApplied(
   secretsFile: { path: string; fd: number } | undefined,
 ): void {
   const withSecrets = applied.filter((change) => change.clientSecret !== undefined);
-  if (secretsFile) {
+  // An empty (new) file still gets `{}`, so it is valid JSON; one holding earlier secrets is
+  // replaced only by new ones.
+  if (secretsFile && (withSecrets.length > 0 || fstatSync(secretsFile.fd).size === 0)) {
+    ftruncateSync(secretsFile.fd, 0);
     const secrets = Object.fromEntries(
       withSecrets.map((change) => [
         change.key,
         { client_id: change.id, client_secret: change.clientSecret },
       ]),
     );
-    writeSync(secretsFile.fd, `${JSON.stringify(secrets, null, 2)}\n`);
+    writeSync(secretsFile.fd, `${JSON.stringify(secrets, null, 2)}\n`, 0);
   }
   const printSecrets = secretsFile === undefined;
   if (context.json) {
