@@ -75,6 +75,18 @@ describe('second factors (authenticator app and recovery codes)', () => {
     expect(await factors.startTotp('acc_1', 'alice')).toBeUndefined();
   });
 
+  it('never confirms a replaced secret: the one set up last is the one pending', async () => {
+    const first = await factors.startTotp('acc_1', 'alice');
+    const code = await codeAt(first!.secret, 0);
+    // A confirmation that read the first secret races a new start, which replaces it.
+    const [, second] = await Promise.all([
+      factors.confirmTotp('acc_1', code),
+      factors.startTotp('acc_1', 'alice'),
+    ]);
+    expect(second?.secret).not.toBe(first!.secret);
+    expect((await factors.pendingTotp('acc_1', 'alice'))?.secret).toBe(second!.secret);
+  });
+
   it('accepts a code one step either side of now, not two', async () => {
     const secret = await enrol();
     clock.advance(10 * 30_000);

@@ -108,6 +108,13 @@ export function createFactorService(deps: FactorServiceDeps) {
   const secretOf = (factor: AccountFactor) =>
     sealer.decrypt((factor.data as unknown as TotpData).secret, factor.id);
 
+  async function pendingTotp(accountId: string, label: string): Promise<TotpEnrolment | undefined> {
+    const factor = await factors.get(totpIdOf(accountId));
+    if (!factor || isActive(factor)) return undefined;
+    const secret = secretOf(factor);
+    return { secret, uri: totpUri(secret, deps.issuerName, label) };
+  }
+
   return {
     async list(accountId: string): Promise<FactorView[]> {
       return (await activeFactors(accountId)).map(viewOf);
@@ -127,35 +134,38 @@ export function createFactorService(deps: FactorServiceDeps) {
     /**
      * Starts setting up an authenticator app: a new secret, stored sealed and unconfirmed
      * (replacing an unconfirmed one). Undefined when the account has a confirmed one already.
+     * An unconfirmed secret is replaced by a compare-and-set on its counter, so a confirmation
+     * that read the old secret cannot then store it over the new one; when another request
+     * started one at the same moment, that one is the secret shown.
      */
     async startTotp(accountId: string, label: string): Promise<TotpEnrolment | undefined> {
       const id = totpIdOf(accountId);
       const existing = await factors.get(id);
       if (existing && isActive(existing)) return undefined;
-      if (existing) await factors.delete(accountId, id);
       const secret = newTotpSecret();
-      const data: TotpData = { secret: sealer.encrypt(secret, id), confirmed: false };
-      const stored = await factors.insert({
-        id,
-        accountId,
-        kind: 'totp',
-        name: undefined,
-        data: data as unknown as Record<string, unknown>,
-        counter: 0,
-        createdAt: clock(),
-        lastUsedAt: undefined,
-      });
-      if (!stored) return undefined;
+      const data = { secret: sealer.encrypt(secret, id), confirmed: false } satisfies TotpData;
+      const stored = existing
+        ? await factors.recordUse(id, existing.counter, {
+            counter: existing.counter + 1,
+            usedAt: clock(),
+            data,
+          })
+        : await factors.insert({
+            id,
+            accountId,
+            kind: 'totp',
+            name: undefined,
+            data,
+            counter: 0,
+            createdAt: clock(),
+            lastUsedAt: undefined,
+          });
+      if (!stored) return pendingTotp(accountId, label);
       return { secret, uri: totpUri(secret, deps.issuerName, label) };
     },
 
     /** The secret being set up again (the page shown anew), or undefined when there is none. */
-    async pendingTotp(accountId: string, label: string): Promise<TotpEnrolment | undefined> {
-      const factor = await factors.get(totpIdOf(accountId));
-      if (!factor || isActive(factor)) return undefined;
-      const secret = secretOf(factor);
-      return { secret, uri: totpUri(secret, deps.issuerName, label) };
-    },
+    pendingTotp,
 
     /** Confirms the secret being set up with a code from the app; false for a wrong code. */
     async confirmTotp(accountId: string, code: string): Promise<boolean> {
