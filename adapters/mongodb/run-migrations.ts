@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 
 import { schemaMigrationsOf } from './collections.ts';
 import { MONGODB_MIGRATIONS, type MongoMigration } from './migrations.ts';
-import { detectServerCapabilities } from './server-profile.ts';
+import { detectServerCapabilities, type ServerCapabilities } from './server-profile.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
 
 export interface MongoMigrationReport {
@@ -31,6 +31,8 @@ export interface MigrateOptions {
    */
   readonly ttl?: boolean;
   readonly clock?: () => number;
+  /** What the connection already detected (open-mongodb-storage.ts); detected here otherwise. */
+  readonly capabilities?: ServerCapabilities;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function migrateMongoDatabase(
   options: MigrateOptions = {},
 ): Promise<MongoMigrationReport> {
   const clock = options.clock ?? Date.now;
-  const capabilities = await detectServerCapabilities(db);
+  const capabilities = options.capabilities ?? (await detectServerCapabilities(db));
   const setup = { ttl: options.ttl !== false && capabilities.ttlIndexes };
   const recorded = await recordedVersions(db);
   const applied: string[] = [];

@@ -31,7 +31,9 @@ export async function openStorage(config: Config, deps: OpenStorageDeps): Promis
   const storage = await openMongoStorage({ uri, dbName, logger: deps.logger, ...clockOption });
   if (ensureIndexes) {
     try {
-      const report = await migrateMongoDatabase(storage.client.db(dbName));
+      const report = await migrateMongoDatabase(storage.client.db(dbName), {
+        capabilities: storage.capabilities,
+      });
       deps.logger.info(
         {
           database: dbName,
