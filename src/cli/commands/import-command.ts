@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 
 import type { Command } from 'commander';
 
-import { CliError } from '../cli-error.ts';
+import { CliError, EXIT_FAILURE } from '../cli-error.ts';
 import { action, type CliContext } from '../cli-context.ts';
 import type { CliIo } from '../cli-io.ts';
 import { planKeycloakImport, type ImportPlan } from '../keycloak/keycloak-mapping.ts';
@@ -57,15 +57,15 @@ async function runSteps(context: CliContext, steps: readonly Step[], dryRun: boo
     try {
       const { body } = await context.api().call('POST', step.path, { body: step.body });
       // A secret Tessera made (the export had none): shown this once, like `clients create`.
+      // The API never returns a secret it was given (client-routes.ts), only one it generated.
       const secret = (body as { client_secret?: unknown }).client_secret;
-      const known = (step.body as { client_secret?: unknown }).client_secret !== undefined;
       done.push(
-        typeof secret === 'string' && !known
+        typeof secret === 'string'
           ? `${step.what} with the new secret ${secret} (shown once: store it now)`
           : step.what,
       );
     } catch (error) {
-      if (!(error instanceof CliError) || error.exitCode !== 1) throw error;
+      if (!(error instanceof CliError) || error.exitCode !== EXIT_FAILURE) throw error;
       failed.push(`${step.what}: ${error.message}`);
     }
   }
