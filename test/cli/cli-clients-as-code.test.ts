@@ -227,6 +227,21 @@ clients:
     expect((await tessera(['plan', '-f', file])).code).toBe(EXIT_CHANGES);
   });
 
+  it('settles on a file that names a scope twice', async () => {
+    const file = writeFile(`
+clients:
+  reader:
+    name: Reader
+resource_servers:
+  repeated:
+    audience: https://repeated-\${backend}.example.com
+    scopes: [stock:read, stock:read]
+`);
+    expect((await tessera(['apply', '-f', file])).code).toBe(0);
+    const plan = await tessera(['plan', '-f', file]);
+    expect(plan.code, plan.stdout).toBe(0);
+  });
+
   it('prunes only what apply created and the file no longer names, never a client made by hand', async () => {
     const handMade = await tessera(['clients', 'create', '--name', 'by hand', '--json']);
     const handMadeId = handMade.json().client_id;

@@ -68,13 +68,15 @@ function desiredResourceServer(
   entry: ResourceServerEntry,
   current: CurrentResourceServer | undefined,
 ): Record<string, unknown> {
+  // The service keeps each scope and introspector once (checkScopes, introspectors.bind), in
+  // the order first named: so does the plan, or a repeated one would show a change forever.
   return {
     name: entry.name ?? entry.audience,
-    scopes: entry.scopes,
+    scopes: entry.scopes && [...new Set(entry.scopes)],
     access_token_format: entry.access_token_format ?? 'jwt',
     // Its default is the server's TESSERA_ACCESS_TOKEN_TTL: left out, it is left alone.
     access_token_ttl: entry.access_token_ttl ?? current?.access_token_ttl,
-    introspectors: entry.introspectors ?? [],
+    introspectors: [...new Set(entry.introspectors ?? [])],
     require_dpop: entry.require_dpop ?? false,
   };
 }
