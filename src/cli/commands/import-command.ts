@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-
 import type { Command } from 'commander';
 
 import { CliError, EXIT_FAILURE } from '../cli-error.ts';
@@ -8,6 +6,7 @@ import type { CliIo } from '../cli-io.ts';
 import { planKeycloakImport, type ImportPlan } from '../keycloak/keycloak-mapping.ts';
 import { parseKeycloakRealm } from '../keycloak/keycloak-realm.ts';
 import { printJson } from '../output.ts';
+import { readInputFile } from '../read-input-file.ts';
 
 interface Step {
   readonly what: string;
@@ -28,18 +27,6 @@ const stepsOf = (plan: ImportPlan): Step[] => [
   })),
   ...plan.users.map((user) => ({ what: `user ${user.username}`, path: '/users', body: user.body })),
 ];
-
-async function readRealmFile(file: string) {
-  let content: string;
-  try {
-    content = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new CliError(
-      `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-  }
-  return parseKeycloakRealm(file, content);
-}
 
 /**
  * Creates the plan's objects through the admin API, one call each, in order (resource servers
@@ -105,7 +92,7 @@ Examples:
       action(
         io,
         async (context, file: string, options: { dryRun?: boolean; audience?: string }) => {
-          const realm = await readRealmFile(file);
+          const realm = parseKeycloakRealm(file, readInputFile(file));
           const audience = options.audience ?? `urn:keycloak:realm:${realm.realm}`;
           const plan = planKeycloakImport(realm, audience);
           const dryRun = options.dryRun === true;

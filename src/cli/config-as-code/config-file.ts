@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 
 import { configFileSchema, type ConfigFile } from '../../admin/config-file-schema.ts';
 import { CliError } from '../cli-error.ts';
+import { readInputFile } from '../read-input-file.ts';
 
 /** A clients-as-code file as read: where it came from (for every message) and what it says. */
 export interface LoadedConfigFile {
@@ -22,14 +21,7 @@ const MAX_LISTED = 20;
  * names its line instead.
  */
 export function readConfigFile(path: string): LoadedConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError(
-      `${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
+  const text = readInputFile(path);
   // uniqueKeys: a key given twice is an error, not a silent "last one wins".
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const syntaxError = document.errors[0];
