@@ -1,4 +1,4 @@
-import { createHash, createSecretKey } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
 
 import type { Logger } from 'pino';
 
@@ -200,17 +200,7 @@ function buildPasskeyService(config: Config, deps: ServiceDeps): PasskeyService 
   const challenges = createWebAuthnChallenges({
     key: createSecretKey(config.secrets.secretPepper),
     clock,
-    // One atomic insert per challenge (OidcModelStore.insertIfAbsent): used once, at any replica.
-    markUsed: (challenge, expiresAt) => {
-      const id = createHash('sha256').update(`tessera-webauthn\0${challenge}`).digest('hex');
-      const expiresIn = Math.max(Math.ceil((expiresAt - clock()) / 1000), 1);
-      return storage.oidcModels.insertIfAbsent(
-        'ReplayDetection',
-        id,
-        { jti: id, kind: 'ReplayDetection' },
-        expiresIn,
-      );
-    },
+    used: storage.oidcModels,
   });
   return createPasskeyService({
     factors: storage.accountFactors,

@@ -15,10 +15,12 @@ describe('WebAuthn challenges', () => {
     const challenges = createWebAuthnChallenges({
       key: createSecretKey(randomBytes(32)),
       clock,
-      markUsed: async (challenge) => {
-        if (used.has(challenge)) return false;
-        used.add(challenge);
-        return true;
+      used: {
+        insertIfAbsent: async (_model, id) => {
+          if (used.has(id)) return false;
+          used.add(id);
+          return true;
+        },
       },
     });
     return { clock, challenges };

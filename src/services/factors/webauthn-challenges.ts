@@ -1,4 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+
+import type { OidcModelStore } from '../../ports/oidc-models.ts';
 
 /** How long a WebAuthn ceremony may take from its options to its answer. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
@@ -10,15 +12,28 @@ const TAG_BYTES = 16;
  * WebAuthn challenges (WebAuthn L3 section 13.4.3: random, at least 16 bytes, used once) that
  * need no server-side state until they are used: 16 random bytes, the expiry, and an HMAC over
  * both and the scope they were issued for (an interaction or a browser session), so a challenge
- * is only accepted for the ceremony it was made for. Single use is the caller's (one atomic
- * insert of the challenge once the ceremony verified: `markUsed`).
+ * is only accepted for the ceremony it was made for. Single use: once the ceremony verified,
+ * one atomic insert of the challenge's hash as a replay record until it expires
+ * (OidcModelStore.insertIfAbsent), so it is spent once at any replica.
  */
 export function createWebAuthnChallenges(deps: {
   readonly key: KeyObject;
   readonly clock: () => number;
-  /** Records `challenge` as used until `expiresAt` (epoch ms); false when it was used already. */
-  readonly markUsed: (challenge: string, expiresAt: number) => Promise<boolean>;
+  /** Where spent challenges are recorded (the replay records of DPoP proofs too). */
+  readonly used: Pick<OidcModelStore, 'insertIfAbsent'>;
 }) {
+  /** Records `challenge` as used until `expiresAt` (epoch ms); false when it was used already. */
+  const markUsed = (challenge: string, expiresAt: number): Promise<boolean> => {
+    const id = createHash('sha256').update(`tessera-webauthn\0${challenge}`).digest('hex');
+    const expiresIn = Math.max(Math.ceil((expiresAt - deps.clock()) / 1000), 1);
+    return deps.used.insertIfAbsent(
+      'ReplayDetection',
+      id,
+      { jti: id, kind: 'ReplayDetection' },
+      expiresIn,
+    );
+  };
+
   const tagOf = (scope: string, body: Buffer) =>
     createHmac('sha256', deps.key)
       .update(`tessera-webauthn-challenge:${scope}\0`)
@@ -50,7 +65,7 @@ export function createWebAuthnChallenges(deps: {
     /** Spends a valid challenge: true once, for the first ceremony that presents it. */
     async use(challenge: string, scope: string): Promise<boolean> {
       const expiresAt = expiryOf(challenge, scope);
-      return expiresAt !== undefined && deps.markUsed(challenge, expiresAt);
+      return expiresAt !== undefined && markUsed(challenge, expiresAt);
     },
   };
 }
