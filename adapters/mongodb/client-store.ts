@@ -13,6 +13,7 @@ import { inSession, writeRecordWithEvents } from './write-with-events.ts';
 const toDocument = (record: ClientRecord): ClientDocument => ({
   _id: record.clientId,
   version: record.version,
+  ...(record.configKey === undefined ? {} : { configKey: record.configKey }),
   record: JSON.stringify(record),
 });
 

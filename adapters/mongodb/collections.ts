@@ -117,6 +117,8 @@ export interface DocumentLockDocument {
 export interface ClientDocument {
   _id: string;
   version: number;
+  /** The record's configKey, where it has one: a sparse unique index (migrations.ts). */
+  configKey?: string;
   /** JSON text of the ClientRecord. */
   record: string;
 }
@@ -126,6 +128,8 @@ export interface ResourceServerDocument {
   /** Unique index: one resource server per RFC 8707 resource indicator. */
   audience: string;
   version: number;
+  /** As ClientDocument.configKey. */
+  configKey?: string;
   record: string;
 }
 

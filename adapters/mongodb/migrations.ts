@@ -1,6 +1,7 @@
 import type { Db, IndexDescription } from 'mongodb';
 
 import { backfillAccountIds, backfillClientIds } from './account-id-backfill.ts';
+import { backfillConfigKeys, CONFIG_KEYED_COLLECTIONS } from './config-key-backfill.ts';
 import {
   createExpiryIndexes,
   createMissingIndexes,
@@ -125,5 +126,25 @@ export const MONGODB_MIGRATIONS: readonly MongoMigration[] = [
       createMissingIndexes(db, {
         account_factors: [{ key: { accountId: 1, createdAt: 1, _id: 1 }, name: 'account_order' }],
       }),
+  },
+  // A config_key names at most one client and one resource server, so two `tessera apply` runs
+  // racing cannot both create an entry. Sparse: records made by hand have no key.
+  {
+    version: 6,
+    name: 'config keys unique',
+    run: async (db) => {
+      let backfilled = 0;
+      for (const collection of CONFIG_KEYED_COLLECTIONS) {
+        backfilled += await backfillConfigKeys(db, collection);
+      }
+      const unique = [
+        { key: { configKey: 1 }, name: 'configKey_unique', unique: true, sparse: true },
+      ];
+      const indexes = await createMissingIndexes(
+        db,
+        Object.fromEntries(CONFIG_KEYED_COLLECTIONS.map((collection) => [collection, unique])),
+      );
+      return { ...indexes, backfilled };
+    },
   },
 ];

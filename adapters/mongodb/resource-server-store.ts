@@ -19,6 +19,7 @@ const toDocument = (record: ResourceServerRecord): ResourceServerDocument => ({
   _id: record.id,
   audience: record.audience,
   version: record.version,
+  ...(record.configKey === undefined ? {} : { configKey: record.configKey }),
   record: JSON.stringify(record),
 });
 

@@ -157,4 +157,38 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX account_factors_account_id ON account_factors (account_id, created_at, id);
   `,
+  `
+  -- config_key (set by \`tessera apply\` on what it creates) names at most one client and one
+  -- resource server, so two applies racing cannot both create an entry. Keys recorded twice
+  -- before this step stay on the oldest holder; the later ones are detached (kept, no longer
+  -- managed by apply, shown by \`tessera plan\` as unmanaged) and their version moves.
+  UPDATE clients
+    SET record = json_set(json_remove(record, '$.configKey'), '$.version', version + 1),
+        version = version + 1
+    WHERE json_extract(record, '$.configKey') IS NOT NULL
+      AND EXISTS (
+        SELECT 1 FROM clients AS older
+        WHERE json_extract(older.record, '$.configKey') = json_extract(clients.record, '$.configKey')
+          AND (json_extract(older.record, '$.createdAt') < json_extract(clients.record, '$.createdAt')
+            OR (json_extract(older.record, '$.createdAt') = json_extract(clients.record, '$.createdAt')
+              AND older.client_id < clients.client_id)));
+  CREATE UNIQUE INDEX clients_config_key ON clients (json_extract(record, '$.configKey'))
+    WHERE json_extract(record, '$.configKey') IS NOT NULL;
+  UPDATE resource_servers
+    SET record = json_set(json_remove(record, '$.configKey'), '$.version', version + 1),
+        version = version + 1
+    WHERE json_extract(record, '$.configKey') IS NOT NULL
+      AND EXISTS (
+        SELECT 1 FROM resource_servers AS older
+        WHERE json_extract(older.record, '$.configKey') =
+                json_extract(resource_servers.record, '$.configKey')
+          AND (json_extract(older.record, '$.createdAt') <
+                 json_extract(resource_servers.record, '$.createdAt')
+            OR (json_extract(older.record, '$.createdAt') =
+                  json_extract(resource_servers.record, '$.createdAt')
+              AND older.id < resource_servers.id)));
+  CREATE UNIQUE INDEX resource_servers_config_key
+    ON resource_servers (json_extract(record, '$.configKey'))
+    WHERE json_extract(record, '$.configKey') IS NOT NULL;
+  `,
 ];

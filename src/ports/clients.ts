@@ -38,7 +38,8 @@ export interface ClientRecord {
   readonly tokensRevokedAt?: number | undefined;
   /**
    * The client's key in the clients-as-code file `tessera apply` created it from
-   * (docs/clients-as-code.md); absent for a client made otherwise. Never changes.
+   * (docs/clients-as-code.md); absent for a client made otherwise. Never changes. Unique: at
+   * most one client holds a key (ClientStore.insert).
    */
   readonly configKey?: string | undefined;
 }
@@ -64,7 +65,7 @@ export interface ClientDeletionOptions extends DeleteOptions {
 
 /** Registered OAuth clients, as managed by the admin API. */
 export interface ClientStore {
-  /** Returns false (and writes nothing) when the client id is taken. */
+  /** Returns false (and writes nothing) when the client id, or the configKey it has, is taken. */
   insert(record: ClientRecord, options?: WriteOptions): Promise<boolean>;
   get(clientId: string): Promise<ClientRecord | undefined>;
   /** Ordered by client id. */

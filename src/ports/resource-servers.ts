@@ -63,7 +63,7 @@ export function completeResourceServerRecord(
 }
 
 export interface ResourceServerStore {
-  /** Returns false when the id or the audience is taken. */
+  /** Returns false when the id, the audience or the configKey it has is taken. */
   insert(record: ResourceServerRecord, options?: WriteOptions): Promise<boolean>;
   get(id: string): Promise<ResourceServerRecord | undefined>;
   getByAudience(audience: string): Promise<ResourceServerRecord | undefined>;

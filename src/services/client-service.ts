@@ -211,6 +211,14 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
         ],
       });
       if (!inserted) {
+        // The store refuses a taken client id and a taken config_key alike (ClientStore.insert).
+        if (input.configKey !== undefined && !(await clients.get(clientId))) {
+          throw new AppError(
+            'conflict',
+            `a client with config_key ${input.configKey} already exists`,
+            { field: 'config_key' },
+          );
+        }
         throw new AppError(
           'conflict',
           input.clientId === undefined

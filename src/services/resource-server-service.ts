@@ -155,6 +155,14 @@ export function createResourceServerService(
         ],
       });
       if (!inserted) {
+        // The store refuses a taken audience and a taken config_key alike (its insert).
+        if (input.configKey !== undefined && !(await resourceServers.getByAudience(audience))) {
+          throw new AppError(
+            'conflict',
+            `a resource server with config_key ${input.configKey} already exists`,
+            { field: 'config_key' },
+          );
+        }
         throw new AppError(
           'conflict',
           `a resource server with audience ${audience} already exists`,

@@ -39,6 +39,27 @@ describe('admin API: config_key, the mark of objects tessera apply created', () 
     expect(patched.body.field).toBe('config_key');
   });
 
+  it('gives a config_key to one client and one resource server only: a second create is a 409 naming config_key', async () => {
+    const first = await call('POST', '/clients', { body: { name: 'one', config_key: 'taken' } });
+    expect(first.status).toBe(201);
+    const second = await call('POST', '/clients', { body: { name: 'two', config_key: 'taken' } });
+    expect(second.status).toBe(409);
+    expect(second.body.field).toBe('config_key');
+    const server = await call('POST', '/resource-servers', {
+      body: { audience: 'https://taken-1.example.com', scopes: ['a'], config_key: 'taken' },
+    });
+    expect(server.status).toBe(201);
+    const again = await call('POST', '/resource-servers', {
+      body: { audience: 'https://taken-2.example.com', scopes: ['a'], config_key: 'taken' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.field).toBe('config_key');
+    const sameAudience = await call('POST', '/resource-servers', {
+      body: { audience: 'https://taken-1.example.com', scopes: ['a'], config_key: 'fresh' },
+    });
+    expect(sameAudience.body.field).toBe('audience');
+  });
+
   it('refuses a key with control characters or surrounding spaces, naming config_key', async () => {
     for (const key of ['', ' web', 'we\tb', 'x'.repeat(201)]) {
       const response = await call('POST', '/clients', { body: { name: 'bad', config_key: key } });

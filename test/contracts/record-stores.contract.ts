@@ -72,6 +72,19 @@ export function describeClientStoreContract(adapter: string, open: OpenTestStora
       );
     });
 
+    it('lets exactly one of many concurrent inserts with the same config key in, and any number without one', async () => {
+      const ids = Array.from({ length: 12 }, (_, index) => `cl_${index}`);
+      const results = await Promise.all(
+        ids.map((id) => storage.clients.insert(client(id, { configKey: 'web' }))),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = ids[results.indexOf(true)];
+      expect((await storage.clients.list({ limit: 50 })).map((c) => c.clientId)).toEqual([winner]);
+      expect(await storage.clients.insert(client('cl_other', { configKey: 'api' }))).toBe(true);
+      expect(await storage.clients.insert(client('cl_plain_1'))).toBe(true);
+      expect(await storage.clients.insert(client('cl_plain_2'))).toBe(true);
+    });
+
     it('lists clients in id order, a page at a time', async () => {
       for (const id of ['cl_c', 'cl_a', 'cl_d', 'cl_b']) await storage.clients.insert(client(id));
       const first = await storage.clients.list({ limit: 2 });
@@ -182,6 +195,25 @@ export function describeResourceServerStoreContract(adapter: string, open: OpenT
         await storage.resourceServers.insert(resourceServer('rs_2', 'https://api.example.com')),
       ).toBe(false);
       expect(await storage.resourceServers.get('rs_2')).toBeUndefined();
+    });
+
+    it('refuses a second resource server with the same config key, even racing', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, index) =>
+          storage.resourceServers.insert(
+            resourceServer(`rs_${index}`, `https://api${index}.example.com`, {
+              configKey: 'orders',
+            }),
+          ),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await storage.resourceServers.list({ limit: 50 })).toHaveLength(1);
+      expect(
+        await storage.resourceServers.insert(
+          resourceServer('rs_plain', 'https://plain.example.com'),
+        ),
+      ).toBe(true);
     });
 
     it("refuses an update that would take another server's audience", async () => {

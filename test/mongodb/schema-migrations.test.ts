@@ -1,6 +1,7 @@
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import type { ClientRecord } from '../../src/ports/clients.ts';
 import { COLLECTIONS } from '../../adapters/mongodb/collections.ts';
 import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
 import { MONGODB_MIGRATIONS } from '../../adapters/mongodb/migrations.ts';
@@ -18,6 +19,7 @@ const ALL_STEPS = [
   '3 accountId on grants and sessions',
   '4 clientId on client-bound models',
   '5 account factors by account',
+  '6 config keys unique',
 ];
 
 describe('MongoDB schema migrations', () => {
@@ -92,6 +94,52 @@ describe('MongoDB schema migrations', () => {
     // Every index is there: run the steps once more, and each finds all of its own.
     await db.collection(COLLECTIONS.schemaMigrations).drop();
     expect(await migrateMongoDatabase(db, { ttl: false })).toMatchObject({ created: [] });
+  });
+
+  it('keeps a config key recorded twice before it was unique on the oldest client and detaches the later one', async () => {
+    const db = freshDb();
+    await migrateMongoDatabase(db, { ttl: false });
+    // Back to before step 6: no unique index, and records that keep the key only in their JSON.
+    for (const collection of [COLLECTIONS.clients, COLLECTIONS.resourceServers]) {
+      await db.collection(collection).dropIndex('configKey_unique');
+    }
+    await db.collection(COLLECTIONS.schemaMigrations).deleteOne({ _id: 6 } as never);
+    const legacy = (clientId: string, createdAt: number) => ({
+      _id: clientId,
+      version: 1,
+      record: JSON.stringify({
+        clientId,
+        name: clientId,
+        metadata: {},
+        secrets: [],
+        createdAt,
+        updatedAt: createdAt,
+        version: 1,
+        configKey: 'web',
+      }),
+    });
+    await db
+      .collection<{ _id: string }>(COLLECTIONS.clients)
+      .insertMany([legacy('cl_later', 20), legacy('cl_first', 10)]);
+
+    const report = await migrateMongoDatabase(db, { ttl: false });
+    expect(report).toMatchObject({ applied: ['6 config keys unique'], backfilled: 2 });
+    const storage = await openTestMongoStorage({ dbName: db.databaseName });
+    try {
+      expect(await storage.clients.get('cl_first')).toMatchObject({ configKey: 'web', version: 1 });
+      const detached = await storage.clients.get('cl_later');
+      expect(detached).toMatchObject({ version: 2 });
+      expect(detached).not.toHaveProperty('configKey');
+      expect(
+        await storage.clients.insert({
+          ...(detached as ClientRecord),
+          clientId: 'cl_new',
+          configKey: 'web',
+        }),
+      ).toBe(false);
+    } finally {
+      await storage.close();
+    }
   });
 
   it('gives what an older replica writes during a rolling upgrade its lookup fields at the next run', async () => {

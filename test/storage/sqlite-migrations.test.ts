@@ -114,6 +114,62 @@ describe('SQLite migrations', () => {
     }
   });
 
+  it('keeps a config key recorded twice before it was unique on the oldest holder and detaches the later one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
+    dirs.push(dir);
+    const path = join(dir, 'tessera.sqlite');
+    const db = new DatabaseSync(path);
+    const previous = MIGRATIONS.findIndex((step) => step.includes('clients_config_key'));
+    for (const step of MIGRATIONS.slice(0, previous)) db.exec(step);
+    db.exec(`PRAGMA user_version = ${previous}`);
+    const insertClient = db.prepare(
+      'INSERT INTO clients (client_id, version, record) VALUES (?, ?, ?)',
+    );
+    for (const [clientId, createdAt] of [
+      ['cl_later', 20],
+      ['cl_first', 10],
+      ['cl_tie', 10],
+    ] as const) {
+      insertClient.run(
+        clientId,
+        1,
+        JSON.stringify({ clientId, createdAt, version: 1, configKey: 'web' }),
+      );
+    }
+    const insertServer = db.prepare(
+      'INSERT INTO resource_servers (id, audience, version, record) VALUES (?, ?, ?, ?)',
+    );
+    for (const [id, createdAt] of [
+      ['rs_b', 5],
+      ['rs_a', 7],
+    ] as const) {
+      const audience = `https://${id}.example.com`;
+      insertServer.run(
+        id,
+        audience,
+        1,
+        JSON.stringify({ id, audience, createdAt, version: 1, configKey: 'orders' }),
+      );
+    }
+    db.close();
+
+    const storage = openSqliteStorage({ path });
+    try {
+      expect(await storage.clients.get('cl_first')).toMatchObject({ configKey: 'web', version: 1 });
+      for (const clientId of ['cl_later', 'cl_tie']) {
+        const detached = await storage.clients.get(clientId);
+        expect(detached, clientId).toMatchObject({ version: 2 });
+        expect(detached, clientId).not.toHaveProperty('configKey');
+      }
+      expect(await storage.resourceServers.get('rs_b')).toMatchObject({ configKey: 'orders' });
+      expect(await storage.resourceServers.get('rs_a')).not.toHaveProperty('configKey');
+      const again = { clientId: 'cl_new', configKey: 'web', version: 1 } as never;
+      expect(await storage.clients.insert(again)).toBe(false);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('moves the catalog generation when a client stored before it existed is deleted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tessera-migrations-'));
     dirs.push(dir);
