@@ -77,20 +77,11 @@ export function createMongoAccountFactorStore(ctx: MongoStoreContext): AccountFa
         return deletedCount;
       }),
 
-    deleteByAccount: (accountId, kind, options) =>
+    deleteByAccount: (accountId, options) =>
       writeWithEvents(ctx, options, async (session) => {
-        const found = await factors()
-          .find({ accountId }, { projection: { record: 1 }, ...inSession(session) })
-          .toArray();
-        const ids = found
-          .map(toFactor)
-          .filter((factor) => kind === undefined || factor.kind === kind)
-          .map((factor) => factor.id);
-        if (ids.length > 0) {
-          await factors().deleteMany({ _id: { $in: ids }, accountId }, inSession(session));
-        }
+        const { deletedCount } = await factors().deleteMany({ accountId }, inSession(session));
         // Applied either way: a reset is announced even when there was nothing to remove.
-        return { value: ids.length, applied: true };
+        return { value: deletedCount, applied: true };
       }),
   };
 }

@@ -83,19 +83,13 @@ export function createSqliteAccountFactorStore(
       );
     },
 
-    async deleteByAccount(accountId, kind, options) {
+    async deleteByAccount(accountId, options) {
       return db.transaction(() => {
-        const ids = (
-          db
-            .statement('SELECT record FROM account_factors WHERE account_id = ?')
-            .all(accountId) as unknown as RecordRow[]
-        )
-          .map((row) => JSON.parse(row.record) as AccountFactor)
-          .filter((factor) => kind === undefined || factor.kind === kind)
-          .map((factor) => factor.id);
-        for (const id of ids) db.statement('DELETE FROM account_factors WHERE id = ?').run(id);
+        const { changes } = db
+          .statement('DELETE FROM account_factors WHERE account_id = ?')
+          .run(accountId);
         appendOutboxEvents(db, options, clock());
-        return ids.length;
+        return Number(changes);
       });
     },
   };

@@ -61,8 +61,8 @@ export interface AccountFactorStore {
   /** Deletes the factor if it belongs to `accountId`; false (and no event) when it did not exist. */
   delete(accountId: string, id: string, options?: WriteOptions): Promise<boolean>;
   /**
-   * Deletes every factor of `accountId` (only those of `kind` when given) and answers how many
-   * went; the events are recorded with the deletion, even when there was nothing to delete.
+   * Deletes every factor of `accountId` and answers how many went; the events are recorded with
+   * the deletion, even when there was nothing to delete.
    */
-  deleteByAccount(accountId: string, kind?: FactorKind, options?: WriteOptions): Promise<number>;
+  deleteByAccount(accountId: string, options?: WriteOptions): Promise<number>;
 }

@@ -22,24 +22,29 @@ describe('second factors (authenticator app and recovery codes)', () => {
   let storage: Storage;
   let clock: TestClock;
   let factors: FactorService;
+  let sealer: ReturnType<typeof createKeyEncrypter>;
+  let pepper: Buffer;
+  const serviceDeps = () => ({
+    factors: storage.accountFactors,
+    sealer,
+    pepper,
+    newEvent: createEventFactory({
+      source: 'http://localhost',
+      clock,
+      onInvalid: throwInvalidEvent,
+    }),
+    clock,
+    issuerName: 'localhost',
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tessera-factors-'));
     // On a step boundary, so that "one step later" is exactly 30 s away.
     clock = createTestClock(Date.UTC(2026, 0, 1, 12, 0, 0));
     storage = openSqliteStorage({ path: join(dir, 'store.sqlite'), clock });
-    factors = createFactorService({
-      factors: storage.accountFactors,
-      sealer: createKeyEncrypter(randomBytes(32)),
-      pepper: randomBytes(32),
-      newEvent: createEventFactory({
-        source: 'http://localhost',
-        clock,
-        onInvalid: throwInvalidEvent,
-      }),
-      clock,
-      issuerName: 'localhost',
-    });
+    sealer = createKeyEncrypter(randomBytes(32));
+    pepper = randomBytes(32);
+    factors = createFactorService(serviceDeps());
   });
   afterEach(async () => {
     await storage.close();
@@ -133,6 +138,20 @@ describe('second factors (authenticator app and recovery codes)', () => {
     const first = await factors.generateRecoveryCodes('acc_1');
     await factors.generateRecoveryCodes('acc_1');
     expect(await factors.useRecoveryCode('acc_1', first[0]!)).toBe(false);
+  });
+
+  it('keeps the previous recovery codes working when the new set cannot be stored', async () => {
+    const first = await factors.generateRecoveryCodes('acc_1');
+    const failing = createFactorService({
+      ...serviceDeps(),
+      factors: {
+        ...storage.accountFactors,
+        recordUse: () => Promise.reject(new Error('store unavailable')),
+        insert: () => Promise.reject(new Error('store unavailable')),
+      },
+    });
+    await expect(failing.generateRecoveryCodes('acc_1')).rejects.toThrow('store unavailable');
+    expect(await factors.useRecoveryCode('acc_1', first[0]!)).toBe(true);
   });
 
   it('answers concurrent regenerations with one stored set and conflicts, never a lost set', async () => {

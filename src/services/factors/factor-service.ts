@@ -194,28 +194,40 @@ export function createFactorService(deps: FactorServiceDeps) {
       return factors.recordUse(factor.id, factor.counter, { counter: step, usedAt: clock() });
     },
 
-    /** Replaces the account's recovery codes with new ones, returned once, stored hashed. */
+    /**
+     * Replaces the account's recovery codes with new ones, returned once, stored hashed. An
+     * existing set is replaced in one compare-and-set on its counter (as startTotp does), so the
+     * old codes keep working until the new ones are stored: a failed write loses neither.
+     */
     async generateRecoveryCodes(accountId: string): Promise<string[]> {
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
       const id = recoveryIdOf(accountId);
-      const data: RecoveryData = {
+      const data = {
         hashes: codes.map((code) => recoveryCodeHash(pepper, accountId, code)),
-      };
-      await factors.deleteByAccount(accountId, 'recovery_codes');
-      const stored = await factors.insert(
-        {
-          id,
-          accountId,
-          kind: 'recovery_codes',
-          name: undefined,
-          data: data as unknown as Record<string, unknown>,
-          counter: 0,
-          createdAt: clock(),
-          lastUsedAt: undefined,
-        },
-        { events: [added(accountId, 'recovery_codes')] },
-      );
-      // Another request made a set between the delete and the insert: that set stands, and this
+      } satisfies RecoveryData;
+      const events = { events: [added(accountId, 'recovery_codes')] };
+      const existing = await factors.get(id);
+      const stored = existing
+        ? await factors.recordUse(
+            id,
+            existing.counter,
+            { counter: existing.counter + 1, usedAt: clock(), data },
+            events,
+          )
+        : await factors.insert(
+            {
+              id,
+              accountId,
+              kind: 'recovery_codes',
+              name: undefined,
+              data,
+              counter: 0,
+              createdAt: clock(),
+              lastUsedAt: undefined,
+            },
+            events,
+          );
+      // Another request replaced or spent the set since it was read: that set stands, and this
       // request's codes, never stored, must not be shown as if they worked (409, not 500).
       if (!stored) {
         throw new AppError(
@@ -256,7 +268,7 @@ export function createFactorService(deps: FactorServiceDeps) {
     /** Removes every factor of the account (an administrator's reset); how many went. */
     async reset(accountId: string): Promise<number> {
       const count = (await factors.listByAccount(accountId)).length;
-      return factors.deleteByAccount(accountId, undefined, {
+      return factors.deleteByAccount(accountId, {
         events: [
           newEvent({
             type: 'tessera.account.factors_reset',
