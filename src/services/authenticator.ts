@@ -135,12 +135,10 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
       await saveAccountChange(
         accounts,
         account,
-        (current) => ({
-          ...current,
-          // Only the hash this sign-in verified is replaced; an admin's new password wins.
-          passwordHash:
-            current.passwordHash === account.passwordHash ? passwordHash : current.passwordHash,
-        }),
+        // Only the hash this sign-in verified is replaced: an admin's new password, or the
+        // rehash of a sign-in that got there first, stays, and nothing is written.
+        (current) =>
+          current.passwordHash === account.passwordHash ? { ...current, passwordHash } : undefined,
         () => [],
       );
     }

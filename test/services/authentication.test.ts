@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Argon2Task } from '../../src/services/passwords/argon2-pool.ts';
 import { startAccountHarness, type AccountHarness } from '../helpers/account-harness.ts';
@@ -208,6 +208,46 @@ describe('authentication', () => {
     const stored = await h.storage.accounts.get(aliceId);
     expect(stored?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=8192,t=2,p=1\$/);
     expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+  });
+
+  it('keeps a password an administrator set while a sign-in was rehashing, and writes nothing over it', async () => {
+    const upgraded = h.rebuild({ argon2: { memoryKib: 8192, iterations: 2, parallelism: 1 } });
+    let reachedRehash!: () => void;
+    const rehashReached = new Promise<void>((resolve) => (reachedRehash = resolve));
+    let releaseRehash!: () => void;
+    const rehashReleased = new Promise<void>((resolve) => (releaseRehash = resolve));
+    let derivations = 0;
+    h.interceptDerivations(async (run) => {
+      derivations += 1;
+      // The sign-in's second derivation is its rehash: held until the admin has set a password.
+      if (derivations === 2) {
+        reachedRehash();
+        await rehashReleased;
+      }
+      return run();
+    });
+    const signIn = upgraded.authenticate({
+      username: 'alice',
+      password: PASSWORD,
+      ip: '192.0.2.1',
+      clientId: 'cl_app',
+    });
+    await rehashReached;
+    await h.accounts.setPassword(aliceId, 'a brand new passphrase');
+    const afterAdmin = await h.storage.accounts.get(aliceId);
+    const update = vi.spyOn(h.storage.accounts, 'update');
+    releaseRehash();
+    expect((await signIn).outcome).toBe('success');
+    h.interceptDerivations(undefined);
+
+    // Its one try over the version it read is refused; nothing is written after that.
+    const written = await Promise.all(
+      update.mock.results.map((result) => result.value as Promise<boolean>),
+    );
+    expect(written).toEqual([false]);
+    const stored = await h.storage.accounts.get(aliceId);
+    expect(stored?.passwordHash).toBe(afterAdmin?.passwordHash);
+    expect((await attempt('alice', 'a brand new passphrase')).outcome).toBe('success');
   });
 
   it('accepts the password however its accents were composed (NFC)', async () => {
