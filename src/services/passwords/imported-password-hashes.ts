@@ -1,5 +1,6 @@
 import { AppError } from '../app-error.ts';
 import type { PasswordDerivation } from './argon2-pool.ts';
+import { formatArgon2Phc, phcBase64 } from './phc-strings.ts';
 
 /**
  * Password hashes made by another server (Keycloak's pbkdf2-sha256, pbkdf2-sha512 and argon2),
@@ -50,8 +51,6 @@ export const IMPORTED_HASH_LIMITS = {
 /** Stored for an account imported without a usable password: nothing verifies against it. */
 export const UNUSABLE_PASSWORD_HASH = '$unusable$';
 
-const ARGON2_VERSION = 19;
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '');
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
 type Range = { readonly min: number; readonly max: number };
@@ -90,14 +89,15 @@ export function formatImportedHash(input: ImportedPasswordHash): string {
   const tag = decode('hash', input.hash, limits.hashBytes);
   if (input.algorithm === 'pbkdf2-sha256' || input.algorithm === 'pbkdf2-sha512') {
     const i = checkRange('iterations', input.iterations, limits.pbkdf2Iterations);
-    return `$${input.algorithm}$i=${i}$${b64(salt)}$${b64(tag)}`;
+    return `$${input.algorithm}$i=${i}$${phcBase64(salt)}$${phcBase64(tag)}`;
   }
   const t = checkRange('iterations', input.iterations, limits.argon2Iterations);
   const m = checkRange('memory_kib', input.memoryKib, limits.argon2MemoryKib);
   const p = checkRange('parallelism', input.parallelism, limits.argon2Parallelism);
   // RFC 9106 section 3.1: at least 8 KiB per lane.
   if (m < 8 * p) refuse('memory_kib', 'must be at least 8 KiB per lane');
-  return `$${input.algorithm}$v=${ARGON2_VERSION}$m=${m},t=${t},p=${p}$${b64(salt)}$${b64(tag)}`;
+  const params = { memoryKib: m, iterations: t, parallelism: p };
+  return formatArgon2Phc(input.algorithm, params, salt, tag);
 }
 
 const PBKDF2 = /^\$(pbkdf2-sha256|pbkdf2-sha512)\$i=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;

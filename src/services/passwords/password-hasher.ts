@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 import type { Argon2Params, Argon2Pool } from './argon2-pool.ts';
 import { parseImportedHash } from './imported-password-hashes.ts';
+import { ARGON2_VERSION, formatArgon2Phc } from './phc-strings.ts';
 
 /**
  * Hashes and verifies passwords; hashes are self-describing PHC strings: argon2id with
@@ -23,7 +24,6 @@ export interface PasswordHasher {
 
 const SALT_BYTES = 16;
 const TAG_BYTES = 32;
-const ARGON2_VERSION = 19; // 0x13, the only version node:crypto (OpenSSL) implements.
 
 interface ParsedHash extends Argon2Params {
   readonly salt: Buffer;
@@ -34,12 +34,8 @@ interface ParsedHash extends Argon2Params {
 // implementation writes m,t,p in that order, the argon2 npm package sorts them; both parse.
 const PHC = /^\$argon2id\$v=(\d+)\$([a-z]=\d+(?:,[a-z]=\d+)*)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '');
-
-export function formatArgon2Hash(params: Argon2Params, salt: Uint8Array, tag: Uint8Array): string {
-  const { memoryKib: m, iterations: t, parallelism: p } = params;
-  return `$argon2id$v=${ARGON2_VERSION}$m=${m},t=${t},p=${p}$${b64(salt)}$${b64(tag)}`;
-}
+export const formatArgon2Hash = (params: Argon2Params, salt: Uint8Array, tag: Uint8Array) =>
+  formatArgon2Phc('argon2id', params, salt, tag);
 
 export function parseArgon2Hash(hash: string): ParsedHash | undefined {
   const match = PHC.exec(hash);
