@@ -3,6 +3,7 @@ import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ACR } from '../../src/services/authentication-context.ts';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts';
 import { BrowserSession, type PageResponse } from '../helpers/browser-session.ts';
 import {
   authorizationRequest,
@@ -192,6 +193,14 @@ describe.each(STORAGE_BACKENDS)('second factor on the hosted pages (%s store)', 
     const right = await submitSecondFactor(browser, page, 'totp', await totpCode(secret, 1));
     expect(right.page.status).toBe(429);
     expect(right.leftTo).toBeUndefined();
+    // Every refusal is counted, with its reason, like a password attempt's.
+    const samples = parsePrometheusText(await (await fetch(`${t.issuer}/metrics`)).text());
+    const refused = ['locked', 'throttled'].reduce(
+      (sum, result) => sum + (sampleValue(samples, 'tessera_logins_total', { result }) ?? 0),
+      0,
+    );
+    expect(refused).toBeGreaterThanOrEqual(10);
+    expect(sampleValue(samples, 'tessera_logins_total', { result: 'locked' })).toBeGreaterThan(0);
   });
 
   it('signs in with the password alone again once the app is removed', async () => {

@@ -7,7 +7,7 @@ import type { OutboxStore } from '../../ports/outbox.ts';
 import type { AuthenticationMethod } from '../authentication-context.ts';
 import { createLoginDigest } from '../login-digest.ts';
 import { recordLoginSuccess } from '../login-success.ts';
-import { ipTurn, lockedUntilFor, usernameTurn } from '../login-throttle-policy.ts';
+import { ipTurn, lockedUntilFor, usernameTurn, type Refusal } from '../login-throttle-policy.ts';
 import { createSignInReservations } from '../sign-in-reservations.ts';
 import type { FactorService } from './factor-service.ts';
 
@@ -64,28 +64,31 @@ export function createSecondFactorCheck(deps: SecondFactorDeps) {
       totp_enrolment: (id: string, code: string) => factors.confirmTotp(id, code),
     })[method];
 
+  const refuse = (reason: Refusal): SecondFactorResult => {
+    deps.metrics?.failed(reason);
+    return { outcome: 'throttled' };
+  };
+
   return {
     async check(attempt: SecondFactorAttempt): Promise<SecondFactorResult> {
       const now = clock();
       const ipHash = digest('ip', attempt.ip);
       const ipKey = `ip:${ipHash}`;
-      if (ipTurn(await throttle.get(ipKey, now), policy, now).refused) {
-        deps.metrics?.failed('throttled');
-        return { outcome: 'throttled' };
-      }
+      // Refused on a read first, then on the turns proper, as authenticator.ts does; every
+      // refusal counted with its reason, as a password attempt's is.
+      const seenIp = ipTurn(await throttle.get(ipKey, now), policy, now);
+      if (seenIp.refused) return refuse(seenIp.refused);
       const account = await accounts.get(attempt.accountId);
       if (!account || account.disabled) return { outcome: 'invalid_code' };
-      if (usernameTurn(account.failedLogins, account.lockedUntil, policy, now).refused) {
-        deps.metrics?.failed('throttled');
-        return { outcome: 'throttled' };
-      }
+      const seen = usernameTurn(account.failedLogins, account.lockedUntil, policy, now);
+      if (seen.refused) return refuse(seen.refused);
       const user = await turns.ofAccount(account.id, now);
       if (!user) return { outcome: 'invalid_code' };
-      if (user.refused) return { outcome: 'throttled' };
+      if (user.refused) return refuse(user.refused);
       const ip = await turns.ofIp(ipKey, now);
       if (ip.refused) {
         await user.held.release();
-        return { outcome: 'throttled' };
+        return refuse(ip.refused);
       }
 
       const verified = await verifierOf(attempt.method)(account.id, attempt.code);
