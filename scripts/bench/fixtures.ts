@@ -17,6 +17,13 @@ export interface BenchFixtures {
   /** The one scope both resource servers offer. */
   readonly scope: string;
   readonly username: string;
+  /**
+   * Every account, `username` first, all with `password`: concurrent sign-ins each take their
+   * own (drained-sign-ins.ts), as different people would. Attempts held on one account count as
+   * failures until they end (src/services/sign-in-reservations.ts), so eight at once on one
+   * account trip its throttle and some are refused (429).
+   */
+  readonly usernames: readonly string[];
   readonly password: string;
 }
 
@@ -26,6 +33,12 @@ export const BENCH_OPAQUE_API = 'https://opaque.bench.example/api';
 export const BENCH_REDIRECT_URI = 'http://127.0.0.1:9/callback';
 export const BENCH_USERNAME = 'bench';
 export const BENCH_PASSWORD = 'correct horse battery staple';
+/** Accounts seeded in Tessera: `--logins` above this share them. */
+export const BENCH_ACCOUNTS = 16;
+export const BENCH_USERNAMES: readonly string[] = Array.from(
+  { length: BENCH_ACCOUNTS },
+  (_, index) => (index === 0 ? BENCH_USERNAME : `${BENCH_USERNAME}-${index}`),
+);
 
 export const basicAuthorization = (clientId: string, secret: string): string =>
   `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;

@@ -4,7 +4,7 @@
  * generator's own work never counts (Linux only, as this benchmark is).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = (() => {
   try {
@@ -43,15 +43,45 @@ function sumOverTree(pid: number, read: (each: number) => number): number {
   return sum;
 }
 
+/** User + system CPU ticks of one /proc stat file. */
+function statTicks(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  // Fields after the command name (which may hold spaces) start at ") ".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+}
+
 /** User + system CPU milliseconds the process tree has used so far. */
 export function cpuMs(pid: number): number {
-  const ticks = sumOverTree(pid, (each) => {
-    const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at ") ".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-  });
+  const ticks = sumOverTree(pid, (each) => statTicks(`/proc/${each}/stat`));
   return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** CPU milliseconds one process's threads have used so far, by what the threads do. */
+export interface ThreadCpuMs {
+  /** The event loop: JavaScript, and the syscalls it makes. */
+  readonly main: number;
+  /** worker_threads (`WorkerThread`): in Tessera, the argon2 pool's. */
+  readonly workers: number;
+  /** The rest: V8's GC helpers (`V8Worker`), libuv's pool (WebCrypto signing), and so on. */
+  readonly other: number;
+}
+
+export function threadCpuMs(pid: number): ThreadCpuMs {
+  const ticks = { main: 0, workers: 0, other: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const used = statTicks(`/proc/${pid}/task/${tid}/stat`);
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      if (Number(tid) === pid) ticks.main += used;
+      else if (name === 'WorkerThread') ticks.workers += used;
+      else ticks.other += used;
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  const ms = (count: number) => (count * 1000) / CLOCK_TICKS;
+  return { main: ms(ticks.main), workers: ms(ticks.workers), other: ms(ticks.other) };
 }
 
 /** Resident set size of the process tree, MiB. */

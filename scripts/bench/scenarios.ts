@@ -14,6 +14,7 @@ import {
   signInLatency,
   signInPlan,
 } from './request-plans.ts';
+import { measureSignInCost } from './sign-in-cost.ts';
 import { signInOnce } from './sign-in-flow.ts';
 import {
   startBaselineTarget,
@@ -259,34 +260,39 @@ async function measureSignIns(
 
 const signIns = (store: Store): Scenario => ({
   name: `login-${store}`,
-  description: `password sign-in through the pages (8 requests: authorize, login page + POST, consent page + POST, redirects, code exchange), argon2id, ${store} store`,
+  description: `password sign-in through the pages (8 requests: authorize, login page + POST, consent page + POST, redirects, code exchange), argon2id, ${store} store; the baseline runs the same flow on oidc-provider's development pages, which check no password`,
   async run(settings) {
-    const target = await startTesseraTarget(tesseraOptions(settings, store));
-    try {
-      await measureSignIns(target, settings, settings.warmupS, storePidFor(settings, store));
-      const row = await measureSignIns(
-        target,
-        settings,
-        settings.durationS,
-        storePidFor(settings, store),
-      );
-      const hash = measureArgon2Hash(settings.tesseraEnv);
-      return {
-        name: this.name,
-        description: this.description,
-        rows: [row, hash],
-        ratios: {
-          'logins/s vs 80': row.rate / 80,
-          'cpu ms/sign-in − argon2 hash': row.cpuMsPerUnit - hash.cpuMsPerUnit,
-        },
-        notes: [
-          `${settings.signInConnections} concurrent sign-ins`,
-          'argon2 hash: one argon2id hash at the same parameters, in the bench process after the load (argon2-cost.ts)',
-        ],
-      };
-    } finally {
-      await target.stop();
-    }
+    const load = { connections: settings.signInConnections };
+    const measureOn = async (target: Target, storePid?: number) => {
+      await measureSignInCost(target, { ...load, durationS: settings.warmupS }, storePid);
+      return measureSignInCost(target, { ...load, durationS: settings.durationS }, storePid);
+    };
+    const tessera = await startTesseraTarget(tesseraOptions(settings, store));
+    const signIns = await measureOn(tessera, storePidFor(settings, store)).finally(() =>
+      tessera.stop(),
+    );
+    const hash = measureArgon2Hash(settings.tesseraEnv);
+    const baselineTarget = await startBaselineTarget(settings.baselineEnv);
+    const baseline = await measureOn(baselineTarget).finally(() => baselineTarget.stop());
+    const { row, perSignIn } = signIns;
+    const ms = (value: number) => value.toFixed(1);
+    return {
+      name: this.name,
+      description: this.description,
+      rows: [row, hash, { ...baseline.row, target: 'baseline' }],
+      ratios: {
+        'logins/s vs 80': row.rate / 80,
+        'cpu ms/sign-in − argon2 hash': row.cpuMsPerUnit - hash.cpuMsPerUnit,
+        'cpu ms/sign-in − argon2 threads': row.cpuMsPerUnit - perSignIn.workers,
+        'argon2 threads ms/sign-in ÷ hash': perSignIn.workers / hash.cpuMsPerUnit,
+      },
+      notes: [
+        `${settings.signInConnections} concurrent sign-ins; those under way at the end are finished and counted (drained-sign-ins.ts)`,
+        `Tessera CPU per sign-in by thread: event loop ${ms(perSignIn.main)} ms, argon2 workers ${ms(perSignIn.workers)} ms (one hash per sign-in, as the server paid it during the load), other threads (GC helpers, libuv) ${ms(perSignIn.other)} ms`,
+        `baseline CPU per sign-in by thread: event loop ${ms(baseline.perSignIn.main)} ms, other threads ${ms(baseline.perSignIn.other)} ms`,
+        'argon2 hash: one argon2id hash at the same parameters, in the bench process after the load (argon2-cost.ts)',
+      ],
+    };
   },
 });
 

@@ -21,6 +21,8 @@ export interface FlowRequest {
 }
 
 export interface SignInState {
+  /** Who signs in: one of the fixtures' accounts (all share the fixtures' password). */
+  readonly username: string;
   readonly cookies: Map<string, string>;
   readonly verifier: string;
   steps: number;
@@ -37,7 +39,10 @@ const MAX_STEPS = 16;
 const FORM = /<form\b([^>]*)>([\s\S]*?)<\/form>/i;
 const INPUT = /<input\b([^>]*)>/gi;
 
-export function startSignIn(fixtures: BenchFixtures): { state: SignInState; request: FlowRequest } {
+export function startSignIn(
+  fixtures: BenchFixtures,
+  username = fixtures.username,
+): { state: SignInState; request: FlowRequest } {
   const verifier = randomBytes(32).toString('base64url');
   const params = new URLSearchParams({
     response_type: 'code',
@@ -51,7 +56,13 @@ export function startSignIn(fixtures: BenchFixtures): { state: SignInState; requ
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
   });
-  const state: SignInState = { cookies: new Map(), verifier, steps: 1, exchanging: false };
+  const state: SignInState = {
+    username,
+    cookies: new Map(),
+    verifier,
+    steps: 1,
+    exchanging: false,
+  };
   return { state, request: { method: 'GET', path: `/auth?${params.toString()}`, headers: {} } };
 }
 
@@ -114,7 +125,7 @@ export function advanceSignIn(
     if (type === 'hidden' && name) fields.set(name, attribute(attributes, 'value') ?? '');
     if (type === 'password') asksPassword = true;
     // Tessera's page calls the username field `username`, oidc-provider's `login`.
-    if (type === 'text' && name) fields.set(name, fixtures.username);
+    if (type === 'text' && name) fields.set(name, state.username);
   }
   if (asksPassword) fields.set('password', fixtures.password);
   return {

@@ -29,6 +29,7 @@ import {
   BENCH_REDIRECT_URI,
   BENCH_SCOPE,
   BENCH_USERNAME,
+  BENCH_USERNAMES,
   benchSecrets,
   type BenchFixtures,
 } from './fixtures.ts';
@@ -65,6 +66,7 @@ const baseFixtures = {
   opaqueApi: BENCH_OPAQUE_API,
   scope: BENCH_SCOPE,
   username: BENCH_USERNAME,
+  usernames: BENCH_USERNAMES,
   password: BENCH_PASSWORD,
 };
 
@@ -239,7 +241,9 @@ async function seed(env: Record<string, string>): Promise<BenchFixtures> {
         scope: 'openid offline_access',
       },
     });
-    await tessera.accounts.create({ username: BENCH_USERNAME, password: BENCH_PASSWORD });
+    for (const username of BENCH_USERNAMES) {
+      await tessera.accounts.create({ username, password: BENCH_PASSWORD });
+    }
     return {
       ...baseFixtures,
       service: { clientId: service.client.clientId, clientSecret: service.secret?.secret ?? '' },

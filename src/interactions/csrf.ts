@@ -1,4 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 
 import type { Context } from 'koa';
 
@@ -25,12 +31,13 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
  */
 export function createCsrfGuard(options: { keys: readonly string[]; https: boolean }): CsrfGuard {
   const cookieName = hostCookieName('tessera-csrf', options);
+  // KeyObjects once (see model-record-protection.ts): a Buffer key is imported every call.
   const keys = options.keys.map((key) =>
-    createHmac('sha256', key).update('tessera-csrf-key').digest(),
+    createSecretKey(createHmac('sha256', key).update('tessera-csrf-key').digest()),
   );
   if (keys.length === 0) throw new Error('the CSRF guard needs at least one key');
 
-  const sign = (key: Buffer, browserValue: string, uid: string) =>
+  const sign = (key: KeyObject, browserValue: string, uid: string) =>
     createHmac('sha256', key).update(`${browserValue}\0${uid}`).digest();
 
   const browserValueOf = (ctx: Context) => {
@@ -50,7 +57,7 @@ export function createCsrfGuard(options: { keys: readonly string[]; https: boole
           `${cookieName}=${value}; Path=/; HttpOnly; SameSite=Lax${options.https ? '; Secure' : ''}`,
         );
       }
-      return sign(keys[0] as Buffer, value, uid).toString('base64url');
+      return sign(keys[0] as KeyObject, value, uid).toString('base64url');
     },
 
     verify(ctx, uid, token) {

@@ -18,6 +18,7 @@ import { installPhishingResistantStepUp } from './acr-step-up.ts';
 import { assertClientAssertionAudience } from './client-assertion-audience.ts';
 import { installHashedSecretComparison } from './client-authentication.ts';
 import { installClientInstanceReuse } from './client-instances.ts';
+import { createCookieSigner } from './cookie-signatures.ts';
 import { assertSatisfiableAcr, installEssentialAcrCheck } from './essential-acr.ts';
 import { ALLOWED_SCOPES_PROPERTY, SECRET_HASHES_PROPERTY } from './client-metadata.ts';
 import { createDpopFeature, DPOP_SIGNING_ALGS } from './dpop-feature.ts';
@@ -111,7 +112,10 @@ export function buildProviderConfiguration(deps: ProviderDeps): Configuration {
       },
     },
     jwks: { keys: [...deps.keyRing.jwks.keys] },
-    cookies: { keys: [...config.secrets.cookieKeys], ...providerCookiesFor(deps.issuer) },
+    cookies: {
+      keys: createCookieSigner(config.secrets.cookieKeys),
+      ...providerCookiesFor(deps.issuer),
+    },
     // POST at /auth and /session/end, where the session cookie can be SameSite=None.
     enableHttpPostMethods: acceptsCrossSitePosts(deps.issuer),
     scopes: [...STATIC_SCOPES],

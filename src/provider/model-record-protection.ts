@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto';
 
 import type { OidcModelName, OidcPayload } from '../ports/oidc-models.ts';
 import { JWT_RECORD_FORMAT } from './removal-events.ts';
@@ -54,8 +60,13 @@ export interface RecordSealer {
 export function createRecordSealer(keyEncryptionKey: Buffer): RecordSealer {
   // Its own key, derived with HKDF (RFC 5869), so these ciphertexts and the signing keys'
   // (keys/key-encryption.ts) never share a GCM key and nonce space.
-  const key = Buffer.from(
-    hkdfSync('sha256', keyEncryptionKey, Buffer.alloc(0), 'tessera oidc-model record seal', 32),
+  // A KeyObject once, as login-digest.ts does: given a Buffer, createCipheriv imports it on
+  // every call, and node:crypto's check whether a Buffer is a KeyObject throws and catches two
+  // errors each time (prepareSecretKey, lib/internal/crypto/keys.js), tens of µs per seal.
+  const key = createSecretKey(
+    Buffer.from(
+      hkdfSync('sha256', keyEncryptionKey, Buffer.alloc(0), 'tessera oidc-model record seal', 32),
+    ),
   );
   return {
     seal(plaintext, context) {
