@@ -5,12 +5,16 @@ import type {
   ClientDeletionOptions,
   ClientMetadata,
   ClientRecord,
-  ClientSecretRecord,
   ClientStore,
   Page,
 } from '../ports/clients.ts';
 import { AppError } from './app-error.ts';
 import { checkClientKeys } from './client-key-rules.ts';
+import {
+  createClientSecretChanges,
+  createSecretMaker,
+  type CreatedSecret,
+} from './client-secret-changes.ts';
 import { normaliseClientMetadata, usesClientSecret } from './client-rules.ts';
 import { assertSafeDisplayText } from './display-text.ts';
 import type { ClientSecretHasher } from './client-secrets.ts';
@@ -73,14 +77,6 @@ export interface NewClient {
   readonly configKey?: string | undefined;
 }
 
-export interface CreatedSecret {
-  readonly id: string;
-  /** The plaintext secret: returned this once, never stored. */
-  readonly secret: string;
-  readonly createdAt: number;
-  readonly expiresAt: number | undefined;
-}
-
 export interface ClientUpdate {
   readonly name?: string | undefined;
   readonly metadata?: ClientMetadata | undefined;
@@ -113,18 +109,7 @@ const MAX_NAME_LENGTH = 200;
 export function createClientService(deps: ClientServiceDeps): ClientService {
   const { clients, hasher, newEvent, clock } = deps;
 
-  const newSecret = (
-    expiresAt: number | undefined,
-    known?: string,
-  ): [ClientSecretRecord, CreatedSecret] => {
-    const secret = known ?? hasher.generate();
-    const id = generateId('sec');
-    const createdAt = clock();
-    return [
-      { id, hash: hasher.hash(secret), createdAt, expiresAt },
-      { id, secret, createdAt, expiresAt },
-    ];
-  };
+  const secrets = createSecretMaker(hasher, clock);
 
   const checkName = (name: string) => {
     const trimmed = name.trim();
@@ -135,14 +120,6 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
     }
     assertSafeDisplayText(trimmed, 'name');
     return trimmed;
-  };
-
-  const checkExpiry = (expiresAt: number | undefined) => {
-    if (expiresAt !== undefined && expiresAt <= clock()) {
-      throw new AppError('validation_failed', 'a secret must expire in the future', {
-        field: 'expires_at',
-      });
-    }
   };
 
   /** Tessera's own rules, then oidc-provider's schema, on the metadata a client would have. */
@@ -183,10 +160,10 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       const name = checkName(input.name);
       const metadata = normaliseClientMetadata(input.metadata);
       await validate(metadata);
-      checkExpiry(input.secretExpiresAt);
+      secrets.checkExpiry(input.secretExpiresAt);
       if (input.knownSecret !== undefined) checkKnownSecret(input.knownSecret, metadata);
       const [secretRecord, created] = usesClientSecret(metadata)
-        ? newSecret(input.secretExpiresAt, input.knownSecret)
+        ? secrets.newSecret(input.secretExpiresAt, input.knownSecret)
         : [undefined, undefined];
       const clientId =
         input.clientId === undefined ? generateId('cl') : checkClientId(input.clientId);
@@ -300,58 +277,7 @@ export function createClientService(deps: ClientServiceDeps): ClientService {
       );
     },
 
-    async addSecret(clientId, expiresAt) {
-      const current = await get(clientId);
-      if (!usesClientSecret(current.metadata)) {
-        throw new AppError(
-          'validation_failed',
-          `client ${clientId} does not authenticate with a secret`,
-        );
-      }
-      checkExpiry(expiresAt);
-      const [record, created] = newSecret(expiresAt);
-      const next: ClientRecord = {
-        ...current,
-        secrets: [...current.secrets, record],
-        updatedAt: clock(),
-        version: current.version + 1,
-      };
-      await saveUpdated(next, {
-        type: 'tessera.client.secret_rotated',
-        subject: clientId,
-        data: { client_id: clientId, secret_id: record.id, change: 'added' },
-      });
-      return created;
-    },
-
-    async removeSecret(clientId, secretId) {
-      const current = await get(clientId);
-      if (!current.secrets.some((secret) => secret.id === secretId)) {
-        throw new AppError('not_found', `client ${clientId} has no secret ${secretId}`);
-      }
-      const now = clock();
-      const othersLive = current.secrets.some(
-        (secret) =>
-          secret.id !== secretId && (secret.expiresAt === undefined || secret.expiresAt > now),
-      );
-      if (!othersLive) {
-        throw new AppError(
-          'conflict',
-          `secret ${secretId} is the client's last valid secret; add another first`,
-        );
-      }
-      const next: ClientRecord = {
-        ...current,
-        secrets: current.secrets.filter((secret) => secret.id !== secretId),
-        updatedAt: clock(),
-        version: current.version + 1,
-      };
-      return saveUpdated(next, {
-        type: 'tessera.client.secret_rotated',
-        subject: clientId,
-        data: { client_id: clientId, secret_id: secretId, change: 'removed' },
-      });
-    },
+    ...createClientSecretChanges({ secrets, clock, get, saveUpdated }),
 
     revokeTokens: createClientTokenRevoker({ clients, newEvent, clock, ...deps.tokenRevocation }),
 
