@@ -18,6 +18,10 @@ function createOwnerOnly(path: string): void {
   closeSync(openSync(path, 'a', 0o600));
 }
 
+/** Names one row of a table for groupWrite and rowStatement: its table and primary key. */
+export const rowKey = (table: string, ...primaryKey: string[]): string =>
+  [table, ...primaryKey].join('\0');
+
 /**
  * WAL pages after which a commit copies the log back into the database file (SQLite's default
  * is 1000, https://sqlite.org/wal.html#automatic_checkpoint). A checkpoint writes each page
@@ -30,6 +34,8 @@ function createOwnerOnly(path: string): void {
 const WAL_AUTOCHECKPOINT_PAGES = 4000;
 
 interface GroupedWrite {
+  /** The row the write changes (`rowKey`), so a read of another row need not wait for it. */
+  readonly row: string;
   readonly write: () => void;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
@@ -69,6 +75,22 @@ export class SqliteDatabase {
 
   statement(sql: string): StatementSync {
     this.#flushGrouped();
+    return this.#prepared(sql);
+  }
+
+  /**
+   * A statement that reads the one row `row` names (`rowKey`) and nothing else. It runs what is
+   * grouped first only when a grouped write changes that row: a write to another row cannot
+   * change what it reads, so the group keeps filling (under load, a turn's token lookups would
+   * otherwise commit each upsert of that turn alone, one commit per token). Reads that find rows
+   * by anything but their key use `statement`, which runs every grouped write first.
+   */
+  rowStatement(sql: string, row: string): StatementSync {
+    if (this.#grouped.some((entry) => entry.row === row)) this.#flushGrouped();
+    return this.#prepared(sql);
+  }
+
+  #prepared(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
@@ -97,18 +119,20 @@ export class SqliteDatabase {
    * exactly as with `statement(...).run`). Each commit of a single-row write costs a WAL frame
    * per page it touches plus lock calls (fcntl) and the WAL header: grouping shares the index
    * pages, the locks and the header among the writes of one turn (docs/benchmarks.md
-   * "Performance"). Order is kept: any other statement or transaction on this connection first
-   * runs what is grouped, so nothing overtakes a write called before it. When the group's
-   * transaction fails, each write is retried alone and settles with its own outcome.
+   * "Performance"). `row` names the row the write changes (`rowKey`). Order is kept: any other
+   * statement or transaction on this connection first runs what is grouped, and a read of one
+   * row (`rowStatement`) does when the group changes that row, so nothing overtakes a write
+   * called before it. When the group's transaction fails, each write is retried alone and
+   * settles with its own outcome.
    */
-  groupWrite(write: () => void): Promise<void> {
+  groupWrite(row: string, write: () => void): Promise<void> {
     // Inside an open transaction the write would resolve, then roll back with it.
     if (this.#db.isTransaction) {
       return Promise.reject(new Error('groupWrite is not for use inside a transaction'));
     }
     return new Promise((resolve, reject) => {
       if (this.#grouped.length === 0) setImmediate(() => this.#flushGrouped());
-      this.#grouped.push({ write, resolve, reject });
+      this.#grouped.push({ row, write, resolve, reject });
     });
   }
 

@@ -9,7 +9,7 @@ import {
   type StoredOidcRecord,
 } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
-import type { SqliteDatabase } from './database.ts';
+import { rowKey, type SqliteDatabase } from './database.ts';
 import { appendEvents, appendOutboxEvents } from './outbox-store.ts';
 
 interface ModelRow {
@@ -119,14 +119,15 @@ export function createSqliteOidcModelStore(
          client_id = excluded.client_id, expires_at = excluded.expires_at`,
     );
 
-  const findBy = (column: 'id' | 'uid' | 'user_code', model: OidcModelName, value: string) =>
-    toPayload(
-      db
-        .statement(
-          `SELECT payload, consumed_at FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE} LIMIT 1`,
-        )
-        .get(model, value, clock()) as ModelRow | undefined,
-    );
+  const findBy = (column: 'id' | 'uid' | 'user_code', model: OidcModelName, value: string) => {
+    const sql = `SELECT payload, consumed_at FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE} LIMIT 1`;
+    // By primary key, only a grouped write of that very row must run first (database.ts).
+    const statement =
+      column === 'id'
+        ? db.rowStatement(sql, rowKey('oidc_models', model, value))
+        : db.statement(sql);
+    return toPayload(statement.get(model, value, clock()) as ModelRow | undefined);
+  };
 
   return {
     async upsert(model, id, payload, expiresInSeconds) {
@@ -144,7 +145,10 @@ export function createSqliteOidcModelStore(
         expiresAt,
       ] as const;
       // Issued tokens are the hot write: grouped with the turn's others (database.ts).
-      await db.groupWrite(() => void upsertStatement().run(...row));
+      await db.groupWrite(
+        rowKey('oidc_models', model, id),
+        () => void upsertStatement().run(...row),
+      );
     },
 
     async insertIfAbsent(model, id, payload, expiresInSeconds) {
