@@ -36,16 +36,16 @@ const WAL_AUTOCHECKPOINT_PAGES = 4000;
 interface GroupedWrite {
   /** The row the write changes (`rowKey`), so a read of another row need not wait for it. */
   readonly row: string;
-  readonly write: () => void;
-  readonly resolve: () => void;
+  /** One statement: alone, it needs no transaction of its own to be all-or-nothing. */
+  readonly write: () => unknown;
+  readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /** One grouped write in its own (autocommit) statement. */
 function settleAlone(entry: GroupedWrite): void {
   try {
-    entry.write();
-    entry.resolve();
+    entry.resolve(entry.write());
   } catch (error) {
     entry.reject(error);
   }
@@ -114,9 +114,9 @@ export class SqliteDatabase {
   }
 
   /**
-   * Runs `write` with the other writes grouped in this turn of the event loop, in one
-   * transaction, resolving once that transaction committed (so a caller sees its write durable
-   * exactly as with `statement(...).run`). Each commit of a single-row write costs a WAL frame
+   * Runs `write` (one statement) with the other writes grouped in this turn of the event loop,
+   * in one transaction, resolving with its result once that transaction committed (so a caller
+   * sees its write durable exactly as with `statement(...).run`). Each commit of a single-row write costs a WAL frame
    * per page it touches plus lock calls (fcntl) and the WAL header: grouping shares the index
    * pages, the locks and the header among the writes of one turn (docs/benchmarks.md
    * "Performance"). `row` names the row the write changes (`rowKey`). Order is kept: any other
@@ -125,14 +125,14 @@ export class SqliteDatabase {
    * called before it. When the group's transaction fails, each write is retried alone and
    * settles with its own outcome.
    */
-  groupWrite(row: string, write: () => void): Promise<void> {
+  groupWrite<T>(row: string, write: () => T): Promise<T> {
     // Inside an open transaction the write would resolve, then roll back with it.
     if (this.#db.isTransaction) {
       return Promise.reject(new Error('groupWrite is not for use inside a transaction'));
     }
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       if (this.#grouped.length === 0) setImmediate(() => this.#flushGrouped());
-      this.#grouped.push({ row, write, resolve, reject });
+      this.#grouped.push({ row, write, resolve: resolve as (result: unknown) => void, reject });
     });
   }
 
@@ -152,8 +152,9 @@ export class SqliteDatabase {
       for (const entry of group) entry.reject(error);
       return;
     }
+    let results: unknown[];
     try {
-      for (const entry of group) entry.write();
+      results = group.map((entry) => entry.write());
       this.#db.exec('COMMIT');
     } catch {
       try {
@@ -166,7 +167,7 @@ export class SqliteDatabase {
       for (const entry of group) settleAlone(entry);
       return;
     }
-    for (const entry of group) entry.resolve();
+    group.forEach((entry, index) => entry.resolve(results[index]));
   }
 
   get isOpen(): boolean {

@@ -215,14 +215,20 @@ export function createSqliteOidcModelStore(
 
     async consume(model, id, options?: WriteOptions) {
       const now = clock();
-      return db.transaction(() => {
-        const { changes } = db
+      const consumeRow = () =>
+        db
           .statement(
             `UPDATE oidc_models SET consumed_at = ?
              WHERE model = ? AND id = ? AND consumed_at IS NULL AND ${LIVE}`,
           )
-          .run(Math.floor(now / 1000), model, id, now);
-        if (changes !== 1) return false;
+          .run(Math.floor(now / 1000), model, id, now).changes === 1;
+      // Without events the update is one statement, atomic on its own (the row's
+      // `consumed_at IS NULL` decides the one winner): grouped like upserts, so a refresh's
+      // consume shares a commit with the turn's other token writes (database.ts).
+      if (!options?.events?.length)
+        return db.groupWrite(rowKey('oidc_models', model, id), consumeRow);
+      return db.transaction(() => {
+        if (!consumeRow()) return false;
         appendOutboxEvents(db, options, now);
         return true;
       });

@@ -9,8 +9,9 @@ import { SqliteDatabase } from '../../adapters/sqlite/database.ts';
 import { createSqliteOidcModelStore } from '../../adapters/sqlite/oidc-model-store.ts';
 
 /**
- * oidc-model upserts are grouped per event-loop turn into one transaction (database.ts,
- * groupWrite): what a caller can observe must stay what it was when each ran on its own.
+ * oidc-model upserts, and consumes without events, are grouped per event-loop turn into one
+ * transaction (database.ts, groupWrite): what a caller can observe must stay what it was when
+ * each ran on its own.
  */
 describe('grouped SQLite writes', () => {
   let root: string;
@@ -82,6 +83,42 @@ describe('grouped SQLite writes', () => {
     const other = models.upsert('Grant', 'grant-2', { jti: 'grant-2' }, 60);
     expect(await models.find('Grant', 'grant-1')).toMatchObject({ v: 1 });
     await Promise.all([written, other]);
+  });
+
+  it('groups a consume with the token writes of its turn', async () => {
+    const models = store();
+    const observer = new DatabaseSync(join(root, 'tessera.sqlite'), { readOnly: true });
+    const consumedSeen = (id: string) =>
+      (
+        observer
+          .prepare('SELECT consumed_at FROM oidc_models WHERE model = ? AND id = ?')
+          .get('RefreshToken', id) as { consumed_at: number | null } | undefined
+      )?.consumed_at != null;
+    try {
+      await models.upsert('RefreshToken', 'rt-old', { jti: 'rt-old' }, 60);
+      const consumed = models.consume('RefreshToken', 'rt-old');
+      const rotated = models.upsert('RefreshToken', 'rt-new', { jti: 'rt-new' }, 60);
+      // Not committed on its own: it waits for the turn's group, as the upsert does.
+      expect(consumedSeen('rt-old')).toBe(false);
+      expect(await consumed).toBe(true);
+      await rotated;
+      expect(consumedSeen('rt-old')).toBe(true);
+    } finally {
+      observer.close();
+    }
+  });
+
+  it('lets exactly one of two consumes of one token in the same turn succeed', async () => {
+    const models = store();
+    await models.upsert('RefreshToken', 'rt-1', { jti: 'rt-1' }, 60);
+    const outcomes = await Promise.all([
+      models.consume('RefreshToken', 'rt-1'),
+      models.consume('RefreshToken', 'rt-1'),
+    ]);
+    expect(outcomes.sort()).toEqual([false, true]);
+    expect(await models.find('RefreshToken', 'rt-1')).toMatchObject({
+      consumed: expect.any(Number),
+    });
   });
 
   it('settles each write of a failed group with its own outcome', async () => {
