@@ -18,17 +18,34 @@ function createOwnerOnly(path: string): void {
   closeSync(openSync(path, 'a', 0o600));
 }
 
+/** Names one row of a table for groupWrite and rowStatement: its table and primary key. */
+export const rowKey = (table: string, ...primaryKey: string[]): string =>
+  [table, ...primaryKey].join('\0');
+
+/**
+ * WAL pages after which a commit copies the log back into the database file (SQLite's default
+ * is 1000, https://sqlite.org/wal.html#automatic_checkpoint). A checkpoint writes each page
+ * changed since the last one once, however often it changed, then fsyncs: token writes touch
+ * the same index pages again and again, so a longer interval copies fewer pages per token.
+ * Measured on refresh-token rotation's store calls (two finds, a consume, two upserts;
+ * docs/benchmarks.md "Performance"): 277–297 µs of CPU per refresh at 1000 pages, 225–235 at
+ * 4000. The log file grows to about 16 MB (4 KiB pages) before it is reused from its start.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
 interface GroupedWrite {
-  readonly write: () => void;
-  readonly resolve: () => void;
+  /** The row the write changes (`rowKey`), so a read of another row need not wait for it. */
+  readonly row: string;
+  /** One statement: alone, it needs no transaction of its own to be all-or-nothing. */
+  readonly write: () => unknown;
+  readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
 /** One grouped write in its own (autocommit) statement. */
 function settleAlone(entry: GroupedWrite): void {
   try {
-    entry.write();
-    entry.resolve();
+    entry.resolve(entry.write());
   } catch (error) {
     entry.reject(error);
   }
@@ -50,6 +67,7 @@ export class SqliteDatabase {
     this.#db = new DatabaseSync(path);
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = NORMAL');
+    this.#db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.#db.exec('PRAGMA busy_timeout = 5000');
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#migrate();
@@ -57,6 +75,22 @@ export class SqliteDatabase {
 
   statement(sql: string): StatementSync {
     this.#flushGrouped();
+    return this.#prepared(sql);
+  }
+
+  /**
+   * A statement that reads the one row `row` names (`rowKey`) and nothing else. It runs what is
+   * grouped first only when a grouped write changes that row: a write to another row cannot
+   * change what it reads, so the group keeps filling (under load, a turn's token lookups would
+   * otherwise commit each upsert of that turn alone, one commit per token). Reads that find rows
+   * by anything but their key use `statement`, which runs every grouped write first.
+   */
+  rowStatement(sql: string, row: string): StatementSync {
+    if (this.#grouped.some((entry) => entry.row === row)) this.#flushGrouped();
+    return this.#prepared(sql);
+  }
+
+  #prepared(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
@@ -80,23 +114,25 @@ export class SqliteDatabase {
   }
 
   /**
-   * Runs `write` with the other writes grouped in this turn of the event loop, in one
-   * transaction, resolving once that transaction committed (so a caller sees its write durable
-   * exactly as with `statement(...).run`). Each commit of a single-row write costs a WAL frame
+   * Runs `write` (one statement) with the other writes grouped in this turn of the event loop,
+   * in one transaction, resolving with its result once that transaction committed (so a caller
+   * sees its write durable exactly as with `statement(...).run`). Each commit of a single-row write costs a WAL frame
    * per page it touches plus lock calls (fcntl) and the WAL header: grouping shares the index
    * pages, the locks and the header among the writes of one turn (docs/benchmarks.md
-   * "Performance"). Order is kept: any other statement or transaction on this connection first
-   * runs what is grouped, so nothing overtakes a write called before it. When the group's
-   * transaction fails, each write is retried alone and settles with its own outcome.
+   * "Performance"). `row` names the row the write changes (`rowKey`). Order is kept: any other
+   * statement or transaction on this connection first runs what is grouped, and a read of one
+   * row (`rowStatement`) does when the group changes that row, so nothing overtakes a write
+   * called before it. When the group's transaction fails, each write is retried alone and
+   * settles with its own outcome.
    */
-  groupWrite(write: () => void): Promise<void> {
+  groupWrite<T>(row: string, write: () => T): Promise<T> {
     // Inside an open transaction the write would resolve, then roll back with it.
     if (this.#db.isTransaction) {
       return Promise.reject(new Error('groupWrite is not for use inside a transaction'));
     }
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       if (this.#grouped.length === 0) setImmediate(() => this.#flushGrouped());
-      this.#grouped.push({ write, resolve, reject });
+      this.#grouped.push({ row, write, resolve: resolve as (result: unknown) => void, reject });
     });
   }
 
@@ -116,8 +152,9 @@ export class SqliteDatabase {
       for (const entry of group) entry.reject(error);
       return;
     }
+    let results: unknown[];
     try {
-      for (const entry of group) entry.write();
+      results = group.map((entry) => entry.write());
       this.#db.exec('COMMIT');
     } catch {
       try {
@@ -130,7 +167,7 @@ export class SqliteDatabase {
       for (const entry of group) settleAlone(entry);
       return;
     }
-    for (const entry of group) entry.resolve();
+    group.forEach((entry, index) => entry.resolve(results[index]));
   }
 
   get isOpen(): boolean {

@@ -9,7 +9,7 @@ import {
   type StoredOidcRecord,
 } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
-import type { SqliteDatabase } from './database.ts';
+import { rowKey, type SqliteDatabase } from './database.ts';
 import { appendEvents, appendOutboxEvents } from './outbox-store.ts';
 
 interface ModelRow {
@@ -119,14 +119,15 @@ export function createSqliteOidcModelStore(
          client_id = excluded.client_id, expires_at = excluded.expires_at`,
     );
 
-  const findBy = (column: 'id' | 'uid' | 'user_code', model: OidcModelName, value: string) =>
-    toPayload(
-      db
-        .statement(
-          `SELECT payload, consumed_at FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE} LIMIT 1`,
-        )
-        .get(model, value, clock()) as ModelRow | undefined,
-    );
+  const findBy = (column: 'id' | 'uid' | 'user_code', model: OidcModelName, value: string) => {
+    const sql = `SELECT payload, consumed_at FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE} LIMIT 1`;
+    // By primary key, only a grouped write of that very row must run first (database.ts).
+    const statement =
+      column === 'id'
+        ? db.rowStatement(sql, rowKey('oidc_models', model, value))
+        : db.statement(sql);
+    return toPayload(statement.get(model, value, clock()) as ModelRow | undefined);
+  };
 
   return {
     async upsert(model, id, payload, expiresInSeconds) {
@@ -144,7 +145,10 @@ export function createSqliteOidcModelStore(
         expiresAt,
       ] as const;
       // Issued tokens are the hot write: grouped with the turn's others (database.ts).
-      await db.groupWrite(() => void upsertStatement().run(...row));
+      await db.groupWrite(
+        rowKey('oidc_models', model, id),
+        () => void upsertStatement().run(...row),
+      );
     },
 
     async insertIfAbsent(model, id, payload, expiresInSeconds) {
@@ -211,14 +215,20 @@ export function createSqliteOidcModelStore(
 
     async consume(model, id, options?: WriteOptions) {
       const now = clock();
-      return db.transaction(() => {
-        const { changes } = db
+      const consumeRow = () =>
+        db
           .statement(
             `UPDATE oidc_models SET consumed_at = ?
              WHERE model = ? AND id = ? AND consumed_at IS NULL AND ${LIVE}`,
           )
-          .run(Math.floor(now / 1000), model, id, now);
-        if (changes !== 1) return false;
+          .run(Math.floor(now / 1000), model, id, now).changes === 1;
+      // Without events the update is one statement, atomic on its own (the row's
+      // `consumed_at IS NULL` decides the one winner): grouped like upserts, so a refresh's
+      // consume shares a commit with the turn's other token writes (database.ts).
+      if (!options?.events?.length)
+        return db.groupWrite(rowKey('oidc_models', model, id), consumeRow);
+      return db.transaction(() => {
+        if (!consumeRow()) return false;
         appendOutboxEvents(db, options, now);
         return true;
       });

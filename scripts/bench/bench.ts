@@ -9,7 +9,7 @@
  *   MONGODB_URI=mongodb://… npm run bench           # a real MongoDB instead of FerretDB
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +32,8 @@ const USAGE = `usage: npm run bench -- [options]
   --env NAME=VALUE    extra environment for every Tessera process (repeatable), e.g. LOG_LEVEL=warn
   --source            run src/main.ts (type stripping, ~28 MB more RSS) instead of the
                       production build (dist/src/main.js, built first)
-  --profile DIR       write a V8 CPU profile of every Tessera process into DIR (--cpu-prof)
+  --profile DIR       write V8 CPU profiles of every server into DIR, one per measured run
+                      (warm-up and seeding excluded; cluster workers: whole life)
   --json              print JSON instead of tables
   --list              list the scenarios and exit`;
 
@@ -122,9 +123,8 @@ try {
   const mongodbUri = needsMongo
     ? (process.env['MONGODB_URI'] ?? (ferretDb = await startFerretDb()).uri)
     : '';
-  const profile = values.profile
-    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` }
-    : {};
+  const profileDir = values.profile ? resolve(values.profile) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const settings: BenchSettings = {
     durationS,
     warmupS,
@@ -140,9 +140,9 @@ try {
           pair.split('=').slice(1).join('='),
         ]),
       ),
-      ...profile,
     },
-    baselineEnv: profile,
+    baselineEnv: {},
+    profileDir,
     storePid: ferretDb?.pid(),
     built: !values.source,
   };

@@ -121,7 +121,8 @@ export interface Observed<T> {
 /**
  * Runs `work` while reading the target's (and the store server's) CPU time and its RSS every
  * `rssSampleMs` (a long run such as the soak samples less often: the load generator reading
- * /proc shares the cores being measured).
+ * /proc shares the cores being measured). With --profile, the target's CPU profile covers
+ * exactly this run (cpu-profile.ts).
  */
 export async function observe<T>(
   target: Target,
@@ -129,11 +130,13 @@ export async function observe<T>(
   storePid?: number,
   rssSampleMs = 250,
 ): Promise<Observed<T>> {
+  await target.profile?.start();
   const cpuBefore = cpuMs(target.pid);
   const storeBefore = storePid === undefined ? 0 : cpuMs(storePid);
   const rss = sampleRss(target.pid, rssSampleMs);
   const result = await work();
   const { peakMb, samples } = rss.stop();
+  await target.profile?.stop();
   return {
     result,
     cpuMs: cpuMs(target.pid) - cpuBefore,

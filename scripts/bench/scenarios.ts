@@ -35,10 +35,12 @@ export interface BenchSettings {
   readonly mixedRate: number;
   readonly mongodbUri: string;
   readonly workers: number;
-  /** Extra environment for every Tessera process (e.g. NODE_OPTIONS=--cpu-prof). */
+  /** Extra environment for every Tessera process (e.g. LOG_LEVEL=warn). */
   readonly tesseraEnv: Record<string, string>;
-  /** Extra environment for the baseline process (--profile profiles it too). */
+  /** Extra environment for the baseline (and floor) process. */
   readonly baselineEnv: Record<string, string>;
+  /** With --profile: every server's measured runs are profiled into this directory. */
+  readonly profileDir: string | undefined;
   /** FerretDB's pid when the benchmark started it: its CPU counts as the store's. */
   readonly storePid: number | undefined;
   /** Run the built server (dist/src/main.js, npm run build) instead of src/main.ts. */
@@ -68,6 +70,7 @@ export const tesseraOptions = (settings: BenchSettings, store: Store) => ({
   mongodbUri: settings.mongodbUri,
   env: settings.tesseraEnv,
   built: settings.built,
+  profileDir: settings.profileDir,
 });
 
 /** The store server's pid for a Tessera on `store` (FerretDB's CPU counts as the store's). */
@@ -92,8 +95,8 @@ async function againstBaseline(
   const targets: Target[] = [];
   try {
     targets.push(await startTesseraTarget(tesseraOptions(settings, store)));
-    targets.push(await startBaselineTarget(settings.baselineEnv));
-    if (floor) targets.push(await startFloorTarget(settings.baselineEnv));
+    targets.push(await startBaselineTarget(settings.baselineEnv, settings.profileDir));
+    if (floor) targets.push(await startFloorTarget(settings.baselineEnv, settings.profileDir));
     const labels = ['tessera', 'baseline', 'floor'].slice(0, targets.length).join(', ');
     process.stderr.write(`  pids: ${targets.map((target) => target.pid).join(', ')} (${labels})\n`);
     const [tesseraTarget, baselineTarget, floorTarget] = targets as [Target, Target, Target?];

@@ -21,6 +21,7 @@ import {
 } from '../test-services/process.ts';
 import { waitUntilReady } from '../test-services/wait-until-ready.ts';
 import type { BaselineFixtures } from './baseline-provider.ts';
+import { inspectorOptions, openProfileWindow, type ProfileWindow } from './cpu-profile.ts';
 import type { FloorFixtures } from './floor-server.ts';
 import {
   BENCH_JWT_API,
@@ -46,6 +47,8 @@ export interface Target {
   readonly fixtures: BenchFixtures;
   /** Resident memory of the started, not yet loaded server (its whole process tree), MiB. */
   readonly idleRssMb: number;
+  /** With --profile: samples the measured runs only (cpu-profile.ts). */
+  readonly profile?: ProfileWindow | undefined;
   stop(): Promise<void>;
 }
 
@@ -59,6 +62,30 @@ export interface TesseraTargetOptions {
   readonly env?: Record<string, string> | undefined;
   /** Run dist/src/main.js (npm run build) instead of src/main.ts. */
   readonly built?: boolean | undefined;
+  /** With --profile: where its CPU profiles go. */
+  readonly profileDir?: string | undefined;
+}
+
+/** How a target is profiled: the inspector for one process, --cpu-prof for a cluster. */
+interface Profiling {
+  readonly env: Record<string, string>;
+  open(label: string, pid: number): Promise<ProfileWindow | undefined>;
+}
+
+async function profilingFor(dir: string | undefined, cluster = false): Promise<Profiling> {
+  if (dir === undefined) return { env: {}, open: async () => undefined };
+  // Cluster workers would each need an inspector port of their own: whole-life profiles.
+  if (cluster) {
+    return {
+      env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` },
+      open: async () => undefined,
+    };
+  }
+  const inspector = await inspectorOptions();
+  return {
+    env: { NODE_OPTIONS: inspector.nodeOptions },
+    open: (label, pid) => openProfileWindow(inspector.port, dir, label, pid),
+  };
 }
 
 const baseFixtures = {
@@ -70,7 +97,11 @@ const baseFixtures = {
   password: BENCH_PASSWORD,
 };
 
-export async function startBaselineTarget(env: Record<string, string> = {}): Promise<Target> {
+export async function startBaselineTarget(
+  env: Record<string, string> = {},
+  profileDir?: string,
+): Promise<Target> {
+  const profiling = await profilingFor(profileDir);
   const port = await findFreePort();
   const fixtures: BaselineFixtures = {
     ...baseFixtures,
@@ -87,10 +118,16 @@ export async function startBaselineTarget(env: Record<string, string> = {}): Pro
   const server = await startServer('baseline', dataDir, {
     command: process.execPath,
     args: [join(ROOT, 'scripts/bench/baseline-provider.ts')],
-    env: { PATH: process.env['PATH'] ?? '', ...env, BENCH_BASELINE: JSON.stringify(fixtures) },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      ...env,
+      ...profiling.env,
+      BENCH_BASELINE: JSON.stringify(fixtures),
+    },
     ready: `${origin}/.well-known/openid-configuration`,
   });
-  return finishStart(server, origin, fixtures, async () => {
+  const profile = await profiling.open('baseline', server.pid);
+  return finishStart(server, origin, fixtures, profile, async () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 }
@@ -99,7 +136,11 @@ export async function startBaselineTarget(env: Record<string, string> = {}): Pro
  * The floor (scripts/bench/floor-server.ts): a minimal Koa + jose client-credentials endpoint
  * with the same service client, scope and JWT resource.
  */
-export async function startFloorTarget(env: Record<string, string> = {}): Promise<Target> {
+export async function startFloorTarget(
+  env: Record<string, string> = {},
+  profileDir?: string,
+): Promise<Target> {
+  const profiling = await profilingFor(profileDir);
   const port = await findFreePort();
   const fixtures: FloorFixtures = {
     ...baseFixtures,
@@ -112,10 +153,16 @@ export async function startFloorTarget(env: Record<string, string> = {}): Promis
   const server = await startServer('floor', dataDir, {
     command: process.execPath,
     args: [join(ROOT, 'scripts/bench/floor-server.ts')],
-    env: { PATH: process.env['PATH'] ?? '', ...env, BENCH_FLOOR: JSON.stringify(fixtures) },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      ...env,
+      ...profiling.env,
+      BENCH_FLOOR: JSON.stringify(fixtures),
+    },
     ready: `${origin}/ready`,
   });
-  return finishStart(server, origin, fixtures, async () => {
+  const profile = await profiling.open('floor', server.pid);
+  return finishStart(server, origin, fixtures, profile, async () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 }
@@ -147,6 +194,10 @@ async function startServer(
 
 export async function startTesseraTarget(options: TesseraTargetOptions): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  const profiling = await profilingFor(
+    options.profileDir,
+    options.workers !== undefined && options.workers > 1,
+  );
   const port = await findFreePort();
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
@@ -170,10 +221,11 @@ export async function startTesseraTarget(options: TesseraTargetOptions): Promise
   const server = await startServer('tessera', dataDir, {
     command: process.execPath,
     args: [join(ROOT, entry)],
-    env,
+    env: { ...env, ...profiling.env },
     ready: `${origin}/readyz`,
   });
-  return finishStart(server, origin, fixtures, async (status) => {
+  const profile = await profiling.open('tessera', server.pid);
+  return finishStart(server, origin, fixtures, profile, async (status) => {
     // A Tessera that died under load leaves its log's last lines for the reader.
     if (status.code !== 0 && status.signal !== 'SIGTERM') {
       process.stderr.write(
@@ -199,6 +251,7 @@ async function finishStart(
   server: LoggedProcess,
   origin: string,
   fixtures: BenchFixtures,
+  profile: ProfileWindow | undefined,
   cleanUp: (status: ExitStatus) => Promise<void>,
 ): Promise<Target> {
   // Let startup work (module compilation, first GC) settle before calling it idle.
@@ -208,7 +261,9 @@ async function finishStart(
     pid: server.pid,
     fixtures,
     idleRssMb: rssMb(server.pid),
+    profile,
     async stop() {
+      profile?.close();
       await cleanUp(await server.stop(STOP_GRACE_MS));
     },
   };
