@@ -12,6 +12,7 @@ import type { ClusterWorkerLink } from '../metrics/cluster-metrics.ts';
 import type { TesseraMetrics } from '../metrics/create-metrics.ts';
 import type { Storage } from '../ports/storage.ts';
 import { createClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';
+import { createLeanClientCredentials } from '../provider/lean-client-credentials.ts';
 import type { HttpComponent, RequestListener } from './http-component.ts';
 import type { KeysComponent } from './keys-component.ts';
 
@@ -27,6 +28,8 @@ export interface RequestListenerDeps {
   readonly metrics: TesseraMetrics;
   /** Set in a cluster worker: /metrics then sums every worker's registry. */
   readonly worker: ClusterWorkerLink | undefined;
+  /** Serve plain client-credentials requests by the lean path (false: tests compare without). */
+  readonly leanTokenPath: boolean;
 }
 
 /** The app the HTTP component serves once everything is built: provider, pages, admin API. */
@@ -53,6 +56,9 @@ export function buildRequestListener(config: Config, deps: RequestListenerDeps):
     interactions: hostedPageRoutes(config, services, https),
     admin: adminApiDeps(deps),
     outbox: deps.outbox,
+    leanClientCredentials: deps.leanTokenPath
+      ? createLeanClientCredentials({ onServed: () => metrics.tokens.servedLean() })
+      : undefined,
   });
 }
 

@@ -1,13 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseForm } from 'node:querystring';
 
 import type { Logger } from 'pino';
 
 import type { AccessLog } from '../logging/access-log.ts';
 import type { HttpMetrics } from '../metrics/create-metrics.ts';
-import type { ProviderHolder } from '../provider/provider-holder.ts';
+import type { LeanClientCredentials } from '../provider/lean-client-credentials.ts';
+import type { ProviderHolder, ProviderInstance } from '../provider/provider-holder.ts';
 import { providerRouteOf } from '../provider/provider-metrics.ts';
 import { INTERNAL_PROBLEM } from './problem.ts';
 import { acceptRequestId, observeCompletion, setSecurityHeaders } from './request-observation.ts';
+import { readableForm, readFormBody, type FormBody, type ReadableForm } from './token-form-body.ts';
 
 /**
  * oidc-provider endpoints that answer machines only, with JSON (RFC 6749 section 5, RFC 7662
@@ -23,6 +26,36 @@ export interface ProviderFastPathDeps {
   readonly metrics: HttpMetrics;
   readonly accessLog: AccessLog;
   readonly logger: Logger;
+  /**
+   * The lean client-credentials path for POST /token (lean-client-credentials.ts); undefined
+   * sends every token request through oidc-provider's whole pipeline.
+   */
+  readonly leanClientCredentials: LeanClientCredentials | undefined;
+}
+
+/**
+ * POST /token: the lean client-credentials path when the request is one it serves, otherwise
+ * oidc-provider with the body already read handed over as `req.body` (lib/shared/selective_body.js
+ * takes it when the stream has been consumed, and parses it itself).
+ */
+async function serveToken(
+  instance: ProviderInstance,
+  req: IncomingMessage,
+  res: ServerResponse,
+  form: ReadableForm,
+  lean: LeanClientCredentials,
+): Promise<void> {
+  let body: FormBody;
+  try {
+    body = await readFormBody(req, form);
+  } catch {
+    // The client went away mid-body: nobody is left to answer.
+    res.destroy();
+    return;
+  }
+  if (await lean(instance.provider, req, res, parseForm(body.text))) return;
+  (req as IncomingMessage & { body?: Buffer | string }).body = body.raw;
+  await instance.handle(req, res);
 }
 
 /**
@@ -52,20 +85,22 @@ export function createProviderFastPath(deps: ProviderFastPathDeps) {
       started,
     }));
     // Captured now: a key rotation that swaps the instance mid-request must not matter.
-    deps.holder
-      .current()
-      .handle(req, res)
-      .catch((error: unknown) => {
-        // oidc-provider answers its own errors; anything escaping it is a bug: a bare 500.
-        deps.logger.error({ err: error, requestId }, 'request failed');
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        res.statusCode = INTERNAL_PROBLEM.status;
-        res.setHeader('content-type', 'application/problem+json');
-        res.end(JSON.stringify(INTERNAL_PROBLEM));
-      });
+    const instance = deps.holder.current();
+    const lean = path === '/token' && path === url ? deps.leanClientCredentials : undefined;
+    const form = lean ? readableForm(req) : undefined;
+    const served =
+      lean && form ? serveToken(instance, req, res, form, lean) : instance.handle(req, res);
+    served.catch((error: unknown) => {
+      // oidc-provider answers its own errors; anything escaping it is a bug: a bare 500.
+      deps.logger.error({ err: error, requestId }, 'request failed');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.statusCode = INTERNAL_PROBLEM.status;
+      res.setHeader('content-type', 'application/problem+json');
+      res.end(JSON.stringify(INTERNAL_PROBLEM));
+    });
     return true;
   };
 }

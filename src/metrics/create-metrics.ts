@@ -33,6 +33,8 @@ export interface TokenMetrics {
   issued(grantType: string): void;
   /** A token endpoint refusal (oidc-provider `grant.error`); `error` is the OAuth error code. */
   refused(grantType: string, error: string): void;
+  /** A token response served by the lean client-credentials path (lean-client-credentials.ts). */
+  servedLean(): void;
 }
 
 /** `unavailable`: the adapter threw StoreUnavailableError; `failed`: anything else. */
@@ -113,6 +115,12 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
     registers,
   });
 
+  const leanResponses = new Counter({
+    name: 'tessera_token_lean_responses_total',
+    help: 'Token endpoint responses served by the lean client-credentials path.',
+    registers,
+  });
+
   const storeErrors = new Counter({
     name: 'tessera_store_errors_total',
     help: 'Store calls that failed, by port, operation and kind (unavailable or failed).',
@@ -167,6 +175,7 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
         child.inc();
       },
       refused: (grantType, error) => tokenErrors.inc({ grant_type: grantType, error }),
+      servedLean: () => leanResponses.inc(),
     },
     store: {
       failed: (port, operation, kind) => storeErrors.inc({ port, operation, kind }),
