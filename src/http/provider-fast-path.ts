@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 
 import type { AccessLog } from '../logging/access-log.ts';
 import type { HttpMetrics } from '../metrics/create-metrics.ts';
-import type { LeanClientCredentials } from '../provider/lean-client-credentials.ts';
+import type { LeanEndpoint } from '../provider/lean-provider-routes.ts';
 import type { ProviderHolder, ProviderInstance } from '../provider/provider-holder.ts';
 import { providerRouteOf } from '../provider/provider-metrics.ts';
 import { INTERNAL_PROBLEM } from './problem.ts';
@@ -27,23 +27,24 @@ export interface ProviderFastPathDeps {
   readonly accessLog: AccessLog;
   readonly logger: Logger;
   /**
-   * The lean client-credentials path for POST /token (lean-client-credentials.ts); undefined
-   * sends every token request through oidc-provider's whole pipeline.
+   * The lean paths by endpoint path (lean-client-credentials.ts for /token,
+   * lean-introspection.ts for /token/introspection); empty sends every request through
+   * oidc-provider's whole pipeline.
    */
-  readonly leanClientCredentials: LeanClientCredentials | undefined;
+  readonly leanEndpoints: ReadonlyMap<string, LeanEndpoint>;
 }
 
 /**
- * POST /token: the lean client-credentials path when the request is one it serves, otherwise
- * oidc-provider with the body already read handed over as `req.body` (lib/shared/selective_body.js
- * takes it when the stream has been consumed, and parses it itself).
+ * A form POST to an endpoint with a lean path: that path when the request is one it serves,
+ * otherwise oidc-provider with the body already read handed over as `req.body`
+ * (lib/shared/selective_body.js takes it when the stream has been consumed, and parses it itself).
  */
-async function serveToken(
+async function serveLeanly(
   instance: ProviderInstance,
   req: IncomingMessage,
   res: ServerResponse,
   form: ReadableForm,
-  lean: LeanClientCredentials,
+  lean: LeanEndpoint,
 ): Promise<void> {
   let body: FormBody;
   try {
@@ -86,10 +87,10 @@ export function createProviderFastPath(deps: ProviderFastPathDeps) {
     }));
     // Captured now: a key rotation that swaps the instance mid-request must not matter.
     const instance = deps.holder.current();
-    const lean = path === '/token' && path === url ? deps.leanClientCredentials : undefined;
+    const lean = path === url ? deps.leanEndpoints.get(path) : undefined;
     const form = lean ? readableForm(req) : undefined;
     const served =
-      lean && form ? serveToken(instance, req, res, form, lean) : instance.handle(req, res);
+      lean && form ? serveLeanly(instance, req, res, form, lean) : instance.handle(req, res);
     served.catch((error: unknown) => {
       // oidc-provider answers its own errors; anything escaping it is a bug: a bare 500.
       deps.logger.error({ err: error, requestId }, 'request failed');

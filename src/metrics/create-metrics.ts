@@ -33,8 +33,8 @@ export interface TokenMetrics {
   issued(grantType: string): void;
   /** A token endpoint refusal (oidc-provider `grant.error`); `error` is the OAuth error code. */
   refused(grantType: string, error: string): void;
-  /** A token response served by the lean client-credentials path (lean-client-credentials.ts). */
-  servedLean(): void;
+  /** A response served by a lean path (lean-client-credentials.ts, lean-introspection.ts). */
+  servedLean(endpoint: 'token' | 'introspection'): void;
 }
 
 /** `unavailable`: the adapter threw StoreUnavailableError; `failed`: anything else. */
@@ -117,7 +117,8 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
 
   const leanResponses = new Counter({
     name: 'tessera_token_lean_responses_total',
-    help: 'Token endpoint responses served by the lean client-credentials path.',
+    help: 'Token and introspection responses served by their lean paths, by endpoint.',
+    labelNames: ['endpoint'] as const,
     registers,
   });
 
@@ -175,7 +176,7 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
         child.inc();
       },
       refused: (grantType, error) => tokenErrors.inc({ grant_type: grantType, error }),
-      servedLean: () => leanResponses.inc(),
+      servedLean: (endpoint) => leanResponses.inc({ endpoint }),
     },
     store: {
       failed: (port, operation, kind) => storeErrors.inc({ port, operation, kind }),

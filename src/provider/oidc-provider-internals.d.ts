@@ -57,3 +57,9 @@ declare module 'oidc-provider/lib/shared/client_auth.js' {
 declare module 'oidc-provider/lib/shared/selective_body.js' {
   export function urlencoded(ctx: object, next: () => Promise<void>): Promise<void>;
 }
+
+declare module 'oidc-provider/lib/actions/introspection.js' {
+  /** The introspection route's middleware, in order; the last is `renderTokenResponse`. */
+  const route: ((ctx: unknown, next?: () => Promise<void>) => Promise<void>)[];
+  export default route;
+}

@@ -1,10 +1,19 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTestClock } from '../contracts/storage-fixture.ts';
-import { basicAuth, listeningUrl, registerClient } from '../helpers/oauth-fixtures.ts';
+import { basicAuth, registerClient } from '../helpers/oauth-fixtures.ts';
 import type { RegisteredClient } from '../helpers/oauth-fixtures.ts';
-import { sampleValue, scrape } from '../helpers/prometheus-text.ts';
+import {
+  comparable,
+  FORM,
+  leanResponses,
+  sendForm,
+  sendToLeanAndFull,
+  UTF8_FORM,
+  withoutPerToken,
+  type Answer,
+  type Form,
+} from '../helpers/lean-differential.ts';
 import {
   removeSharedStore,
   sharedStoreEnv,
@@ -17,64 +26,6 @@ const ISSUER = 'https://id.example.test';
 const JWT_API = 'https://orders.example.com/api';
 const OPAQUE_API = 'https://ledger.example.com';
 const DPOP_API = 'https://vault.example.com';
-const FORM = 'application/x-www-form-urlencoded';
-/** What openid-client (oauth4webapi) sends. */
-const UTF8_FORM = 'application/x-www-form-urlencoded;charset=UTF-8';
-const LEAN_RESPONSES = 'tessera_token_lean_responses_total';
-/** Differ per response by nature: when it was sent and which request it answers. */
-const UNCOMPARED_HEADERS = new Set(['date', 'x-request-id']);
-/** Differ per token by nature (RFC 9068 section 2.2: unique id, issue and expiry instants). */
-const PER_TOKEN_CLAIMS = new Set(['jti', 'iat', 'exp']);
-
-interface Answer {
-  readonly status: number;
-  readonly headers: [string, string][];
-  readonly text: string;
-}
-
-type Form = Readonly<Record<string, string | readonly string[]>>;
-
-function encodeForm(form: Form): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(form)) {
-    for (const one of Array.isArray(value) ? value : [value]) params.append(key, one);
-  }
-  return params.toString();
-}
-
-/** A value's shape: its length and which characters are not id characters. */
-const shapeOf = (value: string) => value.replace(/[A-Za-z0-9_-]/g, 'x');
-
-function withoutPerToken(record: Record<string, unknown>) {
-  return {
-    keys: Object.keys(record),
-    values: Object.fromEntries(
-      Object.entries(record).filter(([key]) => !PER_TOKEN_CLAIMS.has(key)),
-    ),
-    jti: typeof record['jti'] === 'string' ? shapeOf(record['jti']) : record['jti'],
-    lifetime: Number(record['exp']) - Number(record['iat']),
-  };
-}
-
-/** An access token as far as two issuances of it can be equal. */
-function comparableToken(token: string) {
-  if (token.split('.').length !== 3) return { opaque: shapeOf(token) };
-  return { header: decodeProtectedHeader(token), claims: withoutPerToken(decodeJwt(token)) };
-}
-
-/** An answer as far as two answers to the same request can be equal. */
-function comparable(answer: Answer) {
-  const headers = answer.headers.filter(([name]) => !UNCOMPARED_HEADERS.has(name));
-  if (answer.status !== 200) return { status: answer.status, headers, text: answer.text };
-  const body = JSON.parse(answer.text) as Record<string, unknown>;
-  return {
-    status: answer.status,
-    headers,
-    keys: Object.keys(body),
-    body: { ...body, access_token: comparableToken(String(body['access_token'])) },
-  };
-}
-
 describe.each(STORAGE_BACKENDS)('lean client-credentials path (%s store)', (backend) => {
   let lean: TestTessera;
   /** The same deployment with the lean path off: oidc-provider's whole pipeline answers. */
@@ -113,31 +64,9 @@ describe.each(STORAGE_BACKENDS)('lean client-credentials path (%s store)', (back
     await removeSharedStore(env);
   });
 
-  const leanResponses = async (t: TestTessera) =>
-    sampleValue(await scrape(listeningUrl(t)), LEAN_RESPONSES) ?? 0;
-
-  async function send(
-    t: TestTessera,
-    body: string,
-    headers: Record<string, string>,
-    path = '/token',
-  ): Promise<Answer> {
-    const response = await fetch(`${listeningUrl(t)}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': FORM, ...headers },
-      body,
-    });
-    return { status: response.status, headers: [...response.headers], text: await response.text() };
-  }
-
   /** The same request to both; the lean instance's answer, the full one's, and lean's count. */
-  async function sendToBoth(form: Form, headers: Record<string, string> = {}) {
-    const before = await leanResponses(lean);
-    const leanAnswer = await send(lean, encodeForm(form), headers);
-    const served = (await leanResponses(lean)) - before;
-    const fullAnswer = await send(full, encodeForm(form), headers);
-    return { leanAnswer, fullAnswer, served };
-  }
+  const sendToBoth = (form: Form, headers: Record<string, string> = {}) =>
+    sendToLeanAndFull({ lean, full }, 'token', '/token', form, headers);
 
   const basic = (client: RegisteredClient = basicClient) => ({
     authorization: basicAuth(client.clientId, client.clientSecret),
@@ -183,8 +112,8 @@ describe.each(STORAGE_BACKENDS)('lean client-credentials path (%s store)', (back
             // Asked by the token's own client, authenticated as it authenticated for it.
             const answer =
               method === 'client_secret_basic'
-                ? await send(full, encodeForm({ token }), basic(), '/token/introspection')
-                : await send(full, encodeForm({ token, ...posted() }), {}, '/token/introspection');
+                ? await sendForm(full, '/token/introspection', { token }, basic())
+                : await sendForm(full, '/token/introspection', { token, ...posted() });
             const body = JSON.parse(answer.text) as Record<string, unknown>;
             expect(body['active']).toBe(true);
             return withoutPerToken(body);
@@ -289,7 +218,7 @@ describe.each(STORAGE_BACKENDS)('lean client-credentials path (%s store)', (back
 
   it('is off when turned off: the full instance counts no lean response', async () => {
     await sendToBoth({ grant_type: 'client_credentials' }, basic());
-    expect(await leanResponses(full)).toBe(0);
-    expect(await leanResponses(lean)).toBeGreaterThan(0);
+    expect(await leanResponses(full, 'token')).toBe(0);
+    expect(await leanResponses(lean, 'token')).toBeGreaterThan(0);
   });
 });
