@@ -53,15 +53,38 @@ export async function readFormBody(req: IncomingMessage, form: ReadableForm): Pr
   return { raw: text, text };
 }
 
-async function readBytes(req: IncomingMessage, length: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
-    const bytes = chunk as Buffer;
-    received += bytes.length;
-    if (received > length) throw new Error('request size did not match content length');
-    chunks.push(bytes);
-  }
-  if (received !== length) throw new Error('request size did not match content length');
-  return Buffer.concat(chunks, received);
+/**
+ * With `data` and `end` listeners rather than selective_body.js's async iterator: the same bytes
+ * (a form of a chunk or two) for less work per request.
+ */
+function readBytes(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onFailure);
+      req.off('close', onFailure);
+    };
+    function onFailure() {
+      stop();
+      reject(new Error('request size did not match content length'));
+    }
+    function onData(chunk: Buffer) {
+      received += chunk.length;
+      if (received > length) onFailure();
+      else chunks.push(chunk);
+    }
+    function onEnd() {
+      if (received !== length) return onFailure();
+      stop();
+      resolve(Buffer.concat(chunks, received));
+    }
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onFailure);
+    // Closed before the end: the peer went away mid-body.
+    req.once('close', onFailure);
+  });
 }
