@@ -58,9 +58,9 @@ export interface TesseraOptions {
   /** Starts an argon2 worker thread (argon2-pool.ts); tests inject failing ones. */
   readonly startArgon2Worker?: () => Worker;
   /**
-   * Serve plain client-credentials token requests by the lean path (docs/decisions/
-   * 0008-lean-client-credentials-path.md); default true. The differential test turns it off to
-   * get oidc-provider's own answers for the same requests.
+   * Serve plain client-credentials and introspection requests by the lean paths
+   * (docs/decisions/0008-lean-client-credentials-path.md); default true. The differential tests
+   * turn it off to get oidc-provider's own answers for the same requests.
    */
   readonly leanTokenPath?: boolean;
 }
