@@ -57,6 +57,12 @@ export interface TesseraOptions {
   readonly worker?: ClusterWorkerLink;
   /** Starts an argon2 worker thread (argon2-pool.ts); tests inject failing ones. */
   readonly startArgon2Worker?: () => Worker;
+  /**
+   * Serve plain client-credentials and introspection requests by the lean paths
+   * (docs/decisions/0008-lean-client-credentials-path.md); default true. The differential tests
+   * turn it off to get oidc-provider's own answers for the same requests.
+   */
+  readonly leanTokenPath?: boolean;
 }
 
 /** A running Tessera: its address, its services (for bootstrap and tests) and a graceful stop. */
@@ -245,6 +251,7 @@ function buildDuties(
       outbox: relay.readiness,
       metrics,
       worker: options.worker,
+      leanTokenPath: options.leanTokenPath ?? true,
     }),
   );
   const housekeeping = startup.add(

@@ -12,6 +12,9 @@ import type { ClusterWorkerLink } from '../metrics/cluster-metrics.ts';
 import type { TesseraMetrics } from '../metrics/create-metrics.ts';
 import type { Storage } from '../ports/storage.ts';
 import { createClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';
+import { createLeanClientCredentials } from '../provider/lean-client-credentials.ts';
+import { createLeanIntrospection } from '../provider/lean-introspection.ts';
+import type { LeanEndpoint } from '../provider/lean-provider-routes.ts';
 import type { HttpComponent, RequestListener } from './http-component.ts';
 import type { KeysComponent } from './keys-component.ts';
 
@@ -27,6 +30,8 @@ export interface RequestListenerDeps {
   readonly metrics: TesseraMetrics;
   /** Set in a cluster worker: /metrics then sums every worker's registry. */
   readonly worker: ClusterWorkerLink | undefined;
+  /** Serve plain token and introspection requests by the lean paths (false: tests compare without). */
+  readonly leanTokenPath: boolean;
 }
 
 /** The app the HTTP component serves once everything is built: provider, pages, admin API. */
@@ -53,7 +58,19 @@ export function buildRequestListener(config: Config, deps: RequestListenerDeps):
     interactions: hostedPageRoutes(config, services, https),
     admin: adminApiDeps(deps),
     outbox: deps.outbox,
+    leanEndpoints: deps.leanTokenPath ? leanEndpointsFor(metrics) : new Map(),
   });
+}
+
+/** The lean paths of the token and introspection endpoints (docs/decisions/0008-lean-client-credentials-path.md). */
+function leanEndpointsFor(metrics: TesseraMetrics): ReadonlyMap<string, LeanEndpoint> {
+  return new Map([
+    ['/token', createLeanClientCredentials({ onServed: () => metrics.tokens.servedLean('token') })],
+    [
+      '/token/introspection',
+      createLeanIntrospection({ onServed: () => metrics.tokens.servedLean('introspection') }),
+    ],
+  ]);
 }
 
 /** The sign-in pages and the account security page, sharing one CSRF guard. */

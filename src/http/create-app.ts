@@ -19,6 +19,7 @@ import { answerUnsettledRequest, pinOriginToIssuer, settleRequestTarget } from '
 import { createMetricsRoutes } from './metrics-routes.ts';
 import { refuseOtherMethods } from './method-not-allowed.ts';
 import { createProviderFastPath } from './provider-fast-path.ts';
+import type { LeanEndpoint } from '../provider/lean-provider-routes.ts';
 import {
   observeRequests,
   problemResponses,
@@ -47,6 +48,8 @@ export interface AppDeps extends HealthDeps {
   readonly pages: PageRenderer;
   /** The admin API under /admin/v1 (src/admin), served before the provider. */
   readonly admin: AdminApiDeps;
+  /** The lean paths by endpoint path (provider-fast-path.ts); empty: all through the provider. */
+  readonly leanEndpoints: ReadonlyMap<string, LeanEndpoint>;
 }
 
 /**

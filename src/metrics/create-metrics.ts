@@ -33,6 +33,8 @@ export interface TokenMetrics {
   issued(grantType: string): void;
   /** A token endpoint refusal (oidc-provider `grant.error`); `error` is the OAuth error code. */
   refused(grantType: string, error: string): void;
+  /** A response served by a lean path (lean-client-credentials.ts, lean-introspection.ts). */
+  servedLean(endpoint: 'token' | 'introspection'): void;
 }
 
 /** `unavailable`: the adapter threw StoreUnavailableError; `failed`: anything else. */
@@ -113,6 +115,13 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
     registers,
   });
 
+  const leanResponses = new Counter({
+    name: 'tessera_token_lean_responses_total',
+    help: 'Token and introspection responses served by their lean paths, by endpoint.',
+    labelNames: ['endpoint'] as const,
+    registers,
+  });
+
   const storeErrors = new Counter({
     name: 'tessera_store_errors_total',
     help: 'Store calls that failed, by port, operation and kind (unavailable or failed).',
@@ -167,6 +176,7 @@ export function createMetrics(options: MetricsOptions = {}): TesseraMetrics {
         child.inc();
       },
       refused: (grantType, error) => tokenErrors.inc({ grant_type: grantType, error }),
+      servedLean: (endpoint) => leanResponses.inc({ endpoint }),
     },
     store: {
       failed: (port, operation, kind) => storeErrors.inc({ port, operation, kind }),

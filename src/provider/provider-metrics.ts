@@ -36,7 +36,7 @@ export function installProviderMetrics(provider: Provider, tokens: TokenMetrics)
       await next();
     } finally {
       const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      if (typeof route === 'string') (ctx.req as TaggedRequest)[PROVIDER_ROUTE] = route;
+      if (typeof route === 'string') recordProviderRoute(ctx.req, route);
     }
   });
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
@@ -45,6 +45,11 @@ export function installProviderMetrics(provider: Provider, tokens: TokenMetrics)
   provider.on('grant.error', (ctx: KoaContextWithOIDC, error: { error?: unknown }) => {
     tokens.refused(grantTypeLabel(ctx), errorLabel(error.error));
   });
+}
+
+/** Tags `req` with the route template it is served by (the lean token path has no router). */
+export function recordProviderRoute(req: IncomingMessage, route: string): void {
+  (req as TaggedRequest)[PROVIDER_ROUTE] = route;
 }
 
 /** The route template oidc-provider served this request with, once it has handled it. */

@@ -1,0 +1,179 @@
+import type { ParsedUrlQuery } from 'node:querystring';
+
+import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
+import als from 'oidc-provider/lib/helpers/als.js';
+import Params from 'oidc-provider/lib/helpers/params.js';
+import instance from 'oidc-provider/lib/helpers/weak_cache.js';
+import getErrorHandler from 'oidc-provider/lib/shared/error_handler.js';
+import { getClientAuthParams } from 'oidc-provider/lib/shared/client_auth.js';
+
+import {
+  acknowledgeHandedOverBodies,
+  authenticatedClient,
+  challengeBasic,
+  createRouteContext,
+  exposedHeadersOf,
+  removeRouteHeaders,
+  respondInRoute,
+  secretCredentialsOf,
+  setRouteHeaders,
+  type LeanContext,
+  type LeanEndpoint,
+  type ProviderClient,
+} from './lean-provider-routes.ts';
+import { recordProviderRoute } from './provider-metrics.ts';
+
+/**
+ * The lean client-credentials token path (docs/decisions/0008-lean-client-credentials-path.md):
+ * the plain, successful client-credentials request served without oidc-provider's generic
+ * per-request pipeline (router, CORS, body and parameter assembly, duplicate checks, client
+ * authentication middlewares), but by the provider's own grant handler
+ * (lib/actions/grants/client_credentials.js) in a context set up as its token route would
+ * (lib/actions/token.js), so the token's format, claims, TTL, signing, stored record, events and
+ * response are the library's. Anything else answers `false` before a byte is written: the caller
+ * hands the request to oidc-provider, whose answer (every refusal included) stays its own.
+ */
+
+/** What a plain client-credentials form may hold; any other parameter goes the full way. */
+const PLAIN_PARAMETERS = new Set(['grant_type', 'scope', 'resource', 'client_id', 'client_secret']);
+
+// lib/helpers/is_valid_scope.js
+const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/u;
+
+/** What serving the token route takes, per provider instance. */
+interface TokenRoute {
+  readonly handler: (ctx: unknown) => Promise<void>;
+  readonly allowList: ReadonlySet<string>;
+  /** lib/actions/token.js stripGrantIrrelevantParams keeps these. */
+  readonly kept: ReadonlySet<string>;
+  readonly exposeHeaders: string;
+  readonly handleErrors: (ctx: unknown, next: () => Promise<void>) => Promise<void>;
+  /** The token route's path (configuration.routes.token). */
+  readonly path: string;
+}
+
+function tokenRouteOf(provider: Provider): TokenRoute | undefined {
+  const state = instance(provider);
+  const { features } = state;
+  // Features that add steps to this grant the lean path does not take.
+  if (
+    features['attestClientAuth']?.enabled ||
+    features['mTLS']?.enabled ||
+    features['fapi']?.enabled ||
+    features['richAuthorizationRequests']?.enabled
+  ) {
+    return undefined;
+  }
+  const handler = state.grantTypeHandlers.get('client_credentials');
+  const grantParams = state.grantTypeParams.get('client_credentials');
+  const allParams = state.grantTypeParams.get(undefined);
+  if (!handler || !grantParams || !allParams) return undefined;
+  const authParams = getClientAuthParams({ oidc: { provider } });
+  return {
+    handler,
+    allowList: new Set([...allParams, ...authParams]),
+    kept: new Set([...authParams, ...grantParams]),
+    // CORS.clientWithDPoP (lib/helpers/initialize_app.js)
+    exposeHeaders: exposedHeadersOf(features, { dpop: true }),
+    handleErrors: getErrorHandler('grant.error'),
+    path: state.configuration.routes['token'] ?? '/token',
+  };
+}
+
+/**
+ * The token route's middleware stack from the body on, for an authenticated client (lib/actions/
+ * token.js): the route's own error handler, CORS and no-store headers, the parameters as
+ * assembled and stripped there, the client, the grant handler, `grant.success`.
+ *
+ * A protocol refusal the grant raises before the token is saved (invalid_scope, invalid_target,
+ * a resource server's require_dpop, a store outage while reading a resource server) is not
+ * answered here: the headers set are removed, Koa is told not to respond, and `handBack` is
+ * called, so that oidc-provider answers the whole request itself. Only a failure once the token
+ * is being saved is rendered here, by the route's own error handler.
+ */
+function runTokenRoute(
+  provider: Provider,
+  route: TokenRoute,
+  form: ParsedUrlQuery,
+  client: ProviderClient,
+  handBack: () => void,
+) {
+  return (ctx: LeanContext) =>
+    route.handleErrors(ctx, async () => {
+      setRouteHeaders(ctx, route.exposeHeaders);
+      const oidc = ctx.oidc as unknown as Record<string, unknown>;
+      oidc['body'] = form;
+      const params = new Params(route.allowList, form) as Record<string, unknown>;
+      for (const key of Object.keys(params)) if (!route.kept.has(key)) delete params[key];
+      oidc['params'] = params;
+      try {
+        ctx.oidc.entity('Client', client);
+        await route.handler(ctx);
+      } catch (error) {
+        const { entities } = ctx.oidc as unknown as { entities: Record<string, unknown> };
+        if (
+          error instanceof errors.OIDCProviderError &&
+          entities['ClientCredentials'] === undefined
+        ) {
+          removeRouteHeaders(ctx.res);
+          ctx.respond = false;
+          handBack();
+          return;
+        }
+        challengeBasic(provider, ctx, error);
+        throw error;
+      }
+      provider.emit('grant.success', ctx);
+    });
+}
+
+/**
+ * Serves `form` (the urlencoded body of POST /token, already read) when it is a plain
+ * client-credentials request (grant_type client_credentials, a well-formed scope, plain secret
+ * authentication) of a client that authenticates and may use the grant; resolves false, having
+ * written nothing, for anything else. `onServed` counts the requests it answered.
+ */
+export function createLeanClientCredentials(deps: { readonly onServed: () => void }): LeanEndpoint {
+  acknowledgeHandedOverBodies();
+  const routes = new WeakMap<Provider, TokenRoute | null>();
+  return async (provider, req, res, form) => {
+    if (form['grant_type'] !== 'client_credentials') return false;
+    const { scope } = form;
+    if (scope !== undefined && !(typeof scope === 'string' && SCOPE_SYNTAX.test(scope))) {
+      return false;
+    }
+    const credentials = secretCredentialsOf(req, form, PLAIN_PARAMETERS);
+    if (!credentials) return false;
+    let route = routes.get(provider);
+    if (route === undefined) {
+      route = tokenRouteOf(provider) ?? null;
+      routes.set(provider, route);
+    }
+    if (!route || req.method !== 'POST' || req.url !== route.path) return false;
+    const tokenRoute = route;
+    const ctx = createRouteContext(provider, req, res, 'token', route.path);
+    return als.run(ctx, async () => {
+      const client = await authenticatedClient(provider, credentials);
+      if (!client?.grantTypeAllowed('client_credentials')) return false;
+      // What provider-metrics.ts records from the router's match, for the access line.
+      recordProviderRoute(req, tokenRoute.path);
+      let handedBack = false;
+      const handBack = () => {
+        handedBack = true;
+      };
+      await respondInRoute(
+        provider,
+        ctx,
+        runTokenRoute(provider, tokenRoute, form, client, handBack),
+      );
+      if (handedBack) {
+        // Koa's handleRequest set 404 before the route ran; nothing was written.
+        res.statusCode = 200;
+        return false;
+      }
+      deps.onServed();
+      return true;
+    });
+  };
+}
