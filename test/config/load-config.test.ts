@@ -356,19 +356,30 @@ describe('loadConfig', () => {
     expect(config.passwords.workers).toBeGreaterThanOrEqual(1);
   });
 
-  it('caches clients for 5 s, polls for catalog changes every second and serves from one process by default', () => {
+  it('caches clients for 5 s, polls for catalog changes every second, reclaims memory after 30 s of quiet and serves from one process by default', () => {
     const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
-    expect(config.performance).toEqual({ clientCacheTtlMs: 5000, catalogPollMs: 1000, workers: 1 });
+    expect(config.performance).toEqual({
+      clientCacheTtlMs: 5000,
+      catalogPollMs: 1000,
+      idleReclaimAfterMs: 30_000,
+      workers: 1,
+    });
   });
 
-  it('reads the client cache TTL (0 turns it off), the catalog poll interval and the worker process count', () => {
+  it('reads the client cache TTL (0 turns it off), the catalog poll interval, the idle reclaim delay and the worker process count', () => {
     const config = loadConfig({
       TESSERA_DATA_DIR: dataDir,
       TESSERA_CLIENT_CACHE_TTL: '0',
       TESSERA_CATALOG_POLL_MS: '250',
+      TESSERA_IDLE_RECLAIM_AFTER: '0',
       TESSERA_WORKERS: '2',
     });
-    expect(config.performance).toEqual({ clientCacheTtlMs: 0, catalogPollMs: 250, workers: 2 });
+    expect(config.performance).toEqual({
+      clientCacheTtlMs: 0,
+      catalogPollMs: 250,
+      idleReclaimAfterMs: 0,
+      workers: 2,
+    });
   });
 
   it('turns catalog polling off with TESSERA_CATALOG_POLL_MS=0', () => {
