@@ -149,6 +149,8 @@ export function arrangeConfig(env: Env, loaded: LoadedSettings) {
       workers:
         env.TESSERA_ARGON2_WORKERS ??
         Math.max(1, Math.floor(availableParallelism() / 2 / env.TESSERA_WORKERS)),
+      /** Niceness of the argon2 threads (Linux): below the event loop's, which stays at 0. */
+      niceness: env.TESSERA_ARGON2_NICE,
     },
     performance: {
       /**

@@ -394,18 +394,24 @@ describe('loadConfig', () => {
     expect(many.passwords.workers).toBeLessThanOrEqual(single.passwords.workers);
   });
 
-  it('reads the argon2 cost and worker count from the environment', () => {
+  it('reads the argon2 cost, worker count and niceness from the environment', () => {
     const config = loadConfig({
       TESSERA_DATA_DIR: dataDir,
       TESSERA_ARGON2_MEMORY_KIB: '65536',
       TESSERA_ARGON2_ITERATIONS: '3',
       TESSERA_ARGON2_PARALLELISM: '4',
       TESSERA_ARGON2_WORKERS: '3',
+      TESSERA_ARGON2_NICE: '0',
     });
     expect(config.passwords).toEqual({
       argon2: { memoryKib: 65_536, iterations: 3, parallelism: 4 },
       workers: 3,
+      niceness: 0,
     });
+  });
+
+  it('runs the argon2 threads at nice 10 by default', () => {
+    expect(loadConfig({ TESSERA_DATA_DIR: dataDir }).passwords.niceness).toBe(10);
   });
 
   it('defaults the sign-in throttle to a delay after 5 and a 15-minute lockout after 10 failures', () => {
