@@ -265,9 +265,7 @@ function buildDuties(
   const catalogChanges = startup.add(
     buildCatalogChanges(config, { storage, catalogCache: built.services.catalogCache, logger }),
   );
-  const idleReclaim = startup.add(
-    buildIdleReclaim(config, { server: built.http.server, clock, logger }),
-  );
+  const idleReclaim = startup.add(buildIdleReclaim(config, { server: built.http.server, logger }));
   return { shutdownSteps, relay, housekeeping, catalogChanges, idleReclaim };
 }
 

@@ -16,7 +16,11 @@ export interface IdleReclaimDeps {
     on(event: 'request', listener: () => void): unknown;
     off(event: 'request', listener: () => void): unknown;
   };
-  readonly clock: () => number;
+  /**
+   * Milliseconds, monotonic. Default performance.now: not Tessera's business clock, which tests
+   * freeze or move by days.
+   */
+  readonly clock?: (() => number) | undefined;
   readonly logger: Logger;
   /** Default: V8's memory-reducing full collection (memory-reclaim.ts). */
   readonly memory?: MemoryReclaim | undefined;
@@ -39,7 +43,8 @@ const everyInterval = (ms: number, check: () => void) => {
 };
 
 export function buildIdleReclaim(config: Config, deps: IdleReclaimDeps): IdleReclaimComponent {
-  const { server, clock, logger } = deps;
+  const { server, logger } = deps;
+  const clock = deps.clock ?? (() => performance.now());
   const quietForMs = config.performance.idleReclaimAfterMs;
   let requests = 0;
   const count = () => {
