@@ -16,6 +16,10 @@ import {
 } from './composition/catalog-changes-component.ts';
 import { gracefulStopOrder } from './composition/graceful-stop.ts';
 import { buildHousekeeping, type Housekeeping } from './composition/housekeeping.ts';
+import {
+  buildIdleReclaim,
+  type IdleReclaimComponent,
+} from './composition/idle-reclaim-component.ts';
 import { listenForHttp, type HttpComponent } from './composition/http-component.ts';
 import {
   buildKeysComponent,
@@ -129,6 +133,7 @@ interface Components {
   readonly relay: RelayComponent;
   readonly housekeeping: Housekeeping;
   readonly catalogChanges: CatalogChangesComponent;
+  readonly idleReclaim: IdleReclaimComponent;
 }
 
 /**
@@ -150,6 +155,7 @@ export async function startTessera(config: Config, options: TesseraOptions): Pro
     components.relay.start();
     components.housekeeping.start();
     components.catalogChanges.start();
+    components.idleReclaim.start();
     logListening(config, components, logger);
     return tesseraOf(config, components, context);
   } catch (error) {
@@ -222,7 +228,7 @@ function buildDuties(
   built: Pick<Components, 'store' | 'http' | 'services' | 'keys'>,
   holderId: string,
   createPublisher: PublisherFactory | undefined,
-): Pick<Components, 'shutdownSteps' | 'relay' | 'housekeeping' | 'catalogChanges'> {
+): Pick<Components, 'shutdownSteps' | 'relay' | 'housekeeping' | 'catalogChanges' | 'idleReclaim'> {
   const { logger, clock, metrics, options, startup } = context;
   const { storage } = built.store;
   const runsSingletonDuties = (options.worker?.index ?? 0) === 0;
@@ -266,7 +272,8 @@ function buildDuties(
   const catalogChanges = startup.add(
     buildCatalogChanges(config, { storage, catalogCache: built.services.catalogCache, logger }),
   );
-  return { shutdownSteps, relay, housekeeping, catalogChanges };
+  const idleReclaim = startup.add(buildIdleReclaim(config, { server: built.http.server, logger }));
+  return { shutdownSteps, relay, housekeeping, catalogChanges, idleReclaim };
 }
 
 /** Lease holders are per process: a crashed process's leases lapse, a restarted one is new. */

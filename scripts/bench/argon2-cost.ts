@@ -41,6 +41,7 @@ export function measureArgon2Hash(env: Record<string, string>): Row {
     p99Ms: percentile(latenciesMs, 99),
     cpuMsPerUnit,
     storeCpuMsPerUnit: undefined,
+    storeRoundTripsPerUnit: undefined,
     peakRssMb: NaN,
     idleRssMb: NaN,
     completed: HASHES,

@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 import { formatTable } from './report.ts';
 import { SCENARIOS, type BenchSettings, type ScenarioResult } from './scenarios.ts';
 import { formatSoak, SOAKS, type SoakResult } from './soak.ts';
@@ -29,6 +30,8 @@ const USAGE = `usage: npm run bench -- [options]
   --workers N         TESSERA_WORKERS for the cluster scenario (default 2)
   --soak              also run the memory soak on SQLite (5 minutes; --soak-minutes M);
                       --scenario soak-mongodb runs it on MongoDB
+  --store-direct      connect Tessera straight to MongoDB, without the proxy that counts
+                      its round trips (store rt)
   --env NAME=VALUE    extra environment for every Tessera process (repeatable), e.g. LOG_LEVEL=warn
   --source            run src/main.ts (type stripping, ~28 MB more RSS) instead of the
                       production build (dist/src/main.js, built first)
@@ -47,6 +50,7 @@ const { values } = parseArgs({
     'mixed-rate': { type: 'string', default: '500' },
     workers: { type: 'string', default: '2' },
     soak: { type: 'boolean', default: false },
+    'store-direct': { type: 'boolean', default: false },
     'soak-minutes': { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
     profile: { type: 'string' },
@@ -119,12 +123,16 @@ if (!values.source) {
 }
 
 let ferretDb: FerretDbHandle | undefined;
+let proxy: CountingProxy | undefined;
 try {
-  const mongodbUri = needsMongo
+  const storeUri = needsMongo
     ? (process.env['MONGODB_URI'] ?? (ferretDb = await startFerretDb()).uri)
     : '';
   const profileDir = values.profile ? resolve(values.profile) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  // Tessera reaches MongoDB through a proxy that counts what it sends (store round trips).
+  if (needsMongo && !values['store-direct']) proxy = await startCountingProxy(storeUri);
+  const mongodbUri = proxy?.uri ?? storeUri;
   const settings: BenchSettings = {
     durationS,
     warmupS,
@@ -143,13 +151,14 @@ try {
     },
     baselineEnv: {},
     profileDir,
-    storePid: ferretDb?.pid(),
+    store: { pid: ferretDb?.pid(), messagesSent: proxy?.messagesSent },
     built: !values.source,
   };
   log(
     `tessera bench: ${cpus().length} CPUs, node ${process.version}, ` +
       `${settings.durationS} s per run after ${settings.warmupS} s warm-up, ` +
-      `${settings.connections} connections; MongoDB: ${ferretDb ? 'FerretDB (started here)' : mongodbUri || 'not used'}`,
+      `${settings.connections} connections; MongoDB: ${ferretDb ? 'FerretDB (started here)' : storeUri || 'not used'}` +
+      (proxy ? ', through the counting proxy' : ''),
   );
   const results: ScenarioResult[] = [];
   for (const scenario of selected) {
@@ -170,6 +179,7 @@ try {
     for (const soak of soakResults) process.stdout.write(`\n${formatSoak(soak)}\n`);
   }
 } finally {
+  await proxy?.close();
   await ferretDb?.stop();
   if (ferretDb) rmSync(ferretDb.dataDir, { recursive: true, force: true });
 }

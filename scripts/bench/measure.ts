@@ -20,6 +20,8 @@ export interface Row {
   readonly cpuMsPerUnit: number;
   /** CPU of the store's own process (FerretDB started by the benchmark) per unit, ms. */
   readonly storeCpuMsPerUnit: number | undefined;
+  /** Messages Tessera sent the MongoDB server per unit, counted by the bench's proxy. */
+  readonly storeRoundTripsPerUnit: number | undefined;
   readonly peakRssMb: number;
   readonly idleRssMb: number;
   readonly completed: number;
@@ -34,8 +36,16 @@ export interface MeasureOptions {
   readonly requests: () => AutocannonRequest[];
   readonly overallRate?: number | undefined;
   readonly ok?: (status: number) => boolean;
-  /** The store server's pid, when the benchmark runs it (FerretDB), to count its CPU too. */
-  readonly storePid?: number | undefined;
+  /** The store server, when a MongoDB scenario uses one: its CPU and messages count too. */
+  readonly store?: StoreWatch | undefined;
+}
+
+/** What the bench can see of the MongoDB server behind a target. */
+export interface StoreWatch {
+  /** Its pid when the benchmark started it (FerretDB), to count its CPU. */
+  readonly pid: number | undefined;
+  /** Messages sent to it so far, through the counting proxy (counting-proxy.ts). */
+  readonly messagesSent: (() => number) | undefined;
 }
 
 /** One load run of `durationS` seconds against the target, as the options describe. */
@@ -58,7 +68,7 @@ export async function measure(
 ): Promise<Row> {
   const load = (durationS: number) => loadFor(target, options, durationS);
   if (options.warmupS > 0) await load(options.warmupS);
-  const observed = await observe(target, () => load(options.durationS), options.storePid);
+  const observed = await observe(target, () => load(options.durationS), options.store);
   return toRow(label, 'req', observed.result, observed, target.idleRssMb);
 }
 
@@ -87,7 +97,7 @@ export async function measureInterleaved(
     for (const [index, contender] of contenders.entries()) {
       const share = contender.options.durationS / rounds;
       runs[index]?.push(
-        await observe(contender.target, () => load(contender, share), contender.options.storePid),
+        await observe(contender.target, () => load(contender, share), contender.options.store),
       );
     }
   }
@@ -99,9 +109,8 @@ export async function measureInterleaved(
       mergeLoads(done.map((run) => run.result)),
       {
         cpuMs: done.reduce((sum, run) => sum + run.cpuMs, 0),
-        storeCpuMs: done.every((run) => run.storeCpuMs === undefined)
-          ? undefined
-          : done.reduce((sum, run) => sum + (run.storeCpuMs ?? 0), 0),
+        storeCpuMs: sumOf(done.map((run) => run.storeCpuMs)),
+        storeMessages: sumOf(done.map((run) => run.storeMessages)),
         peakRssMb: Math.max(...done.map((run) => run.peakRssMb)),
       },
       contender.target.idleRssMb,
@@ -109,10 +118,17 @@ export async function measureInterleaved(
   });
 }
 
+/** The sum, or undefined when nothing was measured. */
+const sumOf = (values: readonly (number | undefined)[]): number | undefined =>
+  values.every((value) => value === undefined)
+    ? undefined
+    : values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+
 export interface Observed<T> {
   readonly result: T;
   readonly cpuMs: number;
   readonly storeCpuMs: number | undefined;
+  readonly storeMessages: number | undefined;
   readonly peakRssMb: number;
   /** The RSS readings behind peakRssMb, ms since the start of `work`. */
   readonly rssSamples: readonly { readonly atMs: number; readonly mb: number }[];
@@ -127,12 +143,15 @@ export interface Observed<T> {
 export async function observe<T>(
   target: Target,
   work: () => Promise<T>,
-  storePid?: number,
+  store?: StoreWatch,
   rssSampleMs = 250,
 ): Promise<Observed<T>> {
   await target.profile?.start();
+  const storePid = store?.pid;
+  const messagesSent = store?.messagesSent;
   const cpuBefore = cpuMs(target.pid);
   const storeBefore = storePid === undefined ? 0 : cpuMs(storePid);
+  const messagesBefore = messagesSent?.() ?? 0;
   const rss = sampleRss(target.pid, rssSampleMs);
   const result = await work();
   const { peakMb, samples } = rss.stop();
@@ -141,6 +160,7 @@ export async function observe<T>(
     result,
     cpuMs: cpuMs(target.pid) - cpuBefore,
     storeCpuMs: storePid === undefined ? undefined : cpuMs(storePid) - storeBefore,
+    storeMessages: messagesSent === undefined ? undefined : messagesSent() - messagesBefore,
     peakRssMb: peakMb,
     rssSamples: samples,
   };
@@ -150,7 +170,12 @@ export function toRow(
   label: string,
   unit: Row['unit'],
   load: LoadResult,
-  observed: { cpuMs: number; storeCpuMs?: number | undefined; peakRssMb: number },
+  observed: {
+    cpuMs: number;
+    storeCpuMs?: number | undefined;
+    storeMessages?: number | undefined;
+    peakRssMb: number;
+  },
   idleRssMb: number,
 ): Row {
   return {
@@ -164,6 +189,10 @@ export function toRow(
       observed.storeCpuMs === undefined || load.responses === 0
         ? undefined
         : observed.storeCpuMs / load.responses,
+    storeRoundTripsPerUnit:
+      observed.storeMessages === undefined || load.responses === 0
+        ? undefined
+        : observed.storeMessages / load.responses,
     peakRssMb: observed.peakRssMb,
     idleRssMb,
     completed: load.responses,

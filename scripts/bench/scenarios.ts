@@ -3,7 +3,14 @@
  * as bare oidc-provider), measures them one after the other with the same load, and stops them.
  */
 import { measureArgon2Hash } from './argon2-cost.ts';
-import { measure, measureInterleaved, observe, toRow, type Row } from './measure.ts';
+import {
+  measure,
+  measureInterleaved,
+  observe,
+  toRow,
+  type Row,
+  type StoreWatch,
+} from './measure.ts';
 import { runLoad } from './load.ts';
 import {
   clientCredentialsPlan,
@@ -41,8 +48,11 @@ export interface BenchSettings {
   readonly baselineEnv: Record<string, string>;
   /** With --profile: every server's measured runs are profiled into this directory. */
   readonly profileDir: string | undefined;
-  /** FerretDB's pid when the benchmark started it: its CPU counts as the store's. */
-  readonly storePid: number | undefined;
+  /**
+   * The MongoDB server of the mongodb scenarios: FerretDB's pid when the benchmark started it
+   * (its CPU counts as the store's), and the messages counted by the proxy in front of it.
+   */
+  readonly store: StoreWatch;
   /** Run the built server (dist/src/main.js, npm run build) instead of src/main.ts. */
   readonly built: boolean;
 }
@@ -73,9 +83,9 @@ export const tesseraOptions = (settings: BenchSettings, store: Store) => ({
   profileDir: settings.profileDir,
 });
 
-/** The store server's pid for a Tessera on `store` (FerretDB's CPU counts as the store's). */
-const storePidFor = (settings: BenchSettings, store: Store) =>
-  store === 'mongodb' ? settings.storePid : undefined;
+/** The store server of a Tessera on `store`: watched on MongoDB only. */
+const storeFor = (settings: BenchSettings, store: Store) =>
+  store === 'mongodb' ? settings.store : undefined;
 
 /** Rounds per comparison: Tessera and the baseline alternate (see measureInterleaved). */
 const ROUNDS = 3;
@@ -104,19 +114,19 @@ async function againstBaseline(
       {
         label: 'tessera',
         target: tesseraTarget,
-        options: { ...(await planFor(tesseraTarget)), storePid: storePidFor(settings, store) },
+        options: { ...(await planFor(tesseraTarget)), store: storeFor(settings, store) },
       },
       {
         label: 'baseline',
         target: baselineTarget,
-        options: { ...(await planFor(baselineTarget)), storePid: undefined },
+        options: { ...(await planFor(baselineTarget)), store: undefined },
       },
     ];
     if (floorTarget) {
       contenders.push({
         label: 'floor',
         target: floorTarget,
-        options: { ...(await planFor(floorTarget)), storePid: undefined },
+        options: { ...(await planFor(floorTarget)), store: undefined },
       });
     }
     const rows = await measureInterleaved(contenders, ROUNDS);
@@ -233,7 +243,7 @@ async function measureSignIns(
   target: Target,
   settings: BenchSettings,
   durationS: number,
-  storePid: number | undefined,
+  storeWatch: StoreWatch | undefined,
 ): Promise<Row> {
   const counts = newSignInCounts();
   const load = () =>
@@ -244,7 +254,7 @@ async function measureSignIns(
       requests: signInPlan(target.fixtures, counts),
       ok: (status) => status < 400,
     });
-  const observed = await observe(target, load, storePid);
+  const observed = await observe(target, load, storeWatch);
   const row = toRow('sign-ins', 'login', observed.result, observed, target.idleRssMb);
   const elapsed = observed.result.durationS;
   return {
@@ -256,6 +266,10 @@ async function measureSignIns(
       observed.storeCpuMs === undefined
         ? undefined
         : observed.storeCpuMs / Math.max(1, counts.completed),
+    storeRoundTripsPerUnit:
+      observed.storeMessages === undefined
+        ? undefined
+        : observed.storeMessages / Math.max(1, counts.completed),
     completed: counts.completed,
     failures: counts.failed + observed.result.failures,
   };
@@ -266,12 +280,12 @@ const signIns = (store: Store): Scenario => ({
   description: `password sign-in through the pages (8 requests: authorize, login page + POST, consent page + POST, redirects, code exchange), argon2id, ${store} store; the baseline runs the same flow on oidc-provider's development pages, which check no password`,
   async run(settings) {
     const load = { connections: settings.signInConnections };
-    const measureOn = async (target: Target, storePid?: number) => {
-      await measureSignInCost(target, { ...load, durationS: settings.warmupS }, storePid);
-      return measureSignInCost(target, { ...load, durationS: settings.durationS }, storePid);
+    const measureOn = async (target: Target, store?: StoreWatch) => {
+      await measureSignInCost(target, { ...load, durationS: settings.warmupS }, store);
+      return measureSignInCost(target, { ...load, durationS: settings.durationS }, store);
     };
     const tessera = await startTesseraTarget(tesseraOptions(settings, store));
-    const signIns = await measureOn(tessera, storePidFor(settings, store)).finally(() =>
+    const signIns = await measureOn(tessera, storeFor(settings, store)).finally(() =>
       tessera.stop(),
     );
     const hash = measureArgon2Hash(settings.tesseraEnv);
@@ -307,14 +321,14 @@ const tokensDuringSignIns = (store: Store): Scenario => ({
     try {
       const tokens = {
         ...settings,
-        storePid: storePidFor(settings, store),
+        store: storeFor(settings, store),
         overallRate: settings.mixedRate,
         requests: () => clientCredentialsPlan(target.fixtures, target.fixtures.jwtApi),
       };
       const alone = await measure(target, 'cc alone', tokens);
       const [during, logins] = await Promise.all([
         measure(target, 'cc + sign-ins', { ...tokens, warmupS: 0 }),
-        measureSignIns(target, settings, settings.durationS, storePidFor(settings, store)),
+        measureSignIns(target, settings, settings.durationS, storeFor(settings, store)),
       ]);
       return {
         name: this.name,
@@ -347,7 +361,7 @@ const clusterScaling = (store: Store): Scenario => ({
           target,
           options: {
             ...settings,
-            storePid: storePidFor(settings, store),
+            store: storeFor(settings, store),
             requests: () => clientCredentialsPlan(target.fixtures, target.fixtures.jwtApi),
           },
         })),

@@ -6,7 +6,7 @@
  * server pays it, the rest is what the sign-in adds.
  */
 import { runDrainedSignIns } from './drained-sign-ins.ts';
-import { observe, toRow, type Row } from './measure.ts';
+import { observe, toRow, type Row, type StoreWatch } from './measure.ts';
 import { threadCpuMs, type ThreadCpuMs } from './process-stats.ts';
 import { newSignInCounts, signInLatency } from './request-plans.ts';
 import type { Target } from './targets.ts';
@@ -20,7 +20,7 @@ export interface SignInCost {
 export async function measureSignInCost(
   target: Target,
   options: { readonly connections: number; readonly durationS: number },
-  storePid: number | undefined,
+  store: StoreWatch | undefined,
 ): Promise<SignInCost> {
   const counts = newSignInCounts();
   const threadsBefore = threadCpuMs(target.pid);
@@ -34,7 +34,7 @@ export async function measureSignInCost(
         durationS: options.durationS,
         counts,
       }),
-    storePid,
+    store,
   );
   const threadsAfter = threadCpuMs(target.pid);
   const signIns = Math.max(1, counts.completed);
@@ -48,6 +48,8 @@ export async function measureSignInCost(
       cpuMsPerUnit: observed.cpuMs / signIns,
       storeCpuMsPerUnit:
         observed.storeCpuMs === undefined ? undefined : observed.storeCpuMs / signIns,
+      storeRoundTripsPerUnit:
+        observed.storeMessages === undefined ? undefined : observed.storeMessages / signIns,
       completed: counts.completed,
       failures: counts.failed + observed.result.failures,
     },

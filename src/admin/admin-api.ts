@@ -54,7 +54,9 @@ export function createAdminRoutes(deps: AdminApiDeps): AdminRoute[] {
  */
 export function createAdminApi(deps: AdminApiDeps): Middleware {
   const routes = createAdminRoutes(deps);
-  const openApi = JSON.stringify(buildOpenApiDocument(routes, deps.issuer));
+  // Rendered at its first request, not at start: turning every schema into JSON Schema costs
+  // start-up time and memory that a replica nobody asks for the document never needs.
+  let openApi: string | undefined;
 
   const router = new Router({ prefix: ADMIN_PREFIX });
   mountRoutes(router, routes);
@@ -71,6 +73,7 @@ export function createAdminApi(deps: AdminApiDeps): Middleware {
     ctx.set('cache-control', 'no-store');
     if (ctx.path === `${ADMIN_PREFIX}/openapi.json` && ctx.method === 'GET') {
       ctx.type = 'application/json';
+      openApi ??= JSON.stringify(buildOpenApiDocument(routes, deps.issuer));
       ctx.body = openApi;
       return;
     }

@@ -25,6 +25,7 @@ export function buildArgon2Component(config: Config, deps: Argon2ComponentDeps):
   const pool = createArgon2Pool({
     workers: config.passwords.workers,
     maxQueued: config.passwords.workers * ARGON2_QUEUE_PER_WORKER,
+    niceness: config.passwords.niceness,
     logger: deps.logger.child({ component: 'argon2-pool' }),
     ...(deps.startArgon2Worker ? { startWorker: deps.startArgon2Worker } : {}),
   });

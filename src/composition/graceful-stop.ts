@@ -4,6 +4,7 @@ import type { Argon2Component } from './argon2-component.ts';
 import type { CatalogChangesComponent } from './catalog-changes-component.ts';
 import type { Housekeeping } from './housekeeping.ts';
 import type { HttpComponent } from './http-component.ts';
+import type { IdleReclaimComponent } from './idle-reclaim-component.ts';
 import type { KeysComponent } from './keys-component.ts';
 import type { StoreComponent } from './store-component.ts';
 
@@ -11,6 +12,7 @@ import type { StoreComponent } from './store-component.ts';
 export interface StoppableParts {
   readonly http: Pick<HttpComponent, 'turnReadinessOff' | 'keepServingFor' | 'close'>;
   readonly housekeeping: Pick<Housekeeping, 'stop'>;
+  readonly idleReclaim: Pick<IdleReclaimComponent, 'stop'>;
   readonly keys: Pick<KeysComponent, 'beginStop' | 'stop'>;
   readonly catalogChanges: Pick<CatalogChangesComponent, 'beginStop' | 'stop'>;
   /** What must finish before the store closes: the relay's flush. */
@@ -43,11 +45,13 @@ const OWN_BOUND_GRACE_MS = 5_000;
  * closes, so that a slow pass never holds up the drain.
  */
 export function gracefulStopOrder(parts: StoppableParts, timing: StopTiming): StopStep[] {
-  const { http, housekeeping, keys, catalogChanges, shutdownSteps, argon2, store } = parts;
+  const { http, housekeeping, idleReclaim, keys, catalogChanges, shutdownSteps, argon2, store } =
+    parts;
   const { delayMs, timeoutMs } = timing;
   return [
     { name: 'readiness off', timeoutMs, run: () => http.turnReadinessOff() },
     { name: 'housekeeping', timeoutMs, run: () => housekeeping.stop() },
+    { name: 'idle memory reclaim', timeoutMs, run: () => idleReclaim.stop() },
     { name: 'key rotation: no new passes', timeoutMs, run: () => keys.beginStop() },
     {
       name: 'shutdown delay',

@@ -149,6 +149,8 @@ export function arrangeConfig(env: Env, loaded: LoadedSettings) {
       workers:
         env.TESSERA_ARGON2_WORKERS ??
         Math.max(1, Math.floor(availableParallelism() / 2 / env.TESSERA_WORKERS)),
+      /** Niceness of the argon2 threads (Linux): below the event loop's, which stays at 0. */
+      niceness: env.TESSERA_ARGON2_NICE,
     },
     performance: {
       /**
@@ -161,6 +163,11 @@ export function arrangeConfig(env: Env, loaded: LoadedSettings) {
        * drops this replica's cached clients and resource servers within it (0 = no polling).
        */
       catalogPollMs: env.TESSERA_CATALOG_POLL_MS,
+      /**
+       * Milliseconds of quiet after traffic before the process runs V8's memory-reducing
+       * collection once (0 = never; src/lifecycle/idle-detector.ts).
+       */
+      idleReclaimAfterMs: env.TESSERA_IDLE_RECLAIM_AFTER * 1000,
       /** Processes serving the port (TESSERA_WORKERS, node:cluster); 1 = this process alone. */
       workers: env.TESSERA_WORKERS,
     },

@@ -356,19 +356,30 @@ describe('loadConfig', () => {
     expect(config.passwords.workers).toBeGreaterThanOrEqual(1);
   });
 
-  it('caches clients for 5 s, polls for catalog changes every second and serves from one process by default', () => {
+  it('caches clients for 5 s, polls for catalog changes every second, reclaims memory after 30 s of quiet and serves from one process by default', () => {
     const config = loadConfig({ TESSERA_DATA_DIR: dataDir });
-    expect(config.performance).toEqual({ clientCacheTtlMs: 5000, catalogPollMs: 1000, workers: 1 });
+    expect(config.performance).toEqual({
+      clientCacheTtlMs: 5000,
+      catalogPollMs: 1000,
+      idleReclaimAfterMs: 30_000,
+      workers: 1,
+    });
   });
 
-  it('reads the client cache TTL (0 turns it off), the catalog poll interval and the worker process count', () => {
+  it('reads the client cache TTL (0 turns it off), the catalog poll interval, the idle reclaim delay and the worker process count', () => {
     const config = loadConfig({
       TESSERA_DATA_DIR: dataDir,
       TESSERA_CLIENT_CACHE_TTL: '0',
       TESSERA_CATALOG_POLL_MS: '250',
+      TESSERA_IDLE_RECLAIM_AFTER: '0',
       TESSERA_WORKERS: '2',
     });
-    expect(config.performance).toEqual({ clientCacheTtlMs: 0, catalogPollMs: 250, workers: 2 });
+    expect(config.performance).toEqual({
+      clientCacheTtlMs: 0,
+      catalogPollMs: 250,
+      idleReclaimAfterMs: 0,
+      workers: 2,
+    });
   });
 
   it('turns catalog polling off with TESSERA_CATALOG_POLL_MS=0', () => {
@@ -383,18 +394,24 @@ describe('loadConfig', () => {
     expect(many.passwords.workers).toBeLessThanOrEqual(single.passwords.workers);
   });
 
-  it('reads the argon2 cost and worker count from the environment', () => {
+  it('reads the argon2 cost, worker count and niceness from the environment', () => {
     const config = loadConfig({
       TESSERA_DATA_DIR: dataDir,
       TESSERA_ARGON2_MEMORY_KIB: '65536',
       TESSERA_ARGON2_ITERATIONS: '3',
       TESSERA_ARGON2_PARALLELISM: '4',
       TESSERA_ARGON2_WORKERS: '3',
+      TESSERA_ARGON2_NICE: '0',
     });
     expect(config.passwords).toEqual({
       argon2: { memoryKib: 65_536, iterations: 3, parallelism: 4 },
       workers: 3,
+      niceness: 0,
     });
+  });
+
+  it('runs the argon2 threads at nice 10 by default', () => {
+    expect(loadConfig({ TESSERA_DATA_DIR: dataDir }).passwords.niceness).toBe(10);
   });
 
   it('defaults the sign-in throttle to a delay after 5 and a 15-minute lockout after 10 failures', () => {

@@ -129,6 +129,7 @@ describe('the graceful stop of Tessera', () => {
         close: async (timeoutMs) => void seen.push(`http closed within ${timeoutMs} ms`),
       },
       housekeeping: { stop: record('housekeeping stopped') },
+      idleReclaim: { stop: record('idle memory reclaim stopped') },
       keys: {
         beginStop: () => {
           seen.push('key rotation: no new passes');
@@ -159,6 +160,7 @@ describe('the graceful stop of Tessera', () => {
     expect(seen).toEqual([
       'readiness off',
       'housekeeping stopped',
+      'idle memory reclaim stopped',
       'key rotation: no new passes',
       'serving for 5000 ms',
       'http closed within 10000 ms',

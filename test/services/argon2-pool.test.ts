@@ -1,4 +1,5 @@
 import { argon2Sync, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -69,6 +70,17 @@ const expected = (input: ReturnType<typeof task>) =>
     }),
   );
 
+/** Nice value of every thread of this process, by thread id (/proc/self/task/<tid>/stat). */
+function threadNiceness(): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // After the command name (which may hold spaces): field 19, nice, is the 17th.
+    nice.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return nice;
+}
+
 describe('argon2 worker pool', () => {
   const pools: Argon2Pool[] = [];
   const open = (options: Partial<Argon2PoolOptions> & Pick<Argon2PoolOptions, 'workers'>) => {
@@ -99,6 +111,19 @@ describe('argon2 worker pool', () => {
     await Promise.all([task('a'), task('b'), task('c')].map((input) => pool.derive(input)));
     expect([started, pool.threads]).toEqual([2, 2]);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'hashes on threads at the configured niceness while the event loop keeps its own',
+    async () => {
+      const before = threadNiceness();
+      const pool = open({ workers: 2, niceness: 10 });
+      await Promise.all([task('a'), task('b')].map((input) => pool.derive(input)));
+      const after = threadNiceness();
+      const started = [...after].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      expect(started.filter((nice) => nice === 10)).toHaveLength(pool.threads);
+      expect(after.get(process.pid)).toBe(0);
+    },
+  );
 
   it('derives on its workers what argon2id gives', async () => {
     const pool = open({ workers: 2 });

@@ -23,6 +23,11 @@ export const signInVariables = defineGroup({
         'worker threads that hash passwords, off libuv’s thread pool (each holds one memory block while hashing)',
       default: 'half the CPUs, shared among `TESSERA_WORKERS`, ≥ 1 each',
     },
+    TESSERA_ARGON2_NICE: {
+      ...integer({ min: 0, max: 19, default: 10 }),
+      description:
+        'nice value of the argon2 worker threads on Linux (a per-thread setting there; the event loop stays at 0), so token requests get the CPU before password hashes; 0 = same priority',
+    },
     TESSERA_LOGIN_THROTTLE_AFTER: {
       ...integer({ min: 1, max: 1000, default: 5 }),
       description:

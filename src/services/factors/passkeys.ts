@@ -1,11 +1,4 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 
 import type { EventFactory } from '../../events/event-factory.ts';
 import type { AccountFactor, AccountFactorStore } from '../../ports/account-factors.ts';
@@ -45,6 +38,13 @@ const MAX_NAME = 64;
  * is the factor's id, unique across accounts in the store, so one credential never names two
  * accounts.
  */
+/**
+ * @simplewebauthn/server and what it pulls in (CBOR, ASN.1, COSE) cost a process about 25 MB of
+ * RSS: it is loaded at the first passkey ceremony, so a replica that only issues tokens never
+ * pays for it (docs/benchmarks.md "Performance").
+ */
+const loadWebAuthn = () => import('@simplewebauthn/server');
+
 export function createPasskeyService(deps: PasskeyDeps) {
   const { factors, challenges, origin, clock } = deps;
   const rpID = new URL(origin).hostname;
@@ -59,6 +59,7 @@ export function createPasskeyService(deps: PasskeyDeps) {
       const existing = (await factors.listByAccount(account.id)).filter(
         (factor) => factor.kind === 'passkey',
       );
+      const { generateRegistrationOptions } = await loadWebAuthn();
       return generateRegistrationOptions({
         rpName: rpID,
         rpID,
@@ -81,6 +82,7 @@ export function createPasskeyService(deps: PasskeyDeps) {
       response: RegistrationResponseJSON,
       scope: string,
     ): Promise<boolean> {
+      const { verifyRegistrationResponse } = await loadWebAuthn();
       const verification = await verifyRegistrationResponse({
         response,
         expectedChallenge: (challenge) => challenges.isValid(challenge, scope),
@@ -122,7 +124,8 @@ export function createPasskeyService(deps: PasskeyDeps) {
     },
 
     /** Options for `navigator.credentials.get` with no account named (discoverable credentials). */
-    authenticationOptions(scope: string) {
+    async authenticationOptions(scope: string) {
+      const { generateAuthenticationOptions } = await loadWebAuthn();
       return generateAuthenticationOptions({
         rpID,
         challenge: challengeBytes(challenges.issue(scope)),
@@ -148,6 +151,7 @@ export function createPasskeyService(deps: PasskeyDeps) {
         return undefined;
       }
       const data = dataOf(factor);
+      const { verifyAuthenticationResponse } = await loadWebAuthn();
       const verification = await verifyAuthenticationResponse({
         response,
         expectedChallenge: (challenge) => challenges.isValid(challenge, scope),

@@ -34,6 +34,14 @@ export type Argon2Reply = { readonly tag: Uint8Array } | { readonly error: strin
 /** What a worker posts once its module has loaded: only then does it get tasks. */
 export interface Argon2WorkerReady {
   readonly ready: true;
+  /** Why the worker could not lower its thread's priority, if it could not. */
+  readonly priorityError?: string | undefined;
+}
+
+/** What a worker is started with (its `workerData`). */
+export interface Argon2WorkerSetup {
+  /** Niceness of the worker's thread, 0–19 (Linux only; see argon2-worker.ts). */
+  readonly niceness: number;
 }
 
 /** Thrown when more derivations wait than the pool accepts; sign-in answers "busy, retry". */
@@ -63,6 +71,8 @@ export interface Argon2PoolOptions {
   readonly maxQueued: number;
   /** Starts one worker thread. Default: argon2-worker.ts; tests inject failing ones. */
   readonly startWorker?: () => Worker;
+  /** Niceness of the default workers' threads (TESSERA_ARGON2_NICE); default 0. */
+  readonly niceness?: number;
   /** Consecutive failed starts after which derivations fail at once (503) until one starts. */
   readonly maxStartFailures?: number;
   /** Delay before restarting after the n-th consecutive failed start: initial × 2^(n-1), capped. */
@@ -92,8 +102,11 @@ interface Slot {
 // rewrites import specifiers, not URLs).
 const WORKER_URL = new URL(`./argon2-worker${extname(import.meta.url)}`, import.meta.url);
 
-/** The default worker: argon2-worker.ts beside this module. */
-export const startArgon2Worker = (): Worker => new Worker(WORKER_URL);
+/** The default worker: argon2-worker.ts beside this module, its thread at `niceness`. */
+export const startArgon2Worker = (niceness = 0): Worker => {
+  const setup: Argon2WorkerSetup = { niceness };
+  return new Worker(WORKER_URL, { workerData: setup });
+};
 
 /** A task whose worker dies is run once more on another before it fails. */
 const MAX_ATTEMPTS = 2;
@@ -119,7 +132,7 @@ const closedError = () => new Error('argon2 pool is closed');
  * - close() fails what is queued and running, stops restarts and ends every worker.
  */
 export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
-  const startWorker = options.startWorker ?? startArgon2Worker;
+  const startWorker = options.startWorker ?? (() => startArgon2Worker(options.niceness ?? 0));
   const maxStartFailures = options.maxStartFailures ?? 3;
   const backoff = options.restartBackoff ?? { initialMs: 100, maxMs: 30_000 };
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
@@ -133,6 +146,7 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
   let startFailures = 0;
   let unavailable = false;
   let lastFailure: Error | undefined;
+  let priorityWarned = false;
 
   const anyRunning = () => {
     for (const slot of slots) if (slot.state !== 'starting') return true;
@@ -214,7 +228,14 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
     scheduleRestart();
   };
 
-  const onReady = (slot: Slot) => {
+  const onReady = (slot: Slot, ready: Argon2WorkerReady) => {
+    if (ready.priorityError !== undefined && !priorityWarned) {
+      priorityWarned = true;
+      logger.warn(
+        { error: ready.priorityError, niceness: options.niceness },
+        'argon2 worker threads run at normal priority: their niceness could not be set',
+      );
+    }
     if (slot.state !== 'starting' || closed) return;
     clearTimeout(slot.startTimer);
     slot.state = 'idle';
@@ -285,7 +306,7 @@ export function createArgon2Pool(options: Argon2PoolOptions): Argon2Pool {
     }, startTimeoutMs);
     slot.startTimer.unref();
     worker.on('message', (message: Argon2Reply | Argon2WorkerReady) => {
-      if ('ready' in message) onReady(slot);
+      if ('ready' in message) onReady(slot, message);
       else onReply(slot, message);
     });
     // 'exit' always follows 'error' (and any other end): the slot is settled there, once.
