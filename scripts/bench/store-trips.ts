@@ -3,7 +3,8 @@
  * behind the counting proxy (counting-proxy.ts), one request at a time, the proxy's tally by
  * command read before and after each. The load scenarios divide by the answers they got, which
  * counts the store work of requests a run cut off at its end as well (a large share when the
- * store is slow); this counts nothing but the unit itself (docs/benchmarks.md).
+ * store is slow); this counts nothing but the unit itself (docs/benchmarks.md). It runs the
+ * sources (src/main.ts), so it needs no build.
  *
  *   MONGODB_URI=mongodb://127.0.0.1:27777/ sh scripts/node24.sh node scripts/bench/store-trips.ts
  */
@@ -41,7 +42,7 @@ const format = (label: string, trips: Record<string, number>) => {
 };
 
 const proxy = await startCountingProxy(storeUri);
-const target = await startTesseraTarget({ store: 'mongodb', mongodbUri: proxy.uri, built: true });
+const target = await startTesseraTarget({ store: 'mongodb', mongodbUri: proxy.uri, built: false });
 try {
   const { fixtures, origin } = target;
   // Warm: the first sign-in and refresh fill the catalog cache and the signing keys.
