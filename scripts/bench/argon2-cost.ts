@@ -42,6 +42,7 @@ export function measureArgon2Hash(env: Record<string, string>): Row {
     cpuMsPerUnit,
     storeCpuMsPerUnit: undefined,
     storeRoundTripsPerUnit: undefined,
+    storeCommands: undefined,
     peakRssMb: NaN,
     idleRssMb: NaN,
     completed: HASHES,

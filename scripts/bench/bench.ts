@@ -151,7 +151,11 @@ try {
     },
     baselineEnv: {},
     profileDir,
-    store: { pid: ferretDb?.pid(), messagesSent: proxy?.messagesSent },
+    store: {
+      pid: ferretDb?.pid(),
+      messagesSent: proxy?.messagesSent,
+      commandsSent: proxy?.commandsSent,
+    },
     built: !values.source,
   };
   log(

@@ -17,6 +17,8 @@ export interface CountingProxy {
   readonly uri: string;
   /** Messages sent to the server through the proxy so far, over every connection. */
   readonly messagesSent: () => number;
+  /** Messages sent so far by command and collection (describeWireMessage), over every connection. */
+  readonly commandsSent: () => Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,16 @@ export async function startCountingProxy(uri: string): Promise<CountingProxy> {
   return {
     uri: proxied.toString(),
     messagesSent: () => Atomics.load(counted, 0),
+    commandsSent: () =>
+      new Promise((resolve) => {
+        const answer = (message: { type?: string; commands?: Record<string, number> }) => {
+          if (message.type !== 'commands') return;
+          worker.off('message', answer);
+          resolve(message.commands ?? {});
+        };
+        worker.on('message', answer);
+        worker.postMessage({ type: 'commands' });
+      }),
     async close() {
       await worker.terminate();
     },

@@ -22,6 +22,8 @@ export interface Row {
   readonly storeCpuMsPerUnit: number | undefined;
   /** Messages Tessera sent the MongoDB server per unit, counted by the bench's proxy. */
   readonly storeRoundTripsPerUnit: number | undefined;
+  /** Those messages by command and collection, in all (÷ `completed` for per unit). */
+  readonly storeCommands: Record<string, number> | undefined;
   readonly peakRssMb: number;
   readonly idleRssMb: number;
   readonly completed: number;
@@ -46,6 +48,8 @@ export interface StoreWatch {
   readonly pid: number | undefined;
   /** Messages sent to it so far, through the counting proxy (counting-proxy.ts). */
   readonly messagesSent: (() => number) | undefined;
+  /** The same messages by command and collection so far. */
+  readonly commandsSent: (() => Promise<Record<string, number>>) | undefined;
 }
 
 /** One load run of `durationS` seconds against the target, as the options describe. */
@@ -111,6 +115,7 @@ export async function measureInterleaved(
         cpuMs: done.reduce((sum, run) => sum + run.cpuMs, 0),
         storeCpuMs: sumOf(done.map((run) => run.storeCpuMs)),
         storeMessages: sumOf(done.map((run) => run.storeMessages)),
+        storeCommands: addTallies(done.map((run) => run.storeCommands)),
         peakRssMb: Math.max(...done.map((run) => run.peakRssMb)),
       },
       contender.target.idleRssMb,
@@ -124,11 +129,36 @@ const sumOf = (values: readonly (number | undefined)[]): number | undefined =>
     ? undefined
     : values.reduce<number>((sum, value) => sum + (value ?? 0), 0);
 
+/** Tallies added key by key, or undefined when none was taken. */
+function addTallies(
+  tallies: readonly (Record<string, number> | undefined)[],
+): Record<string, number> | undefined {
+  if (tallies.every((tally) => tally === undefined)) return undefined;
+  const sum: Record<string, number> = {};
+  for (const tally of tallies) {
+    for (const [key, count] of Object.entries(tally ?? {})) sum[key] = (sum[key] ?? 0) + count;
+  }
+  return sum;
+}
+
+/** What the tally `after` counted since `before`, keys that did not move left out. */
+function subtractTally(
+  after: Record<string, number>,
+  before: Record<string, number>,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([key, count]) => [key, count - (before[key] ?? 0)] as const)
+      .filter(([, count]) => count > 0),
+  );
+}
+
 export interface Observed<T> {
   readonly result: T;
   readonly cpuMs: number;
   readonly storeCpuMs: number | undefined;
   readonly storeMessages: number | undefined;
+  readonly storeCommands: Record<string, number> | undefined;
   readonly peakRssMb: number;
   /** The RSS readings behind peakRssMb, ms since the start of `work`. */
   readonly rssSamples: readonly { readonly atMs: number; readonly mb: number }[];
@@ -152,15 +182,19 @@ export async function observe<T>(
   const cpuBefore = cpuMs(target.pid);
   const storeBefore = storePid === undefined ? 0 : cpuMs(storePid);
   const messagesBefore = messagesSent?.() ?? 0;
+  const commandsBefore = await store?.commandsSent?.();
   const rss = sampleRss(target.pid, rssSampleMs);
   const result = await work();
   const { peakMb, samples } = rss.stop();
   await target.profile?.stop();
+  const commandsAfter = await store?.commandsSent?.();
   return {
     result,
     cpuMs: cpuMs(target.pid) - cpuBefore,
     storeCpuMs: storePid === undefined ? undefined : cpuMs(storePid) - storeBefore,
     storeMessages: messagesSent === undefined ? undefined : messagesSent() - messagesBefore,
+    storeCommands:
+      commandsAfter === undefined ? undefined : subtractTally(commandsAfter, commandsBefore ?? {}),
     peakRssMb: peakMb,
     rssSamples: samples,
   };
@@ -174,6 +208,7 @@ export function toRow(
     cpuMs: number;
     storeCpuMs?: number | undefined;
     storeMessages?: number | undefined;
+    storeCommands?: Record<string, number> | undefined;
     peakRssMb: number;
   },
   idleRssMb: number,
@@ -193,6 +228,7 @@ export function toRow(
       observed.storeMessages === undefined || load.responses === 0
         ? undefined
         : observed.storeMessages / load.responses,
+    storeCommands: observed.storeCommands,
     peakRssMb: observed.peakRssMb,
     idleRssMb,
     completed: load.responses,

@@ -4,6 +4,16 @@ import type { ScenarioResult } from './scenarios.ts';
 const fixed = (value: number, digits: number) =>
   Number.isFinite(value) ? value.toFixed(digits) : '–';
 
+/** The row's store messages per unit by command, most frequent first (`find grants 2.00, …`). */
+function formatCommands(row: ScenarioResult['rows'][number]): string | undefined {
+  if (!row.storeCommands || row.completed === 0) return undefined;
+  const entries = Object.entries(row.storeCommands).sort(([, a], [, b]) => b - a);
+  if (entries.length === 0) return undefined;
+  return entries
+    .map(([command, count]) => `${command} ${fixed(count / row.completed, 2)}`)
+    .join(', ');
+}
+
 export function formatTable(results: readonly ScenarioResult[]): string {
   const lines: string[] = [];
   const header = [
@@ -46,6 +56,10 @@ export function formatTable(results: readonly ScenarioResult[]): string {
     if (ratios.length > 0)
       lines.push(`  ratio (Tessera / baseline unless named): ${ratios.join(', ')}`);
     for (const note of result.notes) lines.push(`  note: ${note}`);
+    for (const row of result.rows) {
+      const breakdown = formatCommands(row);
+      if (breakdown) lines.push(`  note: ${row.target} store rt per ${row.unit}: ${breakdown}`);
+    }
     for (const row of result.rows) {
       if (row.failures > 0) lines.push(`  ${row.target} statuses: ${JSON.stringify(row.statuses)}`);
     }

@@ -226,10 +226,13 @@ async function seedRefreshTokens(
   count: number,
 ): Promise<string[]> {
   const pool: string[] = [];
+  // Each seeder signs in its own account: concurrent attempts on one account count against its
+  // throttle while they run (src/services/sign-in-reservations.ts) and some would be refused.
   await Promise.all(
-    Array.from({ length: 4 }, async () => {
+    Array.from({ length: 4 }, async (_, index) => {
+      const username = fixtures.usernames[index % fixtures.usernames.length] ?? fixtures.username;
       while (pool.length < count) {
-        const tokens = await signInOnce(origin, fixtures);
+        const tokens = await signInOnce(origin, fixtures, username);
         if (typeof tokens['refresh_token'] !== 'string') throw new Error('no refresh token');
         pool.push(tokens['refresh_token']);
       }

@@ -166,8 +166,9 @@ function keepCookies(jar: Map<string, string>, setCookie: string | string[] | un
 export async function signInOnce(
   origin: string,
   fixtures: BenchFixtures,
+  username = fixtures.username,
 ): Promise<Record<string, unknown>> {
-  const started = startSignIn(fixtures);
+  const started = startSignIn(fixtures, username);
   let request = started.request;
   for (;;) {
     const response = await fetch(`${origin}${request.path}`, {

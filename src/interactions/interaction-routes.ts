@@ -147,17 +147,26 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     return { form, loaded };
   }
 
+  /**
+   * Hands the result back on the interaction this request already loaded (and checked, with its
+   * session: provider.interactionDetails), as provider.interactionResult does
+   * (node_modules/oidc-provider/lib/provider.js): merge with the last submission unless asked
+   * not to or an error, save for the rest of its lifetime, go back to returnTo. Calling
+   * interactionResult instead would read the interaction and its session again, two store round
+   * trips for what this request already holds (docs/benchmarks.md); the resume that follows
+   * checks both again anyway (lib/actions/authorization/resume.js).
+   */
   const finish = async (
     ctx: Context,
-    provider: Provider,
+    interaction: Interaction,
     result: InteractionResults,
     merge: boolean,
   ) => {
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, {
-      mergeWithLastSubmission: merge,
-    });
+    interaction.result =
+      merge && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+    await interaction.persist();
     ctx.status = 303;
-    ctx.redirect(returnTo);
+    ctx.redirect(interaction.returnTo);
   };
 
   router.use('/interaction', async (ctx, next) => {
@@ -191,7 +200,7 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
 
   router.post('/interaction/:uid/login', async (ctx) => {
     const { form, loaded } = await loadSubmission(ctx);
-    const { interaction, messages, provider } = loaded;
+    const { interaction, messages } = loaded;
     if (interaction.prompt.name !== 'login') throw new errors.SessionNotFound('not a login prompt');
     if (!form.username || !form.password) {
       renderLogin(ctx, loaded, 400, messages.login.missingFields);
@@ -222,7 +231,7 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     const { acr, amr } = achievedContext(result.methods);
     await finish(
       ctx,
-      provider,
+      interaction,
       {
         login: {
           accountId: result.account.id,
@@ -263,14 +272,14 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     if (!grant) throw new errors.SessionNotFound('grant no longer exists');
     applyConsent(grant, client, interaction.prompt.details);
     const grantId = await grant.save();
-    await finish(ctx, provider, { consent: interaction.grantId ? {} : { grantId } }, true);
+    await finish(ctx, interaction, { consent: interaction.grantId ? {} : { grantId } }, true);
   });
 
   router.post('/interaction/:uid/abort', async (ctx) => {
     const { loaded } = await loadSubmission(ctx);
     await finish(
       ctx,
-      loaded.provider,
+      loaded.interaction,
       { error: 'access_denied', error_description: 'the end-user cancelled the request' },
       false,
     );

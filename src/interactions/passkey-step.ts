@@ -70,7 +70,7 @@ export function passkeyStep(deps: PasskeyStepDeps, tools: InteractionTools) {
 
       router.post('/interaction/:uid/passkey', async (ctx) => {
         const { form, loaded } = await tools.loadSubmission(ctx);
-        const { interaction, provider } = loaded;
+        const { interaction } = loaded;
         if (interaction.prompt.name !== 'login') {
           throw new errors.SessionNotFound('not a login prompt');
         }
@@ -91,7 +91,7 @@ export function passkeyStep(deps: PasskeyStepDeps, tools: InteractionTools) {
         const { acr, amr } = achievedContext(result.methods);
         await tools.finish(
           ctx,
-          provider,
+          interaction,
           {
             login: {
               accountId: result.accountId,

@@ -28,7 +28,7 @@ export interface InteractionTools {
   }>;
   finish(
     ctx: Context,
-    provider: Provider,
+    interaction: Interaction,
     result: InteractionResults,
     merge: boolean,
   ): Promise<void>;
@@ -125,7 +125,7 @@ export function secondFactorStep(deps: SecondFactorStepDeps, tools: InteractionT
     register(router: Router) {
       router.post('/interaction/:uid/second-factor', async (ctx) => {
         const { form, loaded } = await tools.loadSubmission(ctx);
-        const { interaction, messages, provider } = loaded;
+        const { interaction, messages } = loaded;
         const pending = pendingSecondFactorOf(interaction);
         if (interaction.prompt.name !== 'login' || !pending) {
           throw new errors.SessionNotFound('no sign-in is waiting for a second factor');
@@ -154,7 +154,7 @@ export function secondFactorStep(deps: SecondFactorStepDeps, tools: InteractionT
         const { acr, amr } = achievedContext(result.methods);
         await tools.finish(
           ctx,
-          provider,
+          interaction,
           {
             login: {
               accountId: pending.accountId,

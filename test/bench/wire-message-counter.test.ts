@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { createWireMessageCounter } from '../../scripts/bench/wire-message-counter.ts';
+import {
+  createWireMessageCounter,
+  describeWireMessage,
+} from '../../scripts/bench/wire-message-counter.ts';
 
 /** A wire message of `length` bytes in all: the standard header, then filler. */
 function message(length: number, requestId: number): Buffer {
@@ -10,6 +13,41 @@ function message(length: number, requestId: number): Buffer {
   bytes.writeInt32LE(0, 8);
   bytes.writeInt32LE(2013, 12); // OP_MSG
   return bytes;
+}
+
+/** A BSON document of string elements and one int32 (`{ [key]: value, $db: 'tessera' }`). */
+function bsonDocument(elements: readonly [string, string | number][]): Buffer {
+  const body = elements.map(([key, value]) => {
+    const name = Buffer.from(`${key}\0`);
+    if (typeof value === 'number') {
+      const int = Buffer.alloc(4);
+      int.writeInt32LE(value, 0);
+      return Buffer.concat([Buffer.from([0x10]), name, int]);
+    }
+    const text = Buffer.from(`${value}\0`);
+    const size = Buffer.alloc(4);
+    size.writeInt32LE(text.length, 0);
+    return Buffer.concat([Buffer.from([0x02]), name, size, text]);
+  });
+  const content = Buffer.concat([...body, Buffer.from([0])]);
+  const size = Buffer.alloc(4);
+  size.writeInt32LE(content.length + 4, 0);
+  return Buffer.concat([size, content]);
+}
+
+/** An OP_MSG as the driver sends it: header, flagBits, one kind-0 section holding `command`. */
+function commandMessage(command: readonly [string, string | number][], padding = 0): Buffer {
+  const body = Buffer.concat([
+    Buffer.alloc(4), // flagBits
+    Buffer.from([0]), // section kind 0: the command document
+    bsonDocument([...command, ['$db', 'tessera'], ['pad', 'x'.repeat(padding)]]),
+  ]);
+  const header = Buffer.alloc(16);
+  header.writeInt32LE(16 + body.length, 0);
+  header.writeInt32LE(7, 4);
+  header.writeInt32LE(0, 8);
+  header.writeInt32LE(2013, 12);
+  return Buffer.concat([header, body]);
 }
 
 describe('the MongoDB wire-message counter of the bench', () => {
@@ -47,5 +85,36 @@ describe('the MongoDB wire-message counter of the bench', () => {
   it('refuses a stream that is not the wire protocol', () => {
     const counter = createWireMessageCounter();
     expect(() => counter.push(Buffer.from('GET / HTTP/1.1\r\n'))).toThrow(/not a MongoDB wire/);
+  });
+
+  it('names a command by its first key and the collection that key names', () => {
+    expect(describeWireMessage(commandMessage([['find', 'oidc_models']]))).toBe('find oidc_models');
+    expect(describeWireMessage(commandMessage([['findAndModify', 'locks']]))).toBe(
+      'findAndModify locks',
+    );
+  });
+
+  it('names a command whose first value is not a collection by its name alone', () => {
+    expect(describeWireMessage(commandMessage([['hello', 1]]))).toBe('hello');
+  });
+
+  it('names a message that is not OP_MSG by its opCode', () => {
+    expect(describeWireMessage(message(40, 1).fill(0, 12, 16).fill(0xdd, 12, 13))).toBe(
+      'opCode 221',
+    );
+  });
+
+  it('tallies the commands of messages cut across chunks, however long', () => {
+    const stream = Buffer.concat([
+      commandMessage([['find', 'accounts']], 2000),
+      commandMessage([['update', 'grants']]),
+      commandMessage([['find', 'accounts']]),
+    ]);
+    const counter = createWireMessageCounter();
+    for (let at = 0; at < stream.length; at += 7) counter.push(stream.subarray(at, at + 7));
+    expect(Object.fromEntries(counter.commands)).toEqual({
+      'find accounts': 2,
+      'update grants': 1,
+    });
   });
 });
