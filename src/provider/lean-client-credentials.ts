@@ -14,6 +14,8 @@ import {
   challengeBasic,
   createRouteContext,
   exposedHeadersOf,
+  hasFeaturesLeanPathsSkip,
+  perProvider,
   removeRouteHeaders,
   respondInRoute,
   secretCredentialsOf,
@@ -56,15 +58,7 @@ interface TokenRoute {
 function tokenRouteOf(provider: Provider): TokenRoute | undefined {
   const state = instance(provider);
   const { features } = state;
-  // Features that add steps to this grant the lean path does not take.
-  if (
-    features['attestClientAuth']?.enabled ||
-    features['mTLS']?.enabled ||
-    features['fapi']?.enabled ||
-    features['richAuthorizationRequests']?.enabled
-  ) {
-    return undefined;
-  }
+  if (hasFeaturesLeanPathsSkip(features)) return undefined;
   const handler = state.grantTypeHandlers.get('client_credentials');
   const grantParams = state.grantTypeParams.get('client_credentials');
   const allParams = state.grantTypeParams.get(undefined);
@@ -136,7 +130,7 @@ function runTokenRoute(
  */
 export function createLeanClientCredentials(deps: { readonly onServed: () => void }): LeanEndpoint {
   acknowledgeHandedOverBodies();
-  const routes = new WeakMap<Provider, TokenRoute | null>();
+  const routeOf = perProvider(tokenRouteOf);
   return async (provider, req, res, form) => {
     if (form['grant_type'] !== 'client_credentials') return false;
     const { scope } = form;
@@ -145,11 +139,7 @@ export function createLeanClientCredentials(deps: { readonly onServed: () => voi
     }
     const credentials = secretCredentialsOf(req, form, PLAIN_PARAMETERS);
     if (!credentials) return false;
-    let route = routes.get(provider);
-    if (route === undefined) {
-      route = tokenRouteOf(provider) ?? null;
-      routes.set(provider, route);
-    }
+    const route = routeOf(provider);
     if (!route || req.method !== 'POST' || req.url !== route.path) return false;
     const tokenRoute = route;
     const ctx = createRouteContext(provider, req, res, 'token', route.path);

@@ -14,6 +14,8 @@ import {
   challengeBasic,
   createRouteContext,
   exposedHeadersOf,
+  hasFeaturesLeanPathsSkip,
+  perProvider,
   respondInRoute,
   secretCredentialsOf,
   setRouteHeaders,
@@ -51,10 +53,7 @@ function introspectionRouteOf(provider: Provider): IntrospectionRoute | undefine
   if (
     !features['introspection']?.enabled ||
     features['jwtIntrospection']?.enabled ||
-    features['attestClientAuth']?.enabled ||
-    features['mTLS']?.enabled ||
-    features['fapi']?.enabled ||
-    features['richAuthorizationRequests']?.enabled
+    hasFeaturesLeanPathsSkip(features)
   ) {
     return undefined;
   }
@@ -110,17 +109,13 @@ function runIntrospectionRoute(
  */
 export function createLeanIntrospection(deps: { readonly onServed: () => void }): LeanEndpoint {
   acknowledgeHandedOverBodies();
-  const routes = new WeakMap<Provider, IntrospectionRoute | null>();
+  const routeOf = perProvider(introspectionRouteOf);
   return async (provider, req, res, form) => {
     const { token } = form;
     if (typeof token !== 'string' || token.includes('.')) return false;
     const credentials = secretCredentialsOf(req, form, PLAIN_PARAMETERS);
     if (!credentials) return false;
-    let route = routes.get(provider);
-    if (route === undefined) {
-      route = introspectionRouteOf(provider) ?? null;
-      routes.set(provider, route);
-    }
+    const route = routeOf(provider);
     if (!route || req.method !== 'POST' || req.url !== route.path) return false;
     const introspection = route;
     const ctx = createRouteContext(provider, req, res, 'introspection', route.path);

@@ -221,3 +221,34 @@ export function acknowledgeHandedOverBodies(): void {
   }
   /* eslint-enable no-console */
 }
+
+/**
+ * Features that add steps to client authentication or to the request the lean paths do not
+ * take (client attestation, mTLS, FAPI, rich authorization requests): with any enabled, every
+ * request goes the full way.
+ */
+export function hasFeaturesLeanPathsSkip(
+  features: Record<string, { enabled?: boolean } & Record<string, unknown>>,
+): boolean {
+  return ['attestClientAuth', 'mTLS', 'fapi', 'richAuthorizationRequests'].some(
+    (name) => features[name]?.enabled === true,
+  );
+}
+
+/**
+ * `build`'s answer per provider instance, worked out once (a key rotation makes a new
+ * instance); null when the instance cannot be served leanly.
+ */
+export function perProvider<Route>(
+  build: (provider: Provider) => Route | undefined,
+): (provider: Provider) => Route | null {
+  const routes = new WeakMap<Provider, Route | null>();
+  return (provider) => {
+    let route = routes.get(provider);
+    if (route === undefined) {
+      route = build(provider) ?? null;
+      routes.set(provider, route);
+    }
+    return route;
+  };
+}
