@@ -13,8 +13,9 @@ export interface MongoMigrationReport {
   /** `collection.index` names the steps applied now found already there (an older Tessera's). */
   readonly existing: readonly string[];
   /**
-   * True when the server has no TTL indexes: plain `expiresAt` indexes serve the periodic prune
-   * instead, and reads filter expired records as always.
+   * True when the server has no TTL indexes, or refused them when the expiry indexes were made
+   * (on this run or an earlier one, as recorded with that step): plain `expiresAt` indexes serve
+   * the periodic prune instead, and reads filter expired records as always.
    */
   readonly ttlUnsupported: boolean;
   /**
@@ -52,11 +53,11 @@ export async function migrateMongoDatabase(
   const clock = options.clock ?? Date.now;
   const capabilities = options.capabilities ?? (await detectServerCapabilities(db));
   const setup = { ttl: options.ttl !== false && capabilities.ttlIndexes };
-  const recorded = await recordedVersions(db);
+  const recorded = await recordedSteps(db);
   const applied: string[] = [];
   const created: string[] = [];
   const existing: string[] = [];
-  let ttlRefused = false;
+  let ttlRefused = [...recorded.values()].some((step) => step.ttlRefused === true);
   let backfilled = 0;
   for (const step of MONGODB_MIGRATIONS) {
     const pending = !recorded.has(step.version);
@@ -67,7 +68,7 @@ export async function migrateMongoDatabase(
     ttlRefused ||= outcome.ttlRefused === true;
     backfilled += outcome.backfilled ?? 0;
     if (pending) {
-      await record(db, step, clock());
+      await record(db, step, clock(), outcome.ttlRefused === true);
       applied.push(`${step.version} ${step.name}`);
     }
   }
@@ -80,19 +81,26 @@ export async function migrateMongoDatabase(
   };
 }
 
-async function recordedVersions(db: Db): Promise<Set<number>> {
+/** The steps applied before, by version, with what their record remembers. */
+async function recordedSteps(db: Db): Promise<Map<number, { readonly ttlRefused?: true }>> {
   const documents = await schemaMigrationsOf(db)
-    .find({}, { projection: { _id: 1 } })
+    .find({}, { projection: { _id: 1, ttlRefused: 1 } })
     .toArray();
-  return new Set(documents.map((document) => document._id));
+  return new Map(documents.map((document) => [document._id, document]));
 }
 
-async function record(db: Db, step: MongoMigration, at: number): Promise<void> {
+async function record(
+  db: Db,
+  step: MongoMigration,
+  at: number,
+  ttlRefused: boolean,
+): Promise<void> {
   try {
     await schemaMigrationsOf(db).insertOne({
       _id: step.version,
       name: step.name,
       appliedAt: new Date(at),
+      ...(ttlRefused ? { ttlRefused: true as const } : {}),
     });
   } catch (error) {
     // Another replica applied it at the same time and recorded it first: that record stands.

@@ -1,6 +1,5 @@
 import { pino } from 'pino';
 
-import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
 import { openMongoStorage } from '../../adapters/mongodb/open-mongodb-storage.ts';
 import {
   migrateMongoDatabase,
@@ -59,16 +58,18 @@ export async function migrateStorage(config: Config): Promise<MigrationReport> {
     };
   }
   const { uri, dbName } = config.storage;
-  const client = createMongoClient(uri);
+  // One connection for both: the schema steps on the open store's database, with the
+  // capabilities it detected when it opened, then the data migrations through its ports.
+  const storage = await openMongoStorage({ uri, dbName });
   let schema: MongoMigrationReport;
   try {
-    schema = await migrateMongoDatabase(client.db(dbName));
+    schema = await migrateMongoDatabase(storage.client.db(dbName), {
+      capabilities: storage.capabilities,
+    });
   } catch (error) {
+    await storage.close();
     throw toStoreError(error);
-  } finally {
-    await client.close();
   }
-  const storage = await openMongoStorage({ uri, dbName });
   return {
     kind: 'mongodb',
     database: dbName,

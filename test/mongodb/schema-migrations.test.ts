@@ -1,4 +1,4 @@
-import type { MongoClient } from 'mongodb';
+import { MongoServerError, type Collection, type MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ClientRecord } from '../../src/ports/clients.ts';
@@ -6,6 +6,7 @@ import { COLLECTIONS } from '../../adapters/mongodb/collections.ts';
 import { createMongoClient } from '../../adapters/mongodb/mongo-client.ts';
 import { MONGODB_MIGRATIONS } from '../../adapters/mongodb/migrations.ts';
 import { migrateMongoDatabase } from '../../adapters/mongodb/run-migrations.ts';
+import { detectServerCapabilities } from '../../adapters/mongodb/server-profile.ts';
 import {
   dropMongoDatabase,
   freshDatabaseName,
@@ -81,6 +82,36 @@ describe('MongoDB schema migrations', () => {
     expect(upgrade.applied).toEqual(ALL_STEPS);
     expect(upgrade.created).toEqual([]);
     expect([...upgrade.existing].sort()).toEqual([...first.created].sort());
+  });
+
+  it('remembers that the server refused TTL indexes and says so on every later run', async () => {
+    const db = freshDb();
+    // A server that claims TTL indexes but refuses them when asked (code 238, NotImplemented).
+    const refusingTtl = new Proxy(db, {
+      get(target, property, receiver) {
+        if (property !== 'collection') return Reflect.get(target, property, receiver) as unknown;
+        return (name: string) => {
+          const collection = target.collection(name);
+          return new Proxy(collection, {
+            get(inner, key, innerReceiver) {
+              if (key !== 'createIndex') return Reflect.get(inner, key, innerReceiver) as unknown;
+              return (...args: Parameters<Collection['createIndex']>) => {
+                if (args[1]?.expireAfterSeconds !== undefined) {
+                  return Promise.reject(new MongoServerError({ code: 238, errmsg: 'no TTL' }));
+                }
+                return inner.createIndex(...args);
+              };
+            },
+          });
+        };
+      },
+    });
+    const capabilities = { ...(await detectServerCapabilities(db)), ttlIndexes: true };
+    const first = await migrateMongoDatabase(refusingTtl, { capabilities });
+    expect(first).toMatchObject({ ttlUnsupported: true });
+    expect(first.created).toContain('oidc_access_tokens.expiresAt');
+    const later = await migrateMongoDatabase(refusingTtl, { capabilities });
+    expect(later).toMatchObject({ applied: [], ttlUnsupported: true });
   });
 
   it('applies each step once when two replicas migrate a fresh database at the same time', async () => {
