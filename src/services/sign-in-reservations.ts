@@ -1,5 +1,5 @@
 import type { LoginThrottleConfig } from '../config/config.ts';
-import type { AccountStore, FailureWindow, SignInState } from '../ports/accounts.ts';
+import type { AccountRecord, AccountStore, FailureWindow, SignInState } from '../ports/accounts.ts';
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
 import {
   ipTurn,
@@ -77,9 +77,14 @@ export function createSignInReservations(deps: SignInReservationDeps) {
     ofUnknownUsername: (key: string, now: number) =>
       onCounter(key, (current) => usernameTurn(current, undefined, policy, now), now),
 
-    /** A turn of an account, on the account itself; undefined when the account is gone. */
-    async ofAccount(id: string, now: number): Promise<Reservation | undefined> {
-      const taken = await accounts.changeSignInState(id, (current) => {
+    /**
+     * A turn of an account, on the account itself; undefined when the account is gone.
+     * `account` is the record the caller just read: the turn is taken on it without reading it
+     * again while it is still the stored version (AccountStore.changeSignInState's guess).
+     */
+    async ofAccount(account: AccountRecord, now: number): Promise<Reservation | undefined> {
+      const { id } = account;
+      const take = (current: AccountRecord) => {
         const decided = usernameTurn(current.failedLogins, current.lockedUntil, policy, now);
         const before: SignInState = {
           failedLogins: current.failedLogins,
@@ -89,7 +94,8 @@ export function createSignInReservations(deps: SignInReservationDeps) {
           next: decided.counted && signInStateWith(decided.counted, before, policy),
           result: { decision: decided, before },
         };
-      });
+      };
+      const taken = await accounts.changeSignInState(id, take, { guess: account });
       if (!taken) return undefined;
       const { decision, before } = taken;
       if (decision.refused) return { refused: decision.refused };
