@@ -89,13 +89,12 @@ export function secondFactorStep(deps: SecondFactorStepDeps, tools: InteractionT
     error?: string,
   ) {
     const { interaction, messages } = loaded;
-    const kinds = await factors.secondFactorsOf(pending.accountId);
-    // No factor to ask for (TESSERA_MFA=required): the person sets up an app here and now.
-    const enrolment =
-      kinds.size === 0
-        ? ((await factors.pendingTotp(pending.accountId, pending.username)) ??
-          (await factors.startTotp(pending.accountId, pending.username)))
-        : undefined;
+    // One read of the account's factors for the whole page. No factor to ask for
+    // (TESSERA_MFA=required): the person sets up an app here and now (`enrolment`).
+    const { kinds, enrolment } = await factors.secondFactorStepOf(
+      pending.accountId,
+      pending.username,
+    );
     pages.render(ctx, {
       view: 'second-factor',
       status,
