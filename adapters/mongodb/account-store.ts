@@ -6,6 +6,7 @@ import type {
   RekeyOutcome,
   SignInStateOptions,
 } from '../../src/ports/accounts.ts';
+import { withSignInState } from '../../src/ports/accounts.ts';
 import { StoreUnavailableError } from '../../src/ports/storage.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { accountsOf, type AccountDocument, type MongoStoreContext } from './collections.ts';
@@ -167,12 +168,7 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
             const { next, result } = change(current);
             if (!next && guessed) continue;
             if (!next) return result;
-            const record: AccountRecord = {
-              ...current,
-              failedLogins: next.failedLogins,
-              lockedUntil: next.lockedUntil,
-              version: current.version + 1,
-            };
+            const record = withSignInState(current, next);
             const swapped = await writeRecordWithEvents(ctx, options, async (session) => {
               const written = await accounts().updateOne(
                 { _id: id, version: current.version },

@@ -6,6 +6,7 @@ import type {
   RekeyOutcome,
   SignInStateOptions,
 } from '../../src/ports/accounts.ts';
+import { withSignInState } from '../../src/ports/accounts.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
 import { appendOutboxEvents } from './outbox-store.ts';
@@ -136,12 +137,7 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
         const decideOn = (current: AccountRecord) => {
           const { next, result } = change(current);
           if (!next) return { stored: false, result };
-          const record: AccountRecord = {
-            ...current,
-            failedLogins: next.failedLogins,
-            lockedUntil: next.lockedUntil,
-            version: current.version + 1,
-          };
+          const record = withSignInState(current, next);
           const { changes } = db
             .statement('UPDATE accounts SET version = ?, record = ? WHERE id = ? AND version = ?')
             .run(record.version, JSON.stringify(record), id, current.version);

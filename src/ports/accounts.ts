@@ -42,6 +42,20 @@ export interface SignInStateOptions extends WriteOptions {
   readonly guess?: AccountRecord | undefined;
 }
 
+/**
+ * The record AccountStore.changeSignInState stores over `current`: `next` under the next
+ * version, every other field kept. Adapters store exactly this; a caller may use it as the
+ * guess of its next change.
+ */
+export function withSignInState(current: AccountRecord, next: SignInState): AccountRecord {
+  return {
+    ...current,
+    failedLogins: next.failedLogins,
+    lockedUntil: next.lockedUntil,
+    version: current.version + 1,
+  };
+}
+
 /** An end-user account that signs in on Tessera's pages. */
 export interface AccountRecord {
   /** Opaque, never contains '.', never starts with '$'; the `sub` of the user's tokens. */

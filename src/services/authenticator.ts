@@ -128,6 +128,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         ipHash,
         amr: ['pwd'],
         ipTurn: turns.ip,
+        account: turns.user.account,
       });
       metrics.succeeded();
     }

@@ -1,5 +1,11 @@
 import type { LoginThrottleConfig } from '../config/config.ts';
-import type { AccountRecord, AccountStore, FailureWindow, SignInState } from '../ports/accounts.ts';
+import {
+  withSignInState,
+  type AccountRecord,
+  type AccountStore,
+  type FailureWindow,
+  type SignInState,
+} from '../ports/accounts.ts';
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
 import {
   ipTurn,
@@ -18,6 +24,11 @@ export interface HeldTurn {
   readonly counted: FailureWindow;
   /** Gives the turn back: for an attempt whose password was not checked, or a success. */
   release(): Promise<void>;
+  /**
+   * An account's turn: the account as the turn stored it, the guess for its next sign-in
+   * state change (AccountStore.changeSignInState). Undefined for the other counters.
+   */
+  readonly account?: AccountRecord | undefined;
 }
 
 export type Reservation =
@@ -90,23 +101,26 @@ export function createSignInReservations(deps: SignInReservationDeps) {
           failedLogins: current.failedLogins,
           lockedUntil: current.lockedUntil,
         };
-        return {
-          next: decided.counted && signInStateWith(decided.counted, before, policy),
-          result: { decision: decided, before },
-        };
+        const next = decided.counted && signInStateWith(decided.counted, before, policy);
+        const stored = next && withSignInState(current, next);
+        return { next, result: { decision: decided, before, stored } };
       };
       const taken = await accounts.changeSignInState(id, take, { guess: account });
       if (!taken) return undefined;
-      const { decision, before } = taken;
+      const { decision, before, stored } = taken;
       if (decision.refused) return { refused: decision.refused };
       const counted = decision.counted;
       const release = async () => {
-        await accounts.changeSignInState(id, (current) => ({
-          next: signInStateWithout(current, counted, before, policy),
-          result: undefined,
-        }));
+        await accounts.changeSignInState(
+          id,
+          (current) => ({
+            next: signInStateWithout(current, counted, before, policy),
+            result: undefined,
+          }),
+          { guess: stored },
+        );
       };
-      return { held: { counted, release } };
+      return { held: { counted, release, account: stored } };
     },
   };
 }

@@ -105,6 +105,7 @@ export function createSecondFactorCheck(deps: SecondFactorDeps) {
           ipHash,
           amr: methods,
           ipTurn: ip.held,
+          account: user.held.account,
         });
         deps.metrics?.succeeded();
         return { outcome: 'success', methods };
