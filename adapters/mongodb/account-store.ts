@@ -4,7 +4,9 @@ import type {
   AccountRecord,
   AccountStore,
   RekeyOutcome,
+  SignInStateOptions,
 } from '../../src/ports/accounts.ts';
+import { withSignInState } from '../../src/ports/accounts.ts';
 import { StoreUnavailableError } from '../../src/ports/storage.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import { accountsOf, type AccountDocument, type MongoStoreContext } from './collections.ts';
@@ -146,24 +148,27 @@ export function createMongoAccountStore(ctx: MongoStoreContext): AccountStore {
     },
 
     // A compare-and-set on `version`, as `update` is, re-read and re-decided when another writer
-    // came first. Sign-in changes of one account from this process queue in memory first
-    // (key-queue.ts).
-    async changeSignInState(id, change, options?: WriteOptions) {
+    // came first. The first round may take the caller's guess for the read (a stale one loses
+    // its compare-and-set; a refusal decided on it is decided again on a read). Sign-in changes
+    // of one account from this process queue in memory first (key-queue.ts).
+    async changeSignInState(id, change, options?: SignInStateOptions) {
       const documentKey = `accounts:${id}`;
+      let guess = options?.guess?.id === id ? options.guess : undefined;
+      const read = async () => {
+        const document = await accounts().findOne({ _id: id }, RECORD_ONLY);
+        return document ? toRecord(document) : undefined;
+      };
       return signInQueue.run(documentKey, () =>
         conditionalWrites.compareAndSet([documentKey], async () => {
           for (let round = 0; round < SIGN_IN_STATE_ATTEMPTS; round += 1) {
-            const document = await accounts().findOne({ _id: id }, RECORD_ONLY);
-            if (!document) return undefined;
-            const current = toRecord(document);
+            const guessed = guess !== undefined;
+            const current = guess ?? (await read());
+            guess = undefined;
+            if (!current) return undefined;
             const { next, result } = change(current);
+            if (!next && guessed) continue;
             if (!next) return result;
-            const record: AccountRecord = {
-              ...current,
-              failedLogins: next.failedLogins,
-              lockedUntil: next.lockedUntil,
-              version: current.version + 1,
-            };
+            const record = withSignInState(current, next);
             const swapped = await writeRecordWithEvents(ctx, options, async (session) => {
               const written = await accounts().updateOne(
                 { _id: id, version: current.version },

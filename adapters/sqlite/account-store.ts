@@ -4,7 +4,9 @@ import type {
   AccountRecord,
   AccountStore,
   RekeyOutcome,
+  SignInStateOptions,
 } from '../../src/ports/accounts.ts';
+import { withSignInState } from '../../src/ports/accounts.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
 import type { SqliteDatabase } from './database.ts';
 import { appendOutboxEvents } from './outbox-store.ts';
@@ -126,30 +128,37 @@ export function createSqliteAccountStore(db: SqliteDatabase, clock: () => number
       );
     },
 
-    async changeSignInState(id, change, options?: WriteOptions) {
+    async changeSignInState(id, change, options?: SignInStateOptions) {
       // One write transaction (BEGIN IMMEDIATE, database.ts) from the read to the write: other
       // processes on this file wait for SQLite's write lock, and node:sqlite being synchronous,
       // nothing else in this process runs in between either.
       return db.transaction(() => {
+        /** Stores `change`'s state over `current` if it is still the stored version. */
+        const decideOn = (current: AccountRecord) => {
+          const { next, result } = change(current);
+          if (!next) return { stored: false, result };
+          const record = withSignInState(current, next);
+          const { changes } = db
+            .statement('UPDATE accounts SET version = ?, record = ? WHERE id = ? AND version = ?')
+            .run(record.version, JSON.stringify(record), id, current.version);
+          return { stored: Number(changes) === 1, result };
+        };
+        const recorded = <T>(result: T) => {
+          appendOutboxEvents(db, options, clock());
+          return result;
+        };
+        // A guess that is still the stored version saves the SELECT. A stale one matches no row,
+        // and a refusal decided on it stores nothing: both are decided again on the record read.
+        const guess = options?.guess?.id === id ? options.guess : undefined;
+        const guessed = guess && decideOn(guess);
+        if (guessed?.stored) return recorded(guessed.result);
         const current = parse(
           db.statement('SELECT record FROM accounts WHERE id = ?').get(id) as RecordRow | undefined,
         );
         if (!current) return undefined;
-        const { next, result } = change(current);
-        if (!next) return result;
-        const record: AccountRecord = {
-          ...current,
-          failedLogins: next.failedLogins,
-          lockedUntil: next.lockedUntil,
-          version: current.version + 1,
-        };
-        db.statement('UPDATE accounts SET version = ?, record = ? WHERE id = ?').run(
-          record.version,
-          JSON.stringify(record),
-          id,
-        );
-        appendOutboxEvents(db, options, clock());
-        return result;
+        // Read inside this transaction, `current` is the stored version: its write cannot miss.
+        const decided = decideOn(current);
+        return decided.stored ? recorded(decided.result) : decided.result;
       });
     },
 

@@ -1,7 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import type { InteractionResults } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
 import { STEP_UP_REASON } from '../provider/acr-step-up.ts';
@@ -10,10 +8,9 @@ import type { AccountService } from '../services/account-service.ts';
 import { achievedContext } from '../services/authentication-context.ts';
 import type { LoginResult } from '../services/authenticator.ts';
 import { applyConsent, describePermissions } from './consent.ts';
-import { sourceOf } from './content-security-policy.ts';
 import type { CsrfGuard } from './csrf.ts';
-import { readForm } from './form-body.ts';
-import { selectMessages, type Messages } from './messages/catalog.ts';
+import { createInteractionTools, type Loaded } from './interaction-tools.ts';
+import type { Messages } from './messages/catalog.ts';
 import { passkeyStep, type PasskeyStepDeps } from './passkey-step.ts';
 import {
   holdForSecondFactor,
@@ -35,16 +32,6 @@ export interface InteractionRouteDeps {
   readonly passkeys: PasskeyStepDeps;
 }
 
-type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
-type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
-
-interface Loaded {
-  readonly provider: Provider;
-  readonly interaction: Interaction;
-  readonly client: Client;
-  readonly messages: Messages;
-}
-
 const urls = (uid: string) => ({
   loginAction: `/interaction/${uid}/login`,
   confirmAction: `/interaction/${uid}/confirm`,
@@ -56,7 +43,7 @@ const urls = (uid: string) => ({
 /**
  * The hosted sign-in and consent pages (oidc-provider docs "User flows"): oidc-provider sends
  * the browser to /interaction/:uid with a cookie naming the interaction; these routes show the
- * prompt, check what was submitted and hand the result back with interactionResult().
+ * prompt, check what was submitted and hand the result back (interaction-tools.ts `finish`).
  */
 export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
   const { pages, csrf } = deps;
@@ -75,26 +62,7 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
     });
   }
 
-  async function load(ctx: Context): Promise<Loaded> {
-    const { provider } = deps.holder.current();
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    // The interaction comes from the cookie; the URL must name the same one.
-    if (interaction.uid !== (ctx.params as { uid?: string }).uid)
-      throw new errors.SessionNotFound('interaction mismatch');
-    const client = await provider.Client.find(String(interaction.params.client_id));
-    if (!client) throw new errors.SessionNotFound('client no longer exists');
-    const messages = selectMessages(
-      interaction.params.ui_locales as string | undefined,
-      ctx.get('accept-language'),
-    );
-    return { provider, interaction, client, messages };
-  }
-
-  /** The application's redirect origin: the sign-in POST's redirect chain ends there. */
-  const formActionOf = ({ interaction }: Loaded) => {
-    const redirect = sourceOf(interaction.params.redirect_uri as string | undefined);
-    return redirect ? [redirect] : [];
-  };
+  const { load, loadSubmission, finish, formActionOf } = createInteractionTools(deps);
 
   function renderLogin(ctx: Context, loaded: Loaded, status = 200, error?: string) {
     const { interaction, client, messages } = loaded;
@@ -136,38 +104,6 @@ export function createInteractionRoutes(deps: InteractionRouteDeps): Router {
       },
     });
   }
-
-  /** Reads the form and checks its CSRF token before anything else happens. */
-  async function loadSubmission(ctx: Context) {
-    const form = await readForm(ctx);
-    const loaded = await load(ctx);
-    if (!csrf.verify(ctx, loaded.interaction.uid, form.csrf)) {
-      throw new PageError(403, 'csrf_failed');
-    }
-    return { form, loaded };
-  }
-
-  /**
-   * Hands the result back on the interaction this request already loaded (and checked, with its
-   * session: provider.interactionDetails), as provider.interactionResult does
-   * (node_modules/oidc-provider/lib/provider.js): merge with the last submission unless asked
-   * not to or an error, save for the rest of its lifetime, go back to returnTo. Calling
-   * interactionResult instead would read the interaction and its session again, two store round
-   * trips for what this request already holds (docs/benchmarks.md); the resume that follows
-   * checks both again anyway (lib/actions/authorization/resume.js).
-   */
-  const finish = async (
-    ctx: Context,
-    interaction: Interaction,
-    result: InteractionResults,
-    merge: boolean,
-  ) => {
-    interaction.result =
-      merge && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
-    await interaction.persist();
-    ctx.status = 303;
-    ctx.redirect(interaction.returnTo);
-  };
 
   router.use('/interaction', async (ctx, next) => {
     ctx.set('cache-control', 'no-store');

@@ -8,7 +8,8 @@ import { achievedContext } from '../services/authentication-context.ts';
 import type { PasskeyService } from '../services/factors/passkeys.ts';
 import type { PasskeySignIn } from '../services/factors/passkey-sign-in.ts';
 import { PageError } from './page-failure.ts';
-import { pendingSecondFactorOf, type InteractionTools } from './second-factor-step.ts';
+import type { InteractionTools } from './interaction-tools.ts';
+import { pendingSecondFactorOf } from './second-factor-step.ts';
 
 export interface PasskeyStepDeps {
   readonly passkeys: PasskeyService;

@@ -1,39 +1,14 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type Provider from 'oidc-provider';
-import type { InteractionResults } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 
 import { achievedContext, type AuthenticationMethod } from '../services/authentication-context.ts';
 import type { FactorService } from '../services/factors/factor-service.ts';
 import type { SecondFactorCheck } from '../services/factors/second-factor.ts';
 import type { CsrfGuard } from './csrf.ts';
-import type { Messages } from './messages/catalog.ts';
+import type { Interaction, InteractionTools } from './interaction-tools.ts';
 import type { PageRenderer } from './page-renderer.ts';
 import { totpQrSvg } from './totp-qr.ts';
-
-type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
-
-/** What the hosted pages' routes share with this step (interaction-routes.ts). */
-export interface InteractionTools {
-  load(ctx: Context): Promise<{
-    provider: Provider;
-    interaction: Interaction;
-    client: { clientId: string };
-    messages: Messages;
-  }>;
-  loadSubmission(ctx: Context): Promise<{
-    form: Record<string, string | undefined>;
-    loaded: Awaited<ReturnType<InteractionTools['load']>>;
-  }>;
-  finish(
-    ctx: Context,
-    interaction: Interaction,
-    result: InteractionResults,
-    merge: boolean,
-  ): Promise<void>;
-  formActionOf(loaded: { interaction: Interaction }): string[];
-}
 
 export interface SecondFactorStepDeps {
   readonly pages: PageRenderer;
@@ -89,13 +64,12 @@ export function secondFactorStep(deps: SecondFactorStepDeps, tools: InteractionT
     error?: string,
   ) {
     const { interaction, messages } = loaded;
-    const kinds = await factors.secondFactorsOf(pending.accountId);
-    // No factor to ask for (TESSERA_MFA=required): the person sets up an app here and now.
-    const enrolment =
-      kinds.size === 0
-        ? ((await factors.pendingTotp(pending.accountId, pending.username)) ??
-          (await factors.startTotp(pending.accountId, pending.username)))
-        : undefined;
+    // One read of the account's factors for the whole page. No factor to ask for
+    // (TESSERA_MFA=required): the person sets up an app here and now (`enrolment`).
+    const { kinds, enrolment } = await factors.secondFactorStepOf(
+      pending.accountId,
+      pending.username,
+    );
     pages.render(ctx, {
       view: 'second-factor',
       status,

@@ -29,6 +29,33 @@ export interface SignInStateChange<T> {
   readonly result: T;
 }
 
+/** Options of changeSignInState: its events, and optionally the account as last read. */
+export interface SignInStateOptions extends WriteOptions {
+  /**
+   * The account as the caller read it from this store a moment ago (sign-in looks it up by
+   * username first). The change is decided on it and stored by one compare-and-set on its
+   * `version`, without reading the account again. Only a write that went through relies on it:
+   * when the stored version has moved on (or the account is gone), or when the change stores
+   * nothing, the account is read and the change decided again, as without a guess. Ignored
+   * when its id is not the one changed.
+   */
+  readonly guess?: AccountRecord | undefined;
+}
+
+/**
+ * The record AccountStore.changeSignInState stores over `current`: `next` under the next
+ * version, every other field kept. Adapters store exactly this; a caller may use it as the
+ * guess of its next change.
+ */
+export function withSignInState(current: AccountRecord, next: SignInState): AccountRecord {
+  return {
+    ...current,
+    failedLogins: next.failedLogins,
+    lockedUntil: next.lockedUntil,
+    version: current.version + 1,
+  };
+}
+
 /** An end-user account that signs in on Tessera's pages. */
 export interface AccountRecord {
   /** Opaque, never contains '.', never starts with '$'; the `sub` of the user's tokens. */
@@ -110,12 +137,13 @@ export interface AccountStore {
    * how a sign-in attempt takes its place before its password is checked. `change` may be
    * called more than once (an adapter may retry a lost compare-and-set), so it must not have
    * side effects; the answer is the `result` of the call whose state was stored, or undefined
-   * when there is no such account.
+   * when there is no such account. A refusal (no state stored) is decided on a record read
+   * here, never on `options.guess` alone.
    */
   changeSignInState<T>(
     id: string,
     change: (current: AccountRecord) => SignInStateChange<T>,
-    options?: WriteOptions,
+    options?: SignInStateOptions,
   ): Promise<T | undefined>;
   /**
    * Like update, but the username key and skeleton may change: the re-key after the username

@@ -128,6 +128,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         ipHash,
         amr: ['pwd'],
         ipTurn: turns.ip,
+        account: turns.user.account,
       });
       metrics.succeeded();
     }
@@ -160,7 +161,7 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
     unknownKey: string,
     now: number,
   ): Promise<{ account: AccountRecord | undefined; turn: Reservation }> {
-    const onAccount = account && (await turns.ofAccount(account.id, now));
+    const onAccount = account && (await turns.ofAccount(account, now));
     if (onAccount) return { account, turn: onAccount };
     return { account: undefined, turn: await turns.ofUnknownUsername(unknownKey, now) };
   }

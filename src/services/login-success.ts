@@ -1,5 +1,5 @@
 import type { EventFactory } from '../events/event-factory.ts';
-import type { AccountStore } from '../ports/accounts.ts';
+import type { AccountRecord, AccountStore } from '../ports/accounts.ts';
 import type { AuthenticationMethod } from './authentication-context.ts';
 import type { HeldTurn } from './sign-in-reservations.ts';
 
@@ -18,6 +18,12 @@ export async function recordLoginSuccess(
     readonly amr: readonly AuthenticationMethod[];
     /** The client IP's turn, when the sign-in took one (a passkey takes none). */
     readonly ipTurn?: HeldTurn | undefined;
+    /**
+     * The account as the sign-in last read or stored it (its turn's `account`): clearing the
+     * failures writes over it without reading the account again while it is still the
+     * stored version (AccountStore.changeSignInState's guess).
+     */
+    readonly account?: AccountRecord | undefined;
   },
 ): Promise<void> {
   const event = newEvent({
@@ -35,7 +41,7 @@ export async function recordLoginSuccess(
     accounts.changeSignInState(
       success.accountId,
       () => ({ next: { failedLogins: undefined, lockedUntil: undefined }, result: true }),
-      { events: [event] },
+      { events: [event], guess: success.account },
     ),
   ]);
 }

@@ -1,5 +1,11 @@
 import type { LoginThrottleConfig } from '../config/config.ts';
-import type { AccountStore, FailureWindow, SignInState } from '../ports/accounts.ts';
+import {
+  withSignInState,
+  type AccountRecord,
+  type AccountStore,
+  type FailureWindow,
+  type SignInState,
+} from '../ports/accounts.ts';
 import type { LoginThrottleStore } from '../ports/login-throttle.ts';
 import {
   ipTurn,
@@ -18,6 +24,11 @@ export interface HeldTurn {
   readonly counted: FailureWindow;
   /** Gives the turn back: for an attempt whose password was not checked, or a success. */
   release(): Promise<void>;
+  /**
+   * An account's turn: the account as the turn stored it, the guess for its next sign-in
+   * state change (AccountStore.changeSignInState). Undefined for the other counters.
+   */
+  readonly account?: AccountRecord | undefined;
 }
 
 export type Reservation =
@@ -77,30 +88,39 @@ export function createSignInReservations(deps: SignInReservationDeps) {
     ofUnknownUsername: (key: string, now: number) =>
       onCounter(key, (current) => usernameTurn(current, undefined, policy, now), now),
 
-    /** A turn of an account, on the account itself; undefined when the account is gone. */
-    async ofAccount(id: string, now: number): Promise<Reservation | undefined> {
-      const taken = await accounts.changeSignInState(id, (current) => {
+    /**
+     * A turn of an account, on the account itself; undefined when the account is gone.
+     * `account` is the record the caller just read: the turn is taken on it without reading it
+     * again while it is still the stored version (AccountStore.changeSignInState's guess).
+     */
+    async ofAccount(account: AccountRecord, now: number): Promise<Reservation | undefined> {
+      const { id } = account;
+      const take = (current: AccountRecord) => {
         const decided = usernameTurn(current.failedLogins, current.lockedUntil, policy, now);
         const before: SignInState = {
           failedLogins: current.failedLogins,
           lockedUntil: current.lockedUntil,
         };
-        return {
-          next: decided.counted && signInStateWith(decided.counted, before, policy),
-          result: { decision: decided, before },
-        };
-      });
+        const next = decided.counted && signInStateWith(decided.counted, before, policy);
+        const stored = next && withSignInState(current, next);
+        return { next, result: { decision: decided, before, stored } };
+      };
+      const taken = await accounts.changeSignInState(id, take, { guess: account });
       if (!taken) return undefined;
-      const { decision, before } = taken;
+      const { decision, before, stored } = taken;
       if (decision.refused) return { refused: decision.refused };
       const counted = decision.counted;
       const release = async () => {
-        await accounts.changeSignInState(id, (current) => ({
-          next: signInStateWithout(current, counted, before, policy),
-          result: undefined,
-        }));
+        await accounts.changeSignInState(
+          id,
+          (current) => ({
+            next: signInStateWithout(current, counted, before, policy),
+            result: undefined,
+          }),
+          { guess: stored },
+        );
       };
-      return { held: { counted, release } };
+      return { held: { counted, release, account: stored } };
     },
   };
 }

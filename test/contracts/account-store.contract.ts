@@ -25,13 +25,13 @@ export function account(id: string, overrides: Partial<AccountRecord> = {}): Acc
   };
 }
 
-const LOCKED: SignInState = {
+export const LOCKED: SignInState = {
   failedLogins: { count: 3, firstAt: 10, lastAt: 20 },
   lockedUntil: 1000,
 };
 
 /** A sign-in state change that counts one more failure only while fewer than `slots` are counted. */
-const takeSlot = (slots: number) => (current: AccountRecord) => {
+export const takeSlot = (slots: number) => (current: AccountRecord) => {
   const count = current.failedLogins?.count ?? 0;
   return {
     next:

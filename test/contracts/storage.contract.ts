@@ -1,5 +1,6 @@
 import { describeLeaseStoreContract } from './lease-store.contract.ts';
 import { describeAccountFactorStoreContract } from './account-factor-store.contract.ts';
+import { describeAccountSignInGuessContract } from './account-sign-in-guess.contract.ts';
 import { describeAccountStoreContract } from './account-store.contract.ts';
 import { describeAccountUsernameKeysContract } from './account-username-keys.contract.ts';
 import { describeCatalogGenerationStoreContract } from './catalog-generation-store.contract.ts';
@@ -30,6 +31,7 @@ export function describeStorageContract(adapter: string, open: OpenTestStorage):
   describeOutboxStoreContract(adapter, open);
   describeLeaseStoreContract(adapter, open);
   describeAccountStoreContract(adapter, open);
+  describeAccountSignInGuessContract(adapter, open);
   describeAccountUsernameKeysContract(adapter, open);
   describeLoginThrottleStoreContract(adapter, open);
   describeDataMigrationStoreContract(adapter, open);

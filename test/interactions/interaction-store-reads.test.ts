@@ -19,7 +19,7 @@ import { startTestTessera, type TestTessera } from '../helpers/test-tessera.ts';
 
 /**
  * A submitted page hands its result back on the interaction it loaded and checked
- * (interaction-routes.ts `finish`), rather than through provider.interactionResult, which reads
+ * (interaction-tools.ts `finish`), rather than through provider.interactionResult, which reads
  * the interaction and its session from the store a second time.
  */
 describe('the store reads of a submitted sign-in or consent page', () => {

@@ -179,6 +179,22 @@ describe('authentication', () => {
     expect(await attempt('nobody', PASSWORD)).toEqual({ outcome: 'invalid_credentials' });
   });
 
+  it('takes the turn and clears the failures on the account as already read, not read again', async () => {
+    await attempt('alice', 'wrong password!');
+    // Each sign-in state change, and whether the guess it was given was the stored version.
+    const changes: string[] = [];
+    const store = h.storage.accounts;
+    const change = store.changeSignInState.bind(store);
+    store.changeSignInState = async (id, decide, options) => {
+      const stored = await store.get(id);
+      changes.push(options?.guess?.version === stored?.version ? 'fresh guess' : 'read');
+      return change(id, decide, options);
+    };
+    expect((await attempt('alice', PASSWORD)).outcome).toBe('success');
+    expect(changes).toEqual(['fresh guess', 'fresh guess']);
+    expect((await store.get(aliceId))?.failedLogins).toBeUndefined();
+  });
+
   it('counts concurrent failures on one account without losing any', async () => {
     await Promise.all(Array.from({ length: 4 }, (_, i) => attempt('alice', `wrong ${i}`)));
     const stored = await h.storage.accounts.get(aliceId);

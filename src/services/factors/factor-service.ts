@@ -10,7 +10,8 @@ import {
   RECOVERY_CODE_COUNT,
   recoveryCodeHash,
 } from './recovery-codes.ts';
-import { acceptedStep, newTotpSecret, totpUri } from './totp-codes.ts';
+import { acceptedStep } from './totp-codes.ts';
+import { createTotpEnrolment, isActiveFactor, totpIdOf, type TotpData } from './totp-enrolment.ts';
 
 /**
  * Seals secrets at rest: the key-encryption key's AES-256-GCM (keys/key-encryption.ts), as
@@ -49,16 +50,11 @@ export interface TotpEnrolment {
   readonly uri: string;
 }
 
-interface TotpData {
-  readonly secret: EncryptedPrivateKey;
-  readonly confirmed: boolean;
-}
-
 interface RecoveryData {
   readonly hashes: readonly string[];
 }
 
-export const totpIdOf = (accountId: string) => `totp:${accountId}`;
+export { totpIdOf };
 export const recoveryIdOf = (accountId: string) => `recovery:${accountId}`;
 
 /** Rounds of read and compare-and-set of a recovery-code set lost to a concurrent use. */
@@ -70,7 +66,7 @@ const ATTEMPTS = 20;
  * or a recovery code counts once however many requests present it at once.
  */
 export function createFactorService(deps: FactorServiceDeps) {
-  const { factors, sealer, newEvent, clock } = deps;
+  const { factors, newEvent, clock } = deps;
   const pepper = createSecretKey(deps.pepper);
 
   const added = (accountId: string, kind: FactorKind) =>
@@ -97,23 +93,18 @@ export function createFactorService(deps: FactorServiceDeps) {
       : {}),
   });
 
-  /** A factor counts once it is usable: a TOTP secret only after its first code confirmed it. */
-  const isActive = (factor: AccountFactor) =>
-    factor.kind !== 'totp' || (factor.data as unknown as TotpData).confirmed;
+  const totp = createTotpEnrolment(deps);
+  const { secretOf } = totp;
 
   async function activeFactors(accountId: string): Promise<AccountFactor[]> {
-    return (await factors.listByAccount(accountId)).filter(isActive);
+    return (await factors.listByAccount(accountId)).filter(isActiveFactor);
   }
 
-  const secretOf = (factor: AccountFactor) =>
-    sealer.decrypt((factor.data as unknown as TotpData).secret, factor.id);
-
-  async function pendingTotp(accountId: string, label: string): Promise<TotpEnrolment | undefined> {
-    const factor = await factors.get(totpIdOf(accountId));
-    if (!factor || isActive(factor)) return undefined;
-    const secret = secretOf(factor);
-    return { secret, uri: totpUri(secret, deps.issuerName, label) };
-  }
+  /** The methods among an account's factors that can complete a sign-in (secondFactorsOf). */
+  const secondFactorKinds = (listed: readonly AccountFactor[]): ReadonlySet<FactorKind> => {
+    const kinds = new Set(listed.filter(isActiveFactor).map((factor) => factor.kind));
+    return kinds.has('totp') || kinds.has('passkey') ? kinds : new Set();
+  };
 
   return {
     async list(accountId: string): Promise<FactorView[]> {
@@ -126,9 +117,27 @@ export function createFactorService(deps: FactorServiceDeps) {
      * only a way back when one is lost).
      */
     async secondFactorsOf(accountId: string): Promise<ReadonlySet<FactorKind>> {
-      const kinds = new Set((await activeFactors(accountId)).map((factor) => factor.kind));
-      if (!kinds.has('totp') && !kinds.has('passkey')) return new Set();
-      return kinds;
+      return secondFactorKinds(await factors.listByAccount(accountId));
+    },
+
+    /**
+     * What the second-factor page offers, from one read of the account's factors: the methods
+     * that can complete the sign-in (secondFactorsOf) and, when there are none
+     * (TESSERA_MFA=required), the authenticator app being set up, started now if none is.
+     */
+    async secondFactorStepOf(
+      accountId: string,
+      label: string,
+    ): Promise<{ kinds: ReadonlySet<FactorKind>; enrolment: TotpEnrolment | undefined }> {
+      const listed = await factors.listByAccount(accountId);
+      const kinds = secondFactorKinds(listed);
+      if (kinds.size > 0) return { kinds, enrolment: undefined };
+      // Unconfirmed if there is one: a confirmed app would be among `kinds`.
+      const app = listed.find((factor) => factor.id === totpIdOf(accountId));
+      const enrolment = app
+        ? totp.enrolmentOf(app, label)
+        : await totp.startOver(accountId, label, undefined);
+      return { kinds, enrolment };
     },
 
     /**
@@ -139,38 +148,16 @@ export function createFactorService(deps: FactorServiceDeps) {
      * started one at the same moment, that one is the secret shown.
      */
     async startTotp(accountId: string, label: string): Promise<TotpEnrolment | undefined> {
-      const id = totpIdOf(accountId);
-      const existing = await factors.get(id);
-      if (existing && isActive(existing)) return undefined;
-      const secret = newTotpSecret();
-      const data = { secret: sealer.encrypt(secret, id), confirmed: false } satisfies TotpData;
-      const stored = existing
-        ? await factors.recordUse(id, existing.counter, {
-            counter: existing.counter + 1,
-            usedAt: clock(),
-            data,
-          })
-        : await factors.insert({
-            id,
-            accountId,
-            kind: 'totp',
-            name: undefined,
-            data,
-            counter: 0,
-            createdAt: clock(),
-            lastUsedAt: undefined,
-          });
-      if (!stored) return pendingTotp(accountId, label);
-      return { secret, uri: totpUri(secret, deps.issuerName, label) };
+      return totp.startOver(accountId, label, await factors.get(totpIdOf(accountId)));
     },
 
     /** The secret being set up again (the page shown anew), or undefined when there is none. */
-    pendingTotp,
+    pendingTotp: totp.pending,
 
     /** Confirms the secret being set up with a code from the app; false for a wrong code. */
     async confirmTotp(accountId: string, code: string): Promise<boolean> {
       const factor = await factors.get(totpIdOf(accountId));
-      if (!factor || isActive(factor)) return false;
+      if (!factor || isActiveFactor(factor)) return false;
       const step = await acceptedStep(secretOf(factor), code, clock(), factor.counter);
       if (step === undefined) return false;
       const data: TotpData = { ...(factor.data as unknown as TotpData), confirmed: true };
@@ -188,7 +175,7 @@ export function createFactorService(deps: FactorServiceDeps) {
      */
     async verifyTotp(accountId: string, code: string): Promise<boolean> {
       const factor = await factors.get(totpIdOf(accountId));
-      if (!factor || !isActive(factor)) return false;
+      if (!factor || !isActiveFactor(factor)) return false;
       const step = await acceptedStep(secretOf(factor), code, clock(), factor.counter);
       if (step === undefined) return false;
       return factors.recordUse(factor.id, factor.counter, { counter: step, usedAt: clock() });

@@ -69,6 +69,7 @@ export function createPasskeySignIn(deps: PasskeySignInDeps) {
         clientId: attempt.clientId,
         ipHash: digest('ip', attempt.ip),
         amr: methods,
+        account,
       });
       deps.metrics?.succeeded();
       return { outcome: 'success', accountId: account.id, methods };

@@ -82,7 +82,7 @@ export function createSecondFactorCheck(deps: SecondFactorDeps) {
       if (!account || account.disabled) return { outcome: 'invalid_code' };
       const seen = usernameTurn(account.failedLogins, account.lockedUntil, policy, now);
       if (seen.refused) return refuse(seen.refused);
-      const user = await turns.ofAccount(account.id, now);
+      const user = await turns.ofAccount(account, now);
       if (!user) return { outcome: 'invalid_code' };
       if (user.refused) return refuse(user.refused);
       const ip = await turns.ofIp(ipKey, now);
@@ -105,6 +105,7 @@ export function createSecondFactorCheck(deps: SecondFactorDeps) {
           ipHash,
           amr: methods,
           ipTurn: ip.held,
+          account: user.held.account,
         });
         deps.metrics?.succeeded();
         return { outcome: 'success', methods };
