@@ -9,6 +9,7 @@ import {
   type StoredOidcRecord,
 } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
+import { deleteClientRows, KEEP_GRANT_IN_USE, selectClientRows } from './client-model-rows.ts';
 import { rowKey, type SqliteDatabase } from './database.ts';
 import { appendEvents, appendOutboxEvents } from './outbox-store.ts';
 
@@ -64,12 +65,7 @@ export function removeClientModelsIn(
   options: RemovalOptions | undefined,
   now: number,
 ): OidcPayload[] {
-  const rows = db
-    .statement(
-      `DELETE FROM oidc_models WHERE model = ? AND client_id = ? RETURNING payload, consumed_at`,
-    )
-    .all(model, clientId) as unknown as ModelRow[];
-  const removed = rows.map((row) => toPayload(row) as OidcPayload);
+  const removed = deleteClientRows(db, model, clientId).map((row) => toPayload(row) as OidcPayload);
   appendRemovalEvents(db, options, removed, now);
   return removed;
 }
@@ -204,12 +200,7 @@ export function createSqliteOidcModelStore(
     },
 
     async findByClientId(model, clientId) {
-      const rows = db
-        .statement(
-          `SELECT payload, consumed_at FROM oidc_models
-           WHERE model = ? AND client_id = ? AND ${LIVE}`,
-        )
-        .all(model, clientId, clock()) as unknown as ModelRow[];
+      const rows = selectClientRows(db, model, clientId, LIVE, clock());
       return rows.map((row) => toPayload(row) as OidcPayload);
     },
 
@@ -269,7 +260,10 @@ export function createSqliteOidcModelStore(
 
     async pruneExpired() {
       const { changes } = db
-        .statement('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?')
+        .statement(
+          `DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?
+             AND ${KEEP_GRANT_IN_USE}`,
+        )
         .run(clock());
       return Number(changes);
     },
