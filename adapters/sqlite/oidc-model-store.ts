@@ -9,6 +9,7 @@ import {
   type StoredOidcRecord,
 } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
+import { deleteClientRows, KEEP_GRANT_IN_USE, selectClientRows } from './client-model-rows.ts';
 import { rowKey, type SqliteDatabase } from './database.ts';
 import { appendEvents, appendOutboxEvents } from './outbox-store.ts';
 
@@ -18,6 +19,20 @@ interface ModelRow {
 }
 
 const LIVE = '(expires_at IS NULL OR expires_at > ?)';
+
+/**
+ * Lookups by a field other than the key name the field's (partial) index: without ANALYZE
+ * statistics SQLite's planner prefers scanning the model's whole primary-key range (every
+ * session, every refresh token) to a partial index (https://sqlite.org/partialindex.html,
+ * section 3; https://sqlite.org/lang_indexedby.html). Measured on 20,000 sessions: a session
+ * by uid 231 µs of CPU by the scan, 5 through the index.
+ */
+const BY_INDEX = {
+  uid: 'INDEXED BY oidc_models_uid',
+  user_code: 'INDEXED BY oidc_models_user_code',
+  account_id: 'INDEXED BY oidc_models_account_id',
+  grant_id: 'INDEXED BY oidc_models_grant_id',
+} as const;
 
 function toPayload(row: ModelRow | undefined): OidcPayload | undefined {
   if (!row) return undefined;
@@ -64,12 +79,7 @@ export function removeClientModelsIn(
   options: RemovalOptions | undefined,
   now: number,
 ): OidcPayload[] {
-  const rows = db
-    .statement(
-      `DELETE FROM oidc_models WHERE model = ? AND client_id = ? RETURNING payload, consumed_at`,
-    )
-    .all(model, clientId) as unknown as ModelRow[];
-  const removed = rows.map((row) => toPayload(row) as OidcPayload);
+  const removed = deleteClientRows(db, model, clientId).map((row) => toPayload(row) as OidcPayload);
   appendRemovalEvents(db, options, removed, now);
   return removed;
 }
@@ -120,7 +130,8 @@ export function createSqliteOidcModelStore(
     );
 
   const findBy = (column: 'id' | 'uid' | 'user_code', model: OidcModelName, value: string) => {
-    const sql = `SELECT payload, consumed_at FROM oidc_models WHERE model = ? AND ${column} = ? AND ${LIVE} LIMIT 1`;
+    const from = column === 'id' ? 'oidc_models' : `oidc_models ${BY_INDEX[column]}`;
+    const sql = `SELECT payload, consumed_at FROM ${from} WHERE model = ? AND ${column} = ? AND ${LIVE} LIMIT 1`;
     // By primary key, only a grouped write of that very row must run first (database.ts).
     const statement =
       column === 'id'
@@ -196,7 +207,7 @@ export function createSqliteOidcModelStore(
     async findByAccountId(model, accountId) {
       const rows = db
         .statement(
-          `SELECT payload, consumed_at FROM oidc_models
+          `SELECT payload, consumed_at FROM oidc_models ${BY_INDEX.account_id}
            WHERE model = ? AND account_id = ? AND ${LIVE}`,
         )
         .all(model, accountId, clock()) as unknown as ModelRow[];
@@ -204,12 +215,7 @@ export function createSqliteOidcModelStore(
     },
 
     async findByClientId(model, clientId) {
-      const rows = db
-        .statement(
-          `SELECT payload, consumed_at FROM oidc_models
-           WHERE model = ? AND client_id = ? AND ${LIVE}`,
-        )
-        .all(model, clientId, clock()) as unknown as ModelRow[];
+      const rows = selectClientRows(db, model, clientId, LIVE, clock());
       return rows.map((row) => toPayload(row) as OidcPayload);
     },
 
@@ -253,7 +259,8 @@ export function createSqliteOidcModelStore(
       return db.transaction(() => {
         const rows = db
           .statement(
-            `DELETE FROM oidc_models WHERE model = ? AND grant_id = ? RETURNING payload, consumed_at`,
+            `DELETE FROM oidc_models ${BY_INDEX.grant_id}
+             WHERE model = ? AND grant_id = ? RETURNING payload, consumed_at`,
           )
           .all(model, grantId) as unknown as ModelRow[];
         const removed = rows.map((row) => toPayload(row) as OidcPayload);
@@ -269,7 +276,10 @@ export function createSqliteOidcModelStore(
 
     async pruneExpired() {
       const { changes } = db
-        .statement('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?')
+        .statement(
+          `DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?
+             AND ${KEEP_GRANT_IN_USE}`,
+        )
         .run(clock());
       return Number(changes);
     },

@@ -3,20 +3,28 @@
  * in-memory adapter, static clients compared in plaintext, no logging and no metrics, configured
  * for the grants and token formats the scenarios use. Run as its own process by
  * scripts/bench/bench.ts; it reads its fixtures from BENCH_BASELINE (JSON, see BaselineFixtures)
- * and is ready once its discovery document answers.
+ * and is ready once its discovery document answers. With `durableStore` (the durable baseline)
+ * it stores its models in a SQLite file through Tessera's own store instead
+ * (durable-baseline-store.ts).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 
+import { openDurableBaselineStore } from './durable-baseline-store.ts';
 import type { BenchFixtures } from './fixtures.ts';
 
 export interface BaselineFixtures extends BenchFixtures {
   readonly port: number;
+  /** The durable baseline: its SQLite file, and whether the store comes from dist/. */
+  readonly durableStore?: { readonly file: string; readonly compiled: boolean } | undefined;
 }
 
 const fixtures = JSON.parse(process.env['BENCH_BASELINE'] ?? '') as BaselineFixtures;
+const durableStore =
+  fixtures.durableStore &&
+  (await openDurableBaselineStore(fixtures.durableStore.file, fixtures.durableStore.compiled));
 const issuer = `http://127.0.0.1:${fixtures.port}`;
 
 const exportJwk = (alg: 'RS256' | 'ES256') => {
@@ -45,6 +53,7 @@ const resourceServers = new Map([
 ]);
 
 const provider = new Provider(issuer, {
+  ...(durableStore ? { adapter: durableStore.adapter } : {}),
   clients: [
     {
       client_id: fixtures.service.clientId,
@@ -100,4 +109,9 @@ const provider = new Provider(issuer, {
 const callback = provider.callback();
 const server = createServer((req, res) => void callback(req, res));
 server.listen(fixtures.port, '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+process.on('SIGTERM', () =>
+  server.close(() => {
+    durableStore?.close();
+    process.exit(0);
+  }),
+);

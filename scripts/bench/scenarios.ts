@@ -90,53 +90,71 @@ const storeFor = (settings: BenchSettings, store: Store) =>
 /** Rounds per comparison: Tessera and the baseline alternate (see measureInterleaved). */
 const ROUNDS = 3;
 
+/** What a comparison runs beside Tessera and the baseline. */
+interface Comparison {
+  readonly notes?: string[];
+  /** The minimal Koa + jose endpoint (scripts/bench/floor-server.ts). */
+  readonly floor?: boolean;
+  /** The same bare oidc-provider on Tessera's SQLite oidc-model store (durable-baseline-store.ts). */
+  readonly durableBaseline?: boolean;
+}
+
 /**
  * Runs Tessera and the baseline side by side (both processes up, loaded in alternating rounds)
  * with the same plan; ratios Tessera / baseline. With `floor`, the minimal Koa + jose endpoint
- * (scripts/bench/floor-server.ts) runs in the same rounds, and Tessera / floor is added.
+ * runs in the same rounds, and Tessera / floor is added; with `durableBaseline`, the baseline on
+ * a SQLite file, and Tessera / durable baseline (the baseline's ratios are unchanged by it).
  */
 async function againstBaseline(
   settings: BenchSettings,
   store: Store,
   planFor: PlanFor,
-  notes: string[] = [],
-  floor = false,
+  { notes = [], floor = false, durableBaseline = false }: Comparison = {},
 ): Promise<Pick<ScenarioResult, 'rows' | 'ratios' | 'notes'>> {
-  const targets: Target[] = [];
+  const started: { label: string; target: Target }[] = [];
   try {
-    targets.push(await startTesseraTarget(tesseraOptions(settings, store)));
-    targets.push(await startBaselineTarget(settings.baselineEnv, settings.profileDir));
-    if (floor) targets.push(await startFloorTarget(settings.baselineEnv, settings.profileDir));
-    const labels = ['tessera', 'baseline', 'floor'].slice(0, targets.length).join(', ');
-    process.stderr.write(`  pids: ${targets.map((target) => target.pid).join(', ')} (${labels})\n`);
-    const [tesseraTarget, baselineTarget, floorTarget] = targets as [Target, Target, Target?];
-    const contenders = [
-      {
-        label: 'tessera',
-        target: tesseraTarget,
-        options: { ...(await planFor(tesseraTarget)), store: storeFor(settings, store) },
-      },
-      {
-        label: 'baseline',
-        target: baselineTarget,
-        options: { ...(await planFor(baselineTarget)), store: undefined },
-      },
-    ];
-    if (floorTarget) {
+    const start = async (label: string, target: Promise<Target>) =>
+      started.push({ label, target: await target });
+    await start('tessera', startTesseraTarget(tesseraOptions(settings, store)));
+    await start('baseline', startBaselineTarget(settings.baselineEnv, settings.profileDir));
+    if (durableBaseline) {
+      const durable = { durable: { compiled: settings.built } };
+      await start(
+        'durable baseline',
+        startBaselineTarget(settings.baselineEnv, settings.profileDir, durable),
+      );
+    }
+    if (floor) await start('floor', startFloorTarget(settings.baselineEnv, settings.profileDir));
+    process.stderr.write(
+      `  pids: ${started.map(({ target }) => target.pid).join(', ')} ` +
+        `(${started.map(({ label }) => label).join(', ')})\n`,
+    );
+    const contenders = [];
+    for (const { label, target } of started) {
+      const storeWatch = label === 'tessera' ? storeFor(settings, store) : undefined;
       contenders.push({
-        label: 'floor',
-        target: floorTarget,
-        options: { ...(await planFor(floorTarget)), store: undefined },
+        label,
+        target,
+        options: { ...(await planFor(target)), store: storeWatch },
       });
     }
     const rows = await measureInterleaved(contenders, ROUNDS);
-    const [tessera, baseline, floorRow] = rows as [Row, Row, Row?];
+    const rowOf = (label: string) => rows[started.findIndex((entry) => entry.label === label)];
+    const [tessera, baseline] = rows as [Row, Row];
+    const durableRow = rowOf('durable baseline');
+    const floorRow = rowOf('floor');
     return {
       rows,
       ratios: {
         'req/s': tessera.rate / baseline.rate,
         p99: tessera.p99Ms / baseline.p99Ms,
         'cpu/req': tessera.cpuMsPerUnit / baseline.cpuMsPerUnit,
+        ...(durableRow
+          ? {
+              'cpu/req vs durable baseline': tessera.cpuMsPerUnit / durableRow.cpuMsPerUnit,
+              'p99 vs durable baseline': tessera.p99Ms / durableRow.p99Ms,
+            }
+          : {}),
         ...(floorRow
           ? {
               'cpu/req vs floor': tessera.cpuMsPerUnit / floorRow.cpuMsPerUnit,
@@ -147,10 +165,15 @@ async function againstBaseline(
       notes: [
         ...notes,
         `${contenders.map((contender) => contender.label).join(', ')} alternate in ${ROUNDS} rounds`,
+        ...(durableRow
+          ? [
+              "durable baseline: the same bare oidc-provider on Tessera's SQLite oidc-model store (a file of its own; no hashing, sealing or events)",
+            ]
+          : []),
       ],
     };
   } finally {
-    for (const target of targets) await target.stop();
+    for (const { target } of started) await target.stop();
   }
 }
 
@@ -172,8 +195,7 @@ const clientCredentials = (store: Store, format: 'jwt' | 'opaque'): Scenario => 
               format === 'jwt' ? target.fixtures.jwtApi : target.fixtures.opaqueApi,
             ),
         }),
-        [],
-        format === 'jwt',
+        { floor: format === 'jwt' },
       )),
     };
   },
@@ -205,7 +227,7 @@ const refresh = (store: Store): Scenario => ({
   name: `refresh-${store}`,
   description: `refresh-token rotation (authorization-code grants, each chain single-use), ${store} store`,
   async run(settings) {
-    const result = await againstBaseline(settings, store, async (target) => {
+    const plan: PlanFor = async (target) => {
       // autocannon builds each connection's first request before it connects and again when
       // it sends, and cuts off the answers in flight when a run ends: every run (warm-up and
       // rounds) may lose two chains per connection, so the pool starts with that many and more.
@@ -215,6 +237,11 @@ const refresh = (store: Store): Scenario => ({
         settings.connections * (2 * (ROUNDS + 1) + 2),
       );
       return { ...settings, requests: () => refreshPlan(target.fixtures, pool) };
+    };
+    // On SQLite, also against oidc-provider on a SQLite store: the in-memory baseline has no
+    // durable writes at all, which is most of what a refresh costs Tessera beyond it.
+    const result = await againstBaseline(settings, store, plan, {
+      durableBaseline: store === 'sqlite',
     });
     return { name: this.name, description: this.description, ...result };
   },

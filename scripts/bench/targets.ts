@@ -49,6 +49,8 @@ export interface Target {
   readonly idleRssMb: number;
   /** With --profile: samples the measured runs only (cpu-profile.ts). */
   readonly profile?: ProfileWindow | undefined;
+  /** The durable baseline's SQLite file (gone once stopped). */
+  readonly storeFile?: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -97,12 +99,21 @@ const baseFixtures = {
   password: BENCH_PASSWORD,
 };
 
+/**
+ * What the baseline stores in: oidc-provider's in-memory adapter, or (durable) Tessera's SQLite
+ * oidc-model store on a file of its own, loaded from dist/ when `compiled`.
+ */
+export type BaselineStore = 'memory' | { readonly durable: { readonly compiled: boolean } };
+
 export async function startBaselineTarget(
   env: Record<string, string> = {},
   profileDir?: string,
+  store: BaselineStore = 'memory',
 ): Promise<Target> {
   const profiling = await profilingFor(profileDir);
   const port = await findFreePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-baseline-'));
+  const storeFile = store === 'memory' ? undefined : join(dataDir, 'baseline.sqlite');
   const fixtures: BaselineFixtures = {
     ...baseFixtures,
     port,
@@ -112,8 +123,11 @@ export async function startBaselineTarget(
       clientSecret: randomBytes(32).toString('base64url'),
       redirectUri: BENCH_REDIRECT_URI,
     },
+    durableStore:
+      store === 'memory' || storeFile === undefined
+        ? undefined
+        : { file: storeFile, compiled: store.durable.compiled },
   };
-  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-baseline-'));
   const origin = `http://127.0.0.1:${port}`;
   const server = await startServer('baseline', dataDir, {
     command: process.execPath,
@@ -127,9 +141,10 @@ export async function startBaselineTarget(
     ready: `${origin}/.well-known/openid-configuration`,
   });
   const profile = await profiling.open('baseline', server.pid);
-  return finishStart(server, origin, fixtures, profile, async () => {
+  const target = await finishStart(server, origin, fixtures, profile, async () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
+  return { ...target, storeFile };
 }
 
 /**

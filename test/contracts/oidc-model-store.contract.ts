@@ -171,6 +171,55 @@ export function describeOidcModelStoreContract(adapter: string, open: OpenTestSt
       expect(recorded).toHaveLength(count);
     });
 
+    const jtis = (payloads: readonly OidcPayload[]) =>
+      payloads.map((payload) => String(payload['jti'])).sort();
+
+    it("finds and revokes a client's tokens under its grants and its grant-less ones alike", async () => {
+      const token = (id: string, clientId: string, grantId?: string) => ({
+        jti: id,
+        clientId,
+        ...(grantId === undefined ? {} : { grantId }),
+      });
+      await models().upsert('Grant', 'g1', { jti: 'g1', clientId: 'c1', accountId: 'u1' }, 60);
+      await models().upsert('Grant', 'g2', { jti: 'g2', clientId: 'c2', accountId: 'u1' }, 60);
+      await models().upsert('RefreshToken', 'r1', token('r1', 'c1', 'g1'), 60);
+      await models().upsert('RefreshToken', 'r2', token('r2', 'c2', 'g2'), 60);
+      await models().upsert('AccessToken', 'a1', token('a1', 'c1', 'g1'), 60);
+      await models().upsert('AccessToken', 'a2', token('a2', 'c1'), 60);
+      await models().upsert('AccessToken', 'a3', token('a3', 'c2', 'g2'), 60);
+
+      expect(jtis(await models().findByClientId('AccessToken', 'c1'))).toEqual(['a1', 'a2']);
+      expect(jtis(await models().findByClientId('RefreshToken', 'c1'))).toEqual(['r1']);
+      expect(jtis(await models().findByClientId('Grant', 'c1'))).toEqual(['g1']);
+      expect(jtis(await models().revokeByClientId('AccessToken', 'c1'))).toEqual(['a1', 'a2']);
+      expect(jtis(await models().revokeByClientId('RefreshToken', 'c1'))).toEqual(['r1']);
+      expect(await models().find('RefreshToken', 'r2')).toBeDefined();
+      expect(await models().find('AccessToken', 'a3')).toBeDefined();
+    });
+
+    it("still finds and revokes a client's tokens that outlive their grant once expired records are pruned", async () => {
+      await models().upsert('Grant', 'g1', { jti: 'g1', clientId: 'c1', accountId: 'u1' }, 10);
+      await models().upsert('RefreshToken', 'r1', { jti: 'r1', clientId: 'c1', grantId: 'g1' }, 60);
+      clock.advance(10_001);
+      await models().pruneExpired();
+
+      expect(await models().find('Grant', 'g1')).toBeUndefined();
+      expect(jtis(await models().findByClientId('RefreshToken', 'c1'))).toEqual(['r1']);
+      expect(jtis(await models().revokeByClientId('RefreshToken', 'c1'))).toEqual(['r1']);
+    });
+
+    it('prunes an expired grant once no token under it is stored any more', async () => {
+      await models().upsert('Grant', 'g1', { jti: 'g1', clientId: 'c1', accountId: 'u1' }, 10);
+      await models().upsert('RefreshToken', 'r1', { jti: 'r1', clientId: 'c1', grantId: 'g1' }, 20);
+      clock.advance(20_001);
+      await models().pruneExpired();
+      await models().pruneExpired();
+
+      // revokeByClientId reaches expired records that are still stored: none is left.
+      expect(await models().revokeByClientId('RefreshToken', 'c1')).toEqual([]);
+      expect(await models().revokeByClientId('Grant', 'c1')).toEqual([]);
+    });
+
     it('consumes once and reports consumed on later reads', async () => {
       await models().upsert('AuthorizationCode', 'c1', { jti: 'c1', grantId: 'g1' }, 60);
       expect(await models().consume('AuthorizationCode', 'c1')).toBe(true);
