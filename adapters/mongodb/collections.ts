@@ -97,11 +97,6 @@ export interface SchemaMigrationDocument {
   _id: number;
   name: string;
   appliedAt: Date;
-  /**
-   * Set on the expiry-index step when the server refused TTL indexes and got plain ones: later
-   * runs, which do not run that step again, still report that expiry relies on the prune.
-   */
-  ttlRefused?: true;
 }
 
 export interface ConsumptionDocument {

@@ -4,8 +4,6 @@ import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
 export interface IndexOutcome {
   readonly created: readonly string[];
   readonly existing: readonly string[];
-  /** True when the server refused a TTL index (then a plain one was created instead). */
-  readonly ttlRefused?: boolean;
 }
 
 /** A single-field ascending index named after its field. */
@@ -112,5 +110,14 @@ export async function createExpiryIndexes(
       created.push(`${collection}.${String(EXPIRES_AT.name)}`);
     }),
   );
-  return { created, existing, ttlRefused };
+  return { created, existing };
+}
+
+/**
+ * Whether `collection` expires its documents by a TTL index, as read from its indexes: what the
+ * expiry step made on this run or on any earlier one, by this Tessera or an older one (a server
+ * that refused TTL indexes then got plain ones, and keeps them).
+ */
+export async function expiresByTtl(db: Db, collection: string): Promise<boolean> {
+  return (await indexNames(db, collection)).has(EXPIRES_AT_TTL.name);
 }

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 
-import { schemaMigrationsOf } from './collections.ts';
+import { OIDC_MODEL_COLLECTIONS, schemaMigrationsOf } from './collections.ts';
+import { expiresByTtl } from './indexes.ts';
 import { MONGODB_MIGRATIONS, type MongoMigration } from './migrations.ts';
 import { detectServerCapabilities, type ServerCapabilities } from './server-profile.ts';
 import { isDuplicateKeyError } from './store-errors.ts';
@@ -13,9 +14,9 @@ export interface MongoMigrationReport {
   /** `collection.index` names the steps applied now found already there (an older Tessera's). */
   readonly existing: readonly string[];
   /**
-   * True when the server has no TTL indexes, or refused them when the expiry indexes were made
-   * (on this run or an earlier one, as recorded with that step): plain `expiresAt` indexes serve
-   * the periodic prune instead, and reads filter expired records as always.
+   * True when expired records are not deleted by TTL indexes — the server has none, refused
+   * them, or they were not asked for (`ttl: false`): plain `expiresAt` indexes serve the periodic
+   * prune instead, and reads filter expired records as always.
    */
   readonly ttlUnsupported: boolean;
   /**
@@ -53,11 +54,10 @@ export async function migrateMongoDatabase(
   const clock = options.clock ?? Date.now;
   const capabilities = options.capabilities ?? (await detectServerCapabilities(db));
   const setup = { ttl: options.ttl !== false && capabilities.ttlIndexes };
-  const recorded = await recordedSteps(db);
+  const recorded = await recordedVersions(db);
   const applied: string[] = [];
   const created: string[] = [];
   const existing: string[] = [];
-  let ttlRefused = [...recorded.values()].some((step) => step.ttlRefused === true);
   let backfilled = 0;
   for (const step of MONGODB_MIGRATIONS) {
     const pending = !recorded.has(step.version);
@@ -65,10 +65,9 @@ export async function migrateMongoDatabase(
     const outcome = await step.run(db, setup);
     created.push(...(outcome.created ?? []));
     existing.push(...(outcome.existing ?? []));
-    ttlRefused ||= outcome.ttlRefused === true;
     backfilled += outcome.backfilled ?? 0;
     if (pending) {
-      await record(db, step, clock(), outcome.ttlRefused === true);
+      await record(db, step, clock());
       applied.push(`${step.version} ${step.name}`);
     }
   }
@@ -76,31 +75,27 @@ export async function migrateMongoDatabase(
     applied,
     created,
     existing,
-    ttlUnsupported: !capabilities.ttlIndexes || ttlRefused,
+    // Read from the indexes, not from this run: the expiry step runs once, and a server that
+    // refused TTL indexes then kept the plain ones it got instead.
+    ttlUnsupported:
+      !capabilities.ttlIndexes || !(await expiresByTtl(db, OIDC_MODEL_COLLECTIONS.AccessToken)),
     backfilled,
   };
 }
 
-/** The steps applied before, by version, with what their record remembers. */
-async function recordedSteps(db: Db): Promise<Map<number, { readonly ttlRefused?: true }>> {
+async function recordedVersions(db: Db): Promise<Set<number>> {
   const documents = await schemaMigrationsOf(db)
-    .find({}, { projection: { _id: 1, ttlRefused: 1 } })
+    .find({}, { projection: { _id: 1 } })
     .toArray();
-  return new Map(documents.map((document) => [document._id, document]));
+  return new Set(documents.map((document) => document._id));
 }
 
-async function record(
-  db: Db,
-  step: MongoMigration,
-  at: number,
-  ttlRefused: boolean,
-): Promise<void> {
+async function record(db: Db, step: MongoMigration, at: number): Promise<void> {
   try {
     await schemaMigrationsOf(db).insertOne({
       _id: step.version,
       name: step.name,
       appliedAt: new Date(at),
-      ...(ttlRefused ? { ttlRefused: true as const } : {}),
     });
   } catch (error) {
     // Another replica applied it at the same time and recorded it first: that record stands.
