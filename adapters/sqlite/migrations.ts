@@ -191,13 +191,4 @@ export const MIGRATIONS: readonly string[] = [
     ON resource_servers (json_extract(record, '$.configKey'))
     WHERE json_extract(record, '$.configKey') IS NOT NULL;
   `,
-  `
-  -- The client index holds only what no grant leads to: grants and grant-less tokens (client
-  -- credentials). A token under a grant is found through its grant, which is indexed by client,
-  -- and the grant index (client-model-rows.ts): one index entry fewer to write per refresh or
-  -- access token, ~45 µs of CPU per refresh-token rotation (docs/benchmarks.md "Performance").
-  DROP INDEX oidc_models_client_id;
-  CREATE INDEX oidc_models_client_id ON oidc_models (model, client_id)
-    WHERE client_id IS NOT NULL AND (grant_id IS NULL OR model = 'Grant');
-  `,
 ];

@@ -9,7 +9,6 @@ import {
   type StoredOidcRecord,
 } from '../../src/ports/oidc-models.ts';
 import type { WriteOptions } from '../../src/ports/write-options.ts';
-import { deleteClientRows, KEEP_GRANT_IN_USE, selectClientRows } from './client-model-rows.ts';
 import { rowKey, type SqliteDatabase } from './database.ts';
 import { appendEvents, appendOutboxEvents } from './outbox-store.ts';
 
@@ -32,6 +31,7 @@ const BY_INDEX = {
   user_code: 'INDEXED BY oidc_models_user_code',
   account_id: 'INDEXED BY oidc_models_account_id',
   grant_id: 'INDEXED BY oidc_models_grant_id',
+  client_id: 'INDEXED BY oidc_models_client_id',
 } as const;
 
 function toPayload(row: ModelRow | undefined): OidcPayload | undefined {
@@ -79,7 +79,13 @@ export function removeClientModelsIn(
   options: RemovalOptions | undefined,
   now: number,
 ): OidcPayload[] {
-  const removed = deleteClientRows(db, model, clientId).map((row) => toPayload(row) as OidcPayload);
+  const rows = db
+    .statement(
+      `DELETE FROM oidc_models ${BY_INDEX.client_id}
+       WHERE model = ? AND client_id = ? RETURNING payload, consumed_at`,
+    )
+    .all(model, clientId) as unknown as ModelRow[];
+  const removed = rows.map((row) => toPayload(row) as OidcPayload);
   appendRemovalEvents(db, options, removed, now);
   return removed;
 }
@@ -215,7 +221,12 @@ export function createSqliteOidcModelStore(
     },
 
     async findByClientId(model, clientId) {
-      const rows = selectClientRows(db, model, clientId, LIVE, clock());
+      const rows = db
+        .statement(
+          `SELECT payload, consumed_at FROM oidc_models ${BY_INDEX.client_id}
+           WHERE model = ? AND client_id = ? AND ${LIVE}`,
+        )
+        .all(model, clientId, clock()) as unknown as ModelRow[];
       return rows.map((row) => toPayload(row) as OidcPayload);
     },
 
@@ -276,10 +287,7 @@ export function createSqliteOidcModelStore(
 
     async pruneExpired() {
       const { changes } = db
-        .statement(
-          `DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?
-             AND ${KEEP_GRANT_IN_USE}`,
-        )
+        .statement('DELETE FROM oidc_models WHERE expires_at IS NOT NULL AND expires_at <= ?')
         .run(clock());
       return Number(changes);
     },

@@ -39,7 +39,7 @@ describe('SQLite oidc-model lookups', () => {
       await models.revokeByGrantId('AccessToken', 'g1');
 
       const lookups = statements.filter((sql) => /\bFROM oidc_models\b/.test(sql));
-      expect(lookups.length).toBeGreaterThanOrEqual(8);
+      expect(lookups.length).toBeGreaterThanOrEqual(6);
       for (const sql of lookups) {
         const plan = (prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
           .map((row) => row.detail)
