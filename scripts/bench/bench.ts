@@ -17,7 +17,8 @@ import { parseArgs } from 'node:util';
 import { startFerretDb, type FerretDbHandle } from '../test-services/ferretdb.ts';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 import { formatTable } from './report.ts';
-import { SCENARIOS, type BenchSettings, type ScenarioResult } from './scenarios.ts';
+import type { BenchSettings, ScenarioResult } from './comparison.ts';
+import { SCENARIOS } from './scenarios.ts';
 import { formatSoak, SOAKS, type SoakResult } from './soak.ts';
 
 const USAGE = `usage: npm run bench -- [options]

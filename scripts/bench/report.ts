@@ -1,5 +1,5 @@
 /** The benchmark's output: a plain-text table per scenario, or everything as JSON. */
-import type { ScenarioResult } from './scenarios.ts';
+import type { ScenarioResult } from './comparison.ts';
 
 const fixed = (value: number, digits: number) =>
   Number.isFinite(value) ? value.toFixed(digits) : '–';

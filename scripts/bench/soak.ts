@@ -10,7 +10,7 @@
 import { runLoad } from './load.ts';
 import { observe } from './measure.ts';
 import { clientCredentialsPlan } from './request-plans.ts';
-import { tesseraOptions, type BenchSettings } from './scenarios.ts';
+import { tesseraOptions, type BenchSettings } from './comparison.ts';
 import { rssMb } from './process-stats.ts';
 import { startTesseraTarget, type Store } from './targets.ts';
 

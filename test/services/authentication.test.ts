@@ -179,7 +179,7 @@ describe('authentication', () => {
     expect(await attempt('nobody', PASSWORD)).toEqual({ outcome: 'invalid_credentials' });
   });
 
-  it('takes the turn and clears the failures on the account as already read, not read again', async () => {
+  it('hands both sign-in state changes of a success the account as the store holds it', async () => {
     await attempt('alice', 'wrong password!');
     // Each sign-in state change, and whether the guess it was given was the stored version.
     const changes: string[] = [];
