@@ -37,7 +37,9 @@ export interface SignInStateOptions extends WriteOptions {
    * `version`, without reading the account again. Only a write that went through relies on it:
    * when the stored version has moved on (or the account is gone), or when the change stores
    * nothing, the account is read and the change decided again, as without a guess. Ignored
-   * when its id is not the one changed.
+   * when its id is not the one changed. It must be a record this store returned, or
+   * withSignInState of one: when its version matches, adapters write it back whole, so an
+   * edited copy would store its edits through a sign-in.
    */
   readonly guess?: AccountRecord | undefined;
 }
