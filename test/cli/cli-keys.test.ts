@@ -42,10 +42,18 @@ describe('tessera keys', () => {
     const { items } = (await tessera('keys', 'list', '--json')).json();
     const retired = items.find((key: { state: string }) => key.state === 'retired');
     const run = await tessera('keys', 'retire', retired.kid, '--json');
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.json()).toMatchObject({ kid: retired.kid, state: 'retired' });
     const unknown = await tessera('keys', 'retire', 'nope');
     expect(unknown.code).toBe(1);
     expect(stderrLines(unknown)).toEqual([expect.stringContaining('HTTP 404')]);
+  });
+
+  it("takes a kid that starts with '-' as the kid, not as an option", async () => {
+    // One thumbprint in 64 starts with '-' (base64url).
+    const dashed = await tessera('keys', 'retire', '-nope', '--json');
+    expect(dashed.code).toBe(1);
+    expect(stderrLines(dashed)).toEqual([expect.stringContaining('HTTP 404')]);
   });
 });

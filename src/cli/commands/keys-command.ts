@@ -89,6 +89,9 @@ Examples:
     .command('retire')
     .description('emergency retire: remove a key from the JWKS at once')
     .argument('<kid>')
+    // A kid is an RFC 7638 thumbprint in base64url, so one in 64 starts with '-': taken as an
+    // unknown option, it would be refused as a usage error. Unknown options here are the kid.
+    .allowUnknownOption()
     .addHelpText(
       'after',
       `
