@@ -71,7 +71,7 @@ export function comparable(answer: Answer) {
 /** The lean responses `t` counted for `endpoint` (tessera_token_lean_responses_total). */
 export async function leanResponses(
   t: TestTessera,
-  endpoint: 'token' | 'introspection',
+  endpoint: 'token' | 'refresh' | 'introspection',
 ): Promise<number> {
   return sampleValue(await scrape(listeningUrl(t)), LEAN_RESPONSES, { endpoint }) ?? 0;
 }
@@ -94,7 +94,7 @@ export async function sendForm(
 /** The same request to both instances; both answers, and how many the lean instance served. */
 export async function sendToLeanAndFull(
   instances: { readonly lean: TestTessera; readonly full: TestTessera },
-  endpoint: 'token' | 'introspection',
+  endpoint: 'token' | 'refresh' | 'introspection',
   path: string,
   form: Form,
   headers: Record<string, string> = {},
