@@ -13,7 +13,7 @@ import {
   type Answer,
   type Form,
 } from '../helpers/lean-differential.ts';
-import { basicAuth } from '../helpers/oauth-fixtures.ts';
+import { basicAuth, registerClient, type RegisteredClient } from '../helpers/oauth-fixtures.ts';
 import {
   createUser,
   REDIRECT_URI,
@@ -104,6 +104,8 @@ describe.each(STORAGE_BACKENDS)('lean refresh-token path (%s store)', (backend) 
   let basicApp: AppClient;
   let postApp: AppClient;
   let otherApp: AppClient;
+  /** A client-credentials client: not registered for the refresh_token grant. */
+  let serviceClient: RegisteredClient;
   const clock = createTestClock(Date.now());
 
   beforeAll(async () => {
@@ -126,6 +128,7 @@ describe.each(STORAGE_BACKENDS)('lean refresh-token path (%s store)', (backend) 
       metadata: { token_endpoint_auth_method: 'client_secret_post' },
     });
     otherApp = await registerAppClient(lean, { scope: SCOPE, name: 'Other App' });
+    serviceClient = await registerClient(lean);
   });
   afterAll(async () => {
     await lean?.stop();
@@ -332,6 +335,7 @@ describe.each(STORAGE_BACKENDS)('lean refresh-token path (%s store)', (backend) 
     ['no client secret', 'public', {}, 401],
     ['two resources', 'own', { resource: [API, 'https://nowhere.example'] }, 400],
     ['a scope with invalid characters', 'own', { scope: 'a"b' }, 400],
+    ['a client not registered for the grant', 'cc-client', {}, 400],
   ] as const)(
     'leaves a refresh with %s to oidc-provider, which answers it alike',
     async (_name, how, extra, status) => {
@@ -342,6 +346,9 @@ describe.each(STORAGE_BACKENDS)('lean refresh-token path (%s store)', (backend) 
         dpop: { authorization: own, dpop: 'not.a.proof' },
         origin: { authorization: own, origin: 'https://app.example.com' },
         public: {},
+        'cc-client': {
+          authorization: basicAuth(serviceClient.clientId, serviceClient.clientSecret),
+        },
       };
       // Two grants: a request that gets as far as the rotation consumes the token it presents.
       const formFor = (token: string): Form => ({
