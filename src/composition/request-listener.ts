@@ -14,7 +14,8 @@ import type { Storage } from '../ports/storage.ts';
 import { createClientCredentialsTokenLookup } from '../provider/client-credentials-token.ts';
 import { createLeanClientCredentials } from '../provider/lean-client-credentials.ts';
 import { createLeanIntrospection } from '../provider/lean-introspection.ts';
-import type { LeanEndpoint } from '../provider/lean-provider-routes.ts';
+import { firstServing, type LeanEndpoint } from '../provider/lean-provider-routes.ts';
+import { createLeanRefreshToken } from '../provider/lean-refresh-token.ts';
 import type { HttpComponent, RequestListener } from './http-component.ts';
 import type { KeysComponent } from './keys-component.ts';
 
@@ -65,7 +66,13 @@ export function buildRequestListener(config: Config, deps: RequestListenerDeps):
 /** The lean paths of the token and introspection endpoints (docs/decisions/0008-lean-client-credentials-path.md). */
 function leanEndpointsFor(metrics: TesseraMetrics): ReadonlyMap<string, LeanEndpoint> {
   return new Map([
-    ['/token', createLeanClientCredentials({ onServed: () => metrics.tokens.servedLean('token') })],
+    [
+      '/token',
+      firstServing(
+        createLeanClientCredentials({ onServed: () => metrics.tokens.servedLean('token') }),
+        createLeanRefreshToken({ onServed: () => metrics.tokens.servedLean('refresh') }),
+      ),
+    ],
     [
       '/token/introspection',
       createLeanIntrospection({ onServed: () => metrics.tokens.servedLean('introspection') }),

@@ -33,8 +33,11 @@ export interface TokenMetrics {
   issued(grantType: string): void;
   /** A token endpoint refusal (oidc-provider `grant.error`); `error` is the OAuth error code. */
   refused(grantType: string, error: string): void;
-  /** A response served by a lean path (lean-client-credentials.ts, lean-introspection.ts). */
-  servedLean(endpoint: 'token' | 'introspection'): void;
+  /**
+   * A response served by a lean path: `token` client credentials (lean-client-credentials.ts),
+   * `refresh` a refresh at /token (lean-refresh-token.ts), `introspection` (lean-introspection.ts).
+   */
+  servedLean(endpoint: 'token' | 'refresh' | 'introspection'): void;
 }
 
 /** `unavailable`: the adapter threw StoreUnavailableError; `failed`: anything else. */

@@ -3,27 +3,26 @@ import type { ParsedUrlQuery } from 'node:querystring';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import als from 'oidc-provider/lib/helpers/als.js';
-import Params from 'oidc-provider/lib/helpers/params.js';
-import instance from 'oidc-provider/lib/helpers/weak_cache.js';
-import getErrorHandler from 'oidc-provider/lib/shared/error_handler.js';
-import { getClientAuthParams } from 'oidc-provider/lib/shared/client_auth.js';
 
 import {
   acknowledgeHandedOverBodies,
   authenticatedClient,
   challengeBasic,
   createRouteContext,
-  exposedHeadersOf,
-  hasFeaturesLeanPathsSkip,
   perProvider,
   removeRouteHeaders,
   respondInRoute,
   secretCredentialsOf,
-  setRouteHeaders,
   type LeanContext,
   type LeanEndpoint,
   type ProviderClient,
 } from './lean-provider-routes.ts';
+import {
+  enterTokenRoute,
+  isPlainScope,
+  tokenRouteFor,
+  type TokenRoute,
+} from './lean-token-route.ts';
 import { recordProviderRoute } from './provider-metrics.ts';
 
 /**
@@ -40,40 +39,7 @@ import { recordProviderRoute } from './provider-metrics.ts';
 /** What a plain client-credentials form may hold; any other parameter goes the full way. */
 const PLAIN_PARAMETERS = new Set(['grant_type', 'scope', 'resource', 'client_id', 'client_secret']);
 
-// lib/helpers/is_valid_scope.js
-const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/u;
-
-/** What serving the token route takes, per provider instance. */
-interface TokenRoute {
-  readonly handler: (ctx: unknown) => Promise<void>;
-  readonly allowList: ReadonlySet<string>;
-  /** lib/actions/token.js stripGrantIrrelevantParams keeps these. */
-  readonly kept: ReadonlySet<string>;
-  readonly exposeHeaders: string;
-  readonly handleErrors: (ctx: unknown, next: () => Promise<void>) => Promise<void>;
-  /** The token route's path (configuration.routes.token). */
-  readonly path: string;
-}
-
-function tokenRouteOf(provider: Provider): TokenRoute | undefined {
-  const state = instance(provider);
-  const { features } = state;
-  if (hasFeaturesLeanPathsSkip(features)) return undefined;
-  const handler = state.grantTypeHandlers.get('client_credentials');
-  const grantParams = state.grantTypeParams.get('client_credentials');
-  const allParams = state.grantTypeParams.get(undefined);
-  if (!handler || !grantParams || !allParams) return undefined;
-  const authParams = getClientAuthParams({ oidc: { provider } });
-  return {
-    handler,
-    allowList: new Set([...allParams, ...authParams]),
-    kept: new Set([...authParams, ...grantParams]),
-    // CORS.clientWithDPoP (lib/helpers/initialize_app.js)
-    exposeHeaders: exposedHeadersOf(features, { dpop: true }),
-    handleErrors: getErrorHandler('grant.error'),
-    path: state.configuration.routes['token'] ?? '/token',
-  };
-}
+const routeOfClientCredentials = tokenRouteFor('client_credentials');
 
 /**
  * The token route's middleware stack from the body on, for an authenticated client (lib/actions/
@@ -95,14 +61,8 @@ function runTokenRoute(
 ) {
   return (ctx: LeanContext) =>
     route.handleErrors(ctx, async () => {
-      setRouteHeaders(ctx, route.exposeHeaders);
-      const oidc = ctx.oidc as unknown as Record<string, unknown>;
-      oidc['body'] = form;
-      const params = new Params(route.allowList, form) as Record<string, unknown>;
-      for (const key of Object.keys(params)) if (!route.kept.has(key)) delete params[key];
-      oidc['params'] = params;
+      enterTokenRoute(ctx, route, form, client);
       try {
-        ctx.oidc.entity('Client', client);
         await route.handler(ctx);
       } catch (error) {
         const { entities } = ctx.oidc as unknown as { entities: Record<string, unknown> };
@@ -130,13 +90,10 @@ function runTokenRoute(
  */
 export function createLeanClientCredentials(deps: { readonly onServed: () => void }): LeanEndpoint {
   acknowledgeHandedOverBodies();
-  const routeOf = perProvider(tokenRouteOf);
+  const routeOf = perProvider(routeOfClientCredentials);
   return async (provider, req, res, form) => {
     if (form['grant_type'] !== 'client_credentials') return false;
-    const { scope } = form;
-    if (scope !== undefined && !(typeof scope === 'string' && SCOPE_SYNTAX.test(scope))) {
-      return false;
-    }
+    if (!isPlainScope(form['scope'])) return false;
     const credentials = secretCredentialsOf(req, form, PLAIN_PARAMETERS);
     if (!credentials) return false;
     const route = routeOf(provider);

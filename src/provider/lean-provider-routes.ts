@@ -252,3 +252,17 @@ export function perProvider<Route>(
     return route;
   };
 }
+
+/**
+ * The lean paths of one endpoint (client credentials and refresh at /token) as one: the first
+ * that serves the request answers it. Each declines on its own grant type first, having
+ * written nothing, so the next one (or oidc-provider) gets the request untouched.
+ */
+export function firstServing(...endpoints: readonly LeanEndpoint[]): LeanEndpoint {
+  return async (provider, req, res, form) => {
+    for (const endpoint of endpoints) {
+      if (await endpoint(provider, req, res, form)) return true;
+    }
+    return false;
+  };
+}

@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 
 import { listeningUrl } from './oauth-fixtures.ts';
@@ -71,30 +73,56 @@ export function comparable(answer: Answer) {
 /** The lean responses `t` counted for `endpoint` (tessera_token_lean_responses_total). */
 export async function leanResponses(
   t: TestTessera,
-  endpoint: 'token' | 'introspection',
+  endpoint: 'token' | 'refresh' | 'introspection',
 ): Promise<number> {
   return sampleValue(await scrape(listeningUrl(t)), LEAN_RESPONSES, { endpoint }) ?? 0;
 }
 
-/** POSTs `form` (or a raw body) to `path` of `t`, urlencoded unless `headers` say otherwise. */
-export async function sendForm(
+/**
+ * POSTs `form` (or a raw body) to `path` of `t`, urlencoded unless `headers` say otherwise. The
+ * answer's headers are as sent, in order (node:http rawHeaders; fetch's Headers would sort them).
+ */
+export function sendForm(
   t: TestTessera,
   path: string,
   form: Form | string,
   headers: Record<string, string> = {},
 ): Promise<Answer> {
-  const response = await fetch(`${listeningUrl(t)}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': FORM, ...headers },
-    body: typeof form === 'string' ? form : encodeForm(form),
+  const body = typeof form === 'string' ? form : encodeForm(form);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${listeningUrl(t)}${path}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': FORM, 'content-length': Buffer.byteLength(body), ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const raw = res.rawHeaders;
+          const pairs: [string, string][] = [];
+          for (let i = 0; i < raw.length; i += 2) {
+            pairs.push([(raw[i] ?? '').toLowerCase(), raw[i + 1] ?? '']);
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: pairs,
+            text: Buffer.concat(chunks).toString(),
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  return { status: response.status, headers: [...response.headers], text: await response.text() };
 }
 
 /** The same request to both instances; both answers, and how many the lean instance served. */
 export async function sendToLeanAndFull(
   instances: { readonly lean: TestTessera; readonly full: TestTessera },
-  endpoint: 'token' | 'introspection',
+  endpoint: 'token' | 'refresh' | 'introspection',
   path: string,
   form: Form,
   headers: Record<string, string> = {},
