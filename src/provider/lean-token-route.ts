@@ -1,18 +1,29 @@
 import type { ParsedUrlQuery } from 'node:querystring';
 
 import type Provider from 'oidc-provider';
+import als from 'oidc-provider/lib/helpers/als.js';
 import Params from 'oidc-provider/lib/helpers/params.js';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
 import getErrorHandler from 'oidc-provider/lib/shared/error_handler.js';
 import { getClientAuthParams } from 'oidc-provider/lib/shared/client_auth.js';
 
 import {
+  acknowledgeHandedOverBodies,
+  authenticatedClient,
+  challengeBasic,
+  createRouteContext,
   exposedHeadersOf,
   hasFeaturesLeanPathsSkip,
+  perProvider,
+  removeRouteHeaders,
+  respondInRoute,
+  secretCredentialsOf,
   setRouteHeaders,
   type LeanContext,
+  type LeanEndpoint,
   type ProviderClient,
 } from './lean-provider-routes.ts';
+import { recordProviderRoute } from './provider-metrics.ts';
 
 /**
  * What the lean token paths (lean-client-credentials.ts, lean-refresh-token.ts;
@@ -84,4 +95,99 @@ export function enterTokenRoute(
   for (const key of Object.keys(params)) if (!route.kept.has(key)) delete params[key];
   oidc['params'] = params;
   ctx.oidc.entity('Client', client);
+}
+
+/** What sets one grant type's lean token path apart (lean-client-credentials.ts, lean-refresh-token.ts). */
+export interface LeanGrant {
+  readonly grantType: string;
+  /** What a plain form of the grant may hold; any other parameter goes the full way. */
+  readonly parameters: ReadonlySet<string>;
+  /** Parameters a plain form must hold besides grant_type. */
+  readonly required: readonly string[];
+  /**
+   * Whether a refusal the grant's handler raised is handed to oidc-provider to answer the whole
+   * request itself (nothing written here); otherwise the route's error handler renders it.
+   */
+  readonly handsBack: (ctx: LeanContext, error: unknown) => boolean;
+}
+
+/**
+ * The token route from the body on, for an authenticated client allowed the grant: the route's
+ * error handler, CORS and no-store headers, the parameters, the client, then the grant's handler
+ * and `grant.success`. A refusal `grant.handsBack` claims removes the headers set, tells Koa not
+ * to respond and calls `handBack`; any other error goes to the route's error handler, through
+ * lib/shared/client_auth.js's WWW-Authenticate step as in the full route.
+ */
+function runTokenRoute(
+  provider: Provider,
+  grant: LeanGrant,
+  route: TokenRoute,
+  form: ParsedUrlQuery,
+  client: ProviderClient,
+  handBack: () => void,
+) {
+  return (ctx: LeanContext) =>
+    route.handleErrors(ctx, async () => {
+      enterTokenRoute(ctx, route, form, client);
+      try {
+        await route.handler(ctx);
+      } catch (error) {
+        if (grant.handsBack(ctx, error)) {
+          removeRouteHeaders(ctx.res);
+          ctx.respond = false;
+          handBack();
+          return;
+        }
+        challengeBasic(provider, ctx, error);
+        throw error;
+      }
+      provider.emit('grant.success', ctx);
+    });
+}
+
+/**
+ * Serves `form` (the urlencoded body of POST /token, already read) when it is a plain request of
+ * `grant`: its grant_type and required parameters, a well-formed scope, only its parameters, plain
+ * secret authentication of a client that authenticates and may use the grant. Resolves false,
+ * having written nothing, for anything else and for a refusal handed back. `onServed` counts the
+ * requests it answered.
+ */
+export function createLeanGrant(
+  grant: LeanGrant,
+  deps: { readonly onServed: () => void },
+): LeanEndpoint {
+  acknowledgeHandedOverBodies();
+  const routeOf = perProvider(tokenRouteFor(grant.grantType));
+  return async (provider, req, res, form) => {
+    if (form['grant_type'] !== grant.grantType || !isPlainScope(form['scope'])) return false;
+    // secretCredentialsOf admits each parameter once and non-empty.
+    const credentials = secretCredentialsOf(req, form, grant.parameters);
+    if (!credentials || grant.required.some((name) => form[name] === undefined)) return false;
+    const route = routeOf(provider);
+    if (!route || req.method !== 'POST' || req.url !== route.path) return false;
+    const tokenRoute = route;
+    const ctx = createRouteContext(provider, req, res, 'token', route.path);
+    return als.run(ctx, async () => {
+      const client = await authenticatedClient(provider, credentials);
+      if (!client?.grantTypeAllowed(grant.grantType)) return false;
+      // What provider-metrics.ts records from the router's match, for the access line.
+      recordProviderRoute(req, tokenRoute.path);
+      let handedBack = false;
+      const handBack = () => {
+        handedBack = true;
+      };
+      await respondInRoute(
+        provider,
+        ctx,
+        runTokenRoute(provider, grant, tokenRoute, form, client, handBack),
+      );
+      if (handedBack) {
+        // Koa's handleRequest set 404 before the route ran; nothing was written.
+        res.statusCode = 200;
+        return false;
+      }
+      deps.onServed();
+      return true;
+    });
+  };
 }
